@@ -1,0 +1,1 @@
+"""FastAPI application of ror-gis: thin routers over the ``gis`` domain functions."""

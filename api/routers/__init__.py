@@ -1,0 +1,1 @@
+"""HTTP routers: each a thin layer over the gis domain functions."""

@@ -1,0 +1,37 @@
+"""Communes: autocomplete and GeoJSON features."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import psycopg
+from fastapi import APIRouter, Depends, Query
+
+from api.deps import get_conn
+from api.schemas import CommuneSearch, Feature
+from gis.layers import communes
+
+router = APIRouter(prefix="/api/v1/communes", tags=["communes"])
+
+
+@router.get("", response_model=CommuneSearch, summary="Recherche de communes (autocomplétion)")
+def search_communes(
+    q: str = Query(..., min_length=1, max_length=100, description="Nom, code postal ou code INSEE"),
+    limit: int = Query(10, ge=1, le=50),
+    conn: psycopg.Connection = Depends(get_conn),
+) -> dict:
+    """Accent-, case- and hyphen-insensitive; `st`/`ste` = Saint/Sainte; a postcode returns every
+    commune or arrondissement it serves; an INSEE code returns that commune first."""
+    return {"results": communes.search(conn, q, limit=limit)}
+
+
+@router.get("/{insee}", response_model=Feature, response_model_exclude_none=True,
+            summary="Une commune (GeoJSON Feature)")
+def get_commune(
+    insee: str,
+    geometry: Literal["full", "simplified", "centre", "none"] = Query("simplified"),
+    conn: psycopg.Connection = Depends(get_conn),
+) -> dict:
+    """A former, delegated or associated code answers with the current commune
+    (`properties.code_demande` says which code was asked)."""
+    return communes.feature(conn, insee, geometry=geometry)

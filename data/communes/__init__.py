@@ -1,0 +1,1 @@
+"""Reference geography sources: manifest (``sources.toml``), fetching and readers."""

@@ -1,0 +1,73 @@
+"""Database connections and schema migrations (PostgreSQL + PostGIS, psycopg 3)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+MIGRATIONS_PACKAGE = "gis.migrations"
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+_LOCK_KEY = 7_501_011  # advisory lock serialising concurrent `db init`
+
+
+def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
+    """A plain connection returning rows as dicts."""
+    return psycopg.connect(url, autocommit=autocommit, row_factory=dict_row)
+
+
+def make_pool(url: str, *, min_size: int = 1, max_size: int = 10, timeout_ms: int = 15000) -> ConnectionPool:
+    """A connection pool for the API; each connection has a statement timeout."""
+    return ConnectionPool(
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        kwargs={"row_factory": dict_row, "options": f"-c statement_timeout={int(timeout_ms)}"},
+        open=False,
+        name="ror-gis",
+    )
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, file name, SQL) of every migration shipped with the package, in order."""
+    found = []
+    for entry in resources.files(MIGRATIONS_PACKAGE).iterdir():
+        m = _MIGRATION_NAME.match(entry.name)
+        if m:
+            found.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def migrate(conn: psycopg.Connection) -> list[str]:
+    """Apply the migrations not yet applied, each in its own transaction. Returns their names."""
+    applied: list[str] = []
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version integer PRIMARY KEY, name text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        done = {r["version"] for r in conn.execute("SELECT version FROM schema_migrations")}
+        for version, name, sql in migrations():
+            if version in done:
+                continue
+            with conn.transaction():
+                conn.execute(sql)
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name)
+                )
+            applied.append(name)
+    return applied
+
+
+@contextmanager
+def transaction(url: str) -> Iterator[psycopg.Connection]:
+    """A connection whose work is committed at the end of the block, or rolled back on error."""
+    with connect(url) as conn, conn.transaction():
+        yield conn

@@ -1,0 +1,49 @@
+"""Domain exceptions. The API maps each class to one HTTP status (``api/errors.py``).
+
+Messages are written for people and are in French; they never contain SQL or stack traces.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class RorGisError(Exception):
+    """Base class of the domain errors."""
+
+    code = "erreur"
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(RorGisError):
+    """The thing asked for does not exist."""
+
+    code = "introuvable"
+
+
+class InvalidInput(RorGisError):
+    """A parameter or an uploaded file is malformed."""
+
+    code = "saisie_invalide"
+
+
+class DataNotLoaded(RorGisError):
+    """A reference table the request needs is empty (the loaders have not run)."""
+
+    code = "donnees_absentes"
+
+
+class SourceUnavailable(RorGisError):
+    """A source file is missing and could not be downloaded."""
+
+    code = "source_indisponible"
+
+
+class ImportFailed(RorGisError):
+    """An import was rolled back; ``details`` holds the rejection report."""
+
+    code = "import_echoue"

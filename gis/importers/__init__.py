@@ -1,0 +1,1 @@
+"""Importers: reference geography, nomenclatures, FINESS, establishment files, ROR FHIR."""

@@ -1,0 +1,52 @@
+"""Départements layer (geometry derived from the communes at load time)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import psycopg
+
+from gis.errors import InvalidInput, NotFound
+
+DEPARTEMENT_RE = re.compile(r"^(?:\d{2}|2[AB]|97\d)$")
+_GEOMETRY_SQL = {
+    "full": "ST_AsGeoJSON(d.geom, 5)::json",
+    "simplified": "ST_AsGeoJSON(d.geom_simple, 5)::json",
+    "centre": "ST_AsGeoJSON(ST_PointOnSurface(d.geom), 5)::json",
+    "none": "NULL::json",
+}
+
+
+def _feature(row: dict[str, Any]) -> dict[str, Any]:
+    geometry = row.pop("geometry")
+    return {"type": "Feature", "id": row["code"], "properties": row, "geometry": geometry}
+
+
+def _select(geometry: str) -> str:
+    if geometry not in _GEOMETRY_SQL:
+        raise InvalidInput("Paramètre geometry invalide : full, simplified, centre ou none.")
+    return f"""
+        SELECT d.code, d.nom, d.region, r.nom AS region_nom, d.chef_lieu,
+               (SELECT count(*) FROM geo_commune c WHERE c.departement = d.code AND c.type = 'commune')
+                   AS communes,
+               (SELECT sum(c.population) FROM geo_commune c
+                 WHERE c.departement = d.code AND c.type = 'commune')::bigint AS population,
+               {_GEOMETRY_SQL[geometry]} AS geometry
+          FROM geo_departement d LEFT JOIN geo_region r ON r.code = d.region
+    """  # noqa: S608 - geometry expression chosen from a fixed table
+
+
+def collection(conn: psycopg.Connection, *, geometry: str = "simplified") -> dict[str, Any]:
+    rows = conn.execute(_select(geometry) + " ORDER BY d.code").fetchall()
+    return {"type": "FeatureCollection", "features": [_feature(r) for r in rows]}
+
+
+def feature(conn: psycopg.Connection, code: str, *, geometry: str = "simplified") -> dict[str, Any]:
+    code = code.strip().upper()
+    if not DEPARTEMENT_RE.match(code):
+        raise InvalidInput(f"Code de département mal formé : « {code[:10]} » (ex. 93, 2A, 974).")
+    row = conn.execute(_select(geometry) + " WHERE d.code = %(code)s", {"code": code}).fetchone()
+    if row is None:
+        raise NotFound(f"Département inconnu ou non chargé : {code}.")
+    return _feature(row)

@@ -1,0 +1,1 @@
+"""Intervention territories: expansion of ROR code lists, geometry building, coverage."""
