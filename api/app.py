@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from api import errors
-from api.routers import cartes, communes, departements, health
+from api.routers import cartes, communes, departements, health, imports, services
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings, get_settings
@@ -53,5 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(communes.router)
     app.include_router(departements.router)
+    app.include_router(services.router)
+    app.include_router(imports.router)
     app.include_router(cartes.router)
     return app

@@ -135,6 +135,14 @@ def recent_runs(conn: psycopg.Connection, *, limit: int = 20) -> list[dict[str, 
     ).fetchall()
 
 
+def get_run(conn: psycopg.Connection, run_id: int) -> dict[str, Any] | None:
+    return conn.execute(
+        "SELECT r.id, r.kind, r.source, r.started_at, r.finished_at, r.status, r.counts, r.message "
+        "FROM import_run r WHERE r.id = %s",
+        (run_id,),
+    ).fetchone()
+
+
 def run_rejections(conn: psycopg.Connection, run_id: int) -> list[dict[str, Any]]:
     return conn.execute(
         "SELECT n, reference, motif, gravite FROM import_rejet WHERE run_id = %s ORDER BY n", (run_id,)

@@ -1,13 +1,162 @@
 """Coverage: which offers cover which commune, and why — precomputed into ``couverture``.
 
-(Implementation in progress; the signature is stable.)
+An offer covers commune (or municipal arrondissement) C when its zone d'intervention:
+
+============== =================================================================== ==========
+motif          rule                                                                partielle
+============== =================================================================== ==========
+commune        lists C                                                             no
+ancien_code    lists a former, delegated or associated code of C                   no
+commune_parente lists C's parent commune (C is an arrondissement of Paris/Lyon/Marseille) no
+departement    lists C's département                                               no
+region         lists C's région                                                    no
+pays           lists a country (type 5)                                            no
+polygone       is a free-form polygon covering at least ``POLYGON_SHARE`` of C's area no
+arrondissement lists (or covers by any rule above) an arrondissement of C          yes
+localisation   (offer without any zone) its location lies in C                     no
+============== =================================================================== ==========
+
+One row per (offer, commune) is kept: the first rule in the table above that applies. Everything is
+computed in SQL at load time; requests only read ``couverture``.
 """
 
 from __future__ import annotations
 
 import psycopg
 
+# A free-form polygon covers a commune when it covers at least this share of the commune's area
+# (measured in Lambert-93). Touching a border, or clipping a corner, is not coverage.
+POLYGON_SHARE = 0.25
+
+MOTIFS = (
+    "commune",
+    "ancien_code",
+    "commune_parente",
+    "departement",
+    "region",
+    "pays",
+    "polygone",
+    "arrondissement",
+    "localisation",
+)
+
+MOTIF_LABELS = {
+    "commune": "La commune figure dans la zone d'intervention",
+    "ancien_code": "Un ancien code ou une commune déléguée de la commune figure dans la zone",
+    "commune_parente": "La commune parente (Paris, Lyon, Marseille) figure dans la zone",
+    "departement": "Le département figure dans la zone d'intervention",
+    "region": "La région figure dans la zone d'intervention",
+    "pays": "Le pays figure dans la zone d'intervention",
+    "polygone": f"Le territoire déclaré (polygone) couvre au moins {int(POLYGON_SHARE * 100)} % de la commune",
+    "arrondissement": "Couverture partielle : certains arrondissements seulement",
+    "localisation": "Offre sans zone d'intervention, située dans la commune",
+}
+
+_EFFECTIVE_POINT = """
+UPDATE offre o
+   SET geom = coalesce(
+         (SELECT l.geom FROM lieu l WHERE l.id = o.lieu_id),
+         (SELECT e.geom FROM etablissement e WHERE e.id = o.etablissement_id))
+ WHERE (%(ids)s::bigint[] IS NULL OR o.id = ANY (%(ids)s))
+"""
+
+_CANDIDATES = """
+WITH target AS (
+    SELECT id FROM offre WHERE %(ids)s::bigint[] IS NULL OR id = ANY (%(ids)s)
+), zone AS (
+    SELECT z.* FROM zone_intervention z JOIN target t ON t.id = z.offre_id
+), direct AS (
+    -- listed communes or arrondissements
+    SELECT z.offre_id, c.insee, 'commune' AS motif
+      FROM zone z JOIN geo_commune c ON c.insee = z.code
+     WHERE z.type_division = '3'
+    UNION ALL
+    -- former, delegated or associated codes
+    SELECT z.offre_id, a.insee, 'ancien_code'
+      FROM zone z JOIN geo_commune_alias a ON a.code = z.code
+     WHERE z.type_division = '3'
+    UNION ALL
+    -- parent commune listed: each of its arrondissements
+    SELECT z.offre_id, c.insee, 'commune_parente'
+      FROM zone z JOIN geo_commune c ON c.parent_insee = z.code
+     WHERE z.type_division = '3'
+    UNION ALL
+    SELECT z.offre_id, c.insee, 'departement'
+      FROM zone z JOIN geo_commune c ON c.departement = z.code
+     WHERE z.type_division = '2'
+    UNION ALL
+    SELECT z.offre_id, c.insee, 'region'
+      FROM zone z JOIN geo_commune c ON c.region = z.code
+     WHERE z.type_division = '1'
+    UNION ALL
+    SELECT z.offre_id, c.insee, 'pays'
+      FROM zone z CROSS JOIN geo_commune c
+     WHERE z.type_division = '5'
+    UNION ALL
+    -- free-form polygon: a substantial share of the commune's area
+    SELECT p.offre_id, c.insee, 'polygone'
+      FROM zone_polygone p JOIN target t ON t.id = p.offre_id
+      JOIN geo_commune c ON c.geom_l93 && p.geom_l93
+     WHERE ST_Intersects(c.geom_l93, p.geom_l93)
+       AND ST_Area(ST_Intersection(c.geom_l93, p.geom_l93)) >= %(share)s * ST_Area(c.geom_l93)
+), located AS (
+    -- offers with no zone at all: the commune (and arrondissement) of their point
+    SELECT o.id AS offre_id, c.insee, 'localisation' AS motif
+      FROM offre o JOIN target t ON t.id = o.id
+      JOIN geo_commune c ON ST_Intersects(c.geom, o.geom)
+     WHERE o.geom IS NOT NULL
+       -- the most specific unit: an arrondissement rather than its city (when arrondissements have shapes)
+       AND NOT EXISTS (SELECT 1 FROM geo_commune a WHERE a.parent_insee = c.insee AND a.geom IS NOT NULL)
+       AND NOT EXISTS (SELECT 1 FROM zone_intervention z WHERE z.offre_id = o.id)
+       AND NOT EXISTS (SELECT 1 FROM zone_polygone p WHERE p.offre_id = o.id)
+), base AS (
+    SELECT offre_id, insee, motif, false AS partielle FROM direct
+    UNION ALL
+    SELECT offre_id, insee, motif, false FROM located
+), parents AS (
+    -- an arrondissement covered (by any rule) partially covers its parent commune
+    SELECT b.offre_id, c.parent_insee AS insee,
+           CASE WHEN b.motif = 'localisation' THEN 'localisation' ELSE 'arrondissement' END AS motif,
+           true AS partielle
+      FROM base b JOIN geo_commune c ON c.insee = b.insee
+     WHERE c.parent_insee IS NOT NULL
+)
+SELECT DISTINCT ON (offre_id, insee) offre_id, insee, motif, partielle
+  FROM (SELECT * FROM base UNION ALL SELECT * FROM parents) x
+ ORDER BY offre_id, insee, array_position(%(motifs)s::text[], motif), partielle
+"""
+
 
 def refresh(conn: psycopg.Connection, offre_ids: list[int] | None = None) -> int:
-    """Recompute coverage rows for the given offers (all offers when None). Returns rows written."""
-    return 0
+    """Recompute coverage rows for the given offers (all offers when None). Returns rows written.
+
+    Also refreshes each offer's effective map point (its Location, else its EG). Runs inside the
+    caller's transaction when there is one.
+    """
+    params = {"ids": offre_ids, "motifs": list(MOTIFS), "share": POLYGON_SHARE}
+    with conn.transaction():
+        conn.execute(_EFFECTIVE_POINT, params)
+        conn.execute(
+            "DELETE FROM couverture WHERE %(ids)s::bigint[] IS NULL OR offre_id = ANY (%(ids)s)", params
+        )
+        cur = conn.execute(
+            f"INSERT INTO couverture (offre_id, insee, motif, partielle) {_CANDIDATES}",
+            params,
+        )
+        return cur.rowcount
+
+
+def unresolved_zones(conn: psycopg.Connection) -> list[dict]:
+    """Zone entries that match no loaded commune, département or région (for the data stewards)."""
+    return conn.execute(
+        """
+        SELECT o.ror_id, z.type_division, z.code
+          FROM zone_intervention z JOIN offre o ON o.id = z.offre_id
+         WHERE (z.type_division = '3' AND NOT EXISTS (SELECT 1 FROM geo_commune c WHERE c.insee = z.code)
+                                     AND NOT EXISTS (SELECT 1 FROM geo_commune_alias a WHERE a.code = z.code))
+            OR (z.type_division = '2' AND NOT EXISTS (SELECT 1 FROM geo_departement d WHERE d.code = z.code))
+            OR (z.type_division = '1' AND NOT EXISTS (SELECT 1 FROM geo_region r WHERE r.code = z.code))
+            OR z.type_division NOT IN ('1', '2', '3', '5')
+         ORDER BY o.ror_id, z.type_division, z.code
+        """
+    ).fetchall()

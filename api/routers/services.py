@@ -1,0 +1,139 @@
+"""Offers (services): who covers a commune, who is near a point, one offer, one establishment."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import psycopg
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse, Response
+
+from api.deps import get_conn
+from gis import export
+from gis.layers import etablissements, nomenclatures, offres
+from gis.layers.offres import Filters
+from gis.text import normalize
+
+router = APIRouter(prefix="/api/v1", tags=["offres"])
+
+Format = Literal["json", "geojson", "csv", "xlsx"]
+_SPLIT = re.compile(r"[,\s]+")
+
+
+def _codes(values: list[str]) -> list[str]:
+    return [c for v in values for c in _SPLIT.split(v.strip()) if c]
+
+
+def filters_dep(
+    type_offre: list[str] = Query([], description="Code(s) de type d'offre (JDV_J238), répétable"),
+    categorie: list[str] = Query([], description="Catégorie d'établissement FINESS (TRE_R66)"),
+    activite: list[str] = Query([], description="Activité opérationnelle (JDV_J17)"),
+    mode_prise_en_charge: list[str] = Query([], description="Mode de prise en charge (TRE_R213)"),
+    public: list[str] = Query([], description="Public pris en charge (JDV_J29)"),
+    champ: list[str] = Query([], description="Champ d'activité (TRE_R227)"),
+    age: int | None = Query(None, ge=0, le=130, description="Âge de la personne (ans)"),
+) -> Filters:
+    return Filters(
+        type_offre=_codes(type_offre),
+        categorie=_codes(categorie),
+        activite=_codes(activite),
+        mode_prise_en_charge=_codes(mode_prise_en_charge),
+        public=_codes(public),
+        champ=_codes(champ),
+        age=age,
+    )
+
+
+def _download(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _render(payload: dict, fmt: str, stem: str) -> Response:
+    results = payload["results"]
+    if fmt == "geojson":
+        extra = {k: v for k, v in payload.items() if k != "results"}
+        return JSONResponse(offres.as_geojson(results, **extra), media_type="application/geo+json")
+    if fmt == "csv":
+        return _download(export.to_csv(results), "text/csv; charset=utf-8", f"{stem}.csv")
+    if fmt == "xlsx":
+        return _download(
+            export.to_xlsx(results, title="Offres"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            f"{stem}.xlsx",
+        )
+    return JSONResponse(payload)
+
+
+@router.get("/communes/{insee}/services", summary="Offres couvrant une commune")
+def services_for_commune(
+    insee: str,
+    filters: Filters = Depends(filters_dep),
+    limit: int = Query(100, ge=1, le=offres.MAX_LIMIT),
+    offset: int = Query(0, ge=0),
+    tri: Literal["distance", "nom", "motif"] = Query("distance"),
+    format: Format = Query("json"),
+    conn: psycopg.Connection = Depends(get_conn),
+) -> Response:
+    """Offers whose zone d'intervention covers the commune, with the reason (`couverture.motif`) and
+    the distance from the commune's centre to the establishment. `format=csv|xlsx` downloads the list
+    with French headers; `format=geojson` gives points."""
+    if format in ("csv", "xlsx"):
+        limit, offset = offres.MAX_LIMIT, 0
+    payload = offres.covering(conn, insee, filters, limit=limit, offset=offset, sort=tri)
+    stem = f"offres-{payload['commune']['insee']}-{normalize(payload['commune']['nom']).replace(' ', '-')}"
+    return _render(payload, format, stem)
+
+
+@router.get("/services", summary="Offres à proximité d'un point")
+def services_nearby(
+    lat: float = Query(..., ge=-90, le=90),
+    lon: float = Query(..., ge=-180, le=180),
+    rayon_km: float = Query(5.0, gt=0, le=100),
+    filters: Filters = Depends(filters_dep),
+    limit: int = Query(100, ge=1, le=offres.MAX_LIMIT),
+    offset: int = Query(0, ge=0),
+    format: Format = Query("json"),
+    conn: psycopg.Connection = Depends(get_conn),
+) -> Response:
+    """Offers located within `rayon_km` of the point, nearest first."""
+    payload = offres.nearby(conn, lat, lon, rayon_km, filters, limit=limit, offset=offset)
+    return _render(payload, format, f"offres-autour-{lat:.4f}-{lon:.4f}")
+
+
+@router.get("/services/{offer_id:path}", summary="Une offre, sa zone d'intervention et son territoire")
+def service_detail(offer_id: str, conn: psycopg.Connection = Depends(get_conn)) -> dict:
+    """By ROR resource id or identifiantOffre (e.g. `11/1234`). Sensitive units answer 404."""
+    return offres.detail(conn, offer_id)
+
+
+@router.get("/etablissements/{finess}", summary="Un établissement (EG) et ses offres")
+def etablissement_detail(finess: str, conn: psycopg.Connection = Depends(get_conn)) -> dict:
+    return etablissements.detail(conn, finess)
+
+
+@router.get("/nomenclatures", summary="Nomenclatures chargées")
+def nomenclature_names(conn: psycopg.Connection = Depends(get_conn)) -> dict:
+    return {"nomenclatures": nomenclatures.names(conn)}
+
+
+@router.get("/nomenclatures/{name}", summary="Codes et libellés d'une nomenclature")
+def nomenclature_codes(
+    name: str,
+    obsoletes: bool = Query(False, description="Inclure les codes obsolètes"),
+    conn: psycopg.Connection = Depends(get_conn),
+) -> dict:
+    return nomenclatures.codes(conn, name, include_deprecated=obsoletes)
+
+
+@router.get("/suggestions", summary="Suggestions pendant la saisie (types d'offre, activités, établissements)")
+def suggestions(
+    q: str = Query(..., min_length=1, max_length=100),
+    limit: int = Query(8, ge=1, le=30),
+    conn: psycopg.Connection = Depends(get_conn),
+) -> dict:
+    return nomenclatures.suggestions(conn, q, limit=limit)

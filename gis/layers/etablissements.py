@@ -1,0 +1,56 @@
+"""Établissements (EG) layer: one EG with its public offers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import psycopg
+
+from gis.errors import InvalidInput, NotFound
+from gis.layers.offres import _OFFER_COLUMNS, _OFFER_JOINS, _shape
+
+FINESS_RE = re.compile(r"^[0-9][0-9AB][0-9]{7}$")
+
+
+def check_finess(finess: str) -> str:
+    finess = finess.strip().upper()
+    if not FINESS_RE.match(finess):
+        raise InvalidInput(f"Numéro FINESS mal formé : « {finess[:20]} » (9 caractères, ex. 750000523).")
+    return finess
+
+
+def detail(conn: psycopg.Connection, finess: str) -> dict[str, Any]:
+    """An EG by FINESS ET: identity, address, geocoding and its public offers."""
+    finess = check_finess(finess)
+    eg = conn.execute(
+        """
+        SELECT e.id AS _pk, e.finess, e.finess_ej, j.nom AS ej_nom, e.nom, e.categorie,
+               n.label AS categorie_label, e.adresse, e.code_postal, e.ville, e.commune_insee,
+               c.nom AS commune_nom, e.arrondissement_insee, e.telephone,
+               ST_Y(e.geom) AS lat, ST_X(e.geom) AS lon, e.geocodage_source, e.geocodage_qualite,
+               e.geocodage_alerte, e.date_ouverture, e.source, e.source_date, e.provenance, e.fictif
+          FROM etablissement e
+          LEFT JOIN entite_juridique j ON j.id = e.ej_id
+          LEFT JOIN nomenclature n ON n.name = 'categorie_eg' AND n.code = e.categorie
+          LEFT JOIN geo_commune c ON c.insee = e.commune_insee
+         WHERE e.finess = %s
+        """,
+        (finess,),
+    ).fetchone()
+    if eg is None:
+        raise NotFound(f"Aucun établissement ne porte le numéro FINESS {finess}.")
+    pk = eg.pop("_pk")
+    for key in ("lat", "lon"):
+        if eg[key] is not None:
+            eg[key] = round(eg[key], 5)
+    for key in ("date_ouverture", "source_date"):
+        if eg[key] is not None:
+            eg[key] = eg[key].isoformat()
+    sql = f"""
+        SELECT {_OFFER_COLUMNS} FROM offre o {_OFFER_JOINS}
+         WHERE o.etablissement_id = %s AND NOT o.unite_sensible AND o.statut <> 'fermee'
+         ORDER BY o.nom
+    """  # noqa: S608 - constant fragments
+    eg["offres"] = [_shape(r) for r in conn.execute(sql, (pk,))]
+    return eg

@@ -1,0 +1,83 @@
+"""Nomenclatures (NOS code lists) and the ROR-style suggestions shown while typing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from gis.errors import NotFound
+from gis.text import like_escape, tokens
+
+# Suggestion groups: key -> (nomenclature list, title shown to people)
+SUGGESTION_GROUPS = {
+    "types_offre": ("type_offre", "Types d'offre"),
+    "activites": ("activite", "Activités opérationnelles"),
+    "actes_specifiques": ("acte_specifique", "Actes spécifiques"),
+}
+
+
+def names(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    return conn.execute(
+        "SELECT name AS nom, count(*) AS codes FROM nomenclature GROUP BY name ORDER BY name"
+    ).fetchall()
+
+
+def codes(conn: psycopg.Connection, name: str, *, include_deprecated: bool = False) -> dict[str, Any]:
+    rows = conn.execute(
+        "SELECT code, label, system, deprecated FROM nomenclature WHERE name = %s "
+        "AND (%s OR NOT deprecated) ORDER BY code",
+        (name, include_deprecated),
+    ).fetchall()
+    if not rows:
+        available = ", ".join(n["nom"] for n in names(conn)) or "aucune (nomenclatures non chargées)"
+        raise NotFound(f"Nomenclature inconnue : {name[:40]}. Nomenclatures disponibles : {available}.")
+    return {"nom": name, "codes": rows}
+
+
+def _word_conditions(words: list[str], column: str, params: dict[str, Any]) -> str:
+    conds = []
+    for i, w in enumerate(words):
+        params[f"w{i}"] = "% " + like_escape(w) + "%"
+        conds.append(f"(' ' || {column}) LIKE %(w{i})s")
+    return " AND ".join(conds)
+
+
+def suggestions(conn: psycopg.Connection, q: str, *, limit: int = 8) -> dict[str, Any]:
+    """Codes and establishment names whose words start with the typed words, grouped by kind."""
+    words = tokens(q or "")
+    groups: list[dict[str, Any]] = []
+    if not words:
+        return {"q": q, "groupes": groups}
+    for key, (name, title) in SUGGESTION_GROUPS.items():
+        params: dict[str, Any] = {"name": name, "limit": limit, "phrase": " ".join(words)}
+        where = _word_conditions(words, "label_norm", params)
+        rows = conn.execute(
+            f"""
+            SELECT code, label FROM nomenclature
+             WHERE name = %(name)s AND NOT deprecated AND {where}
+             ORDER BY label_norm LIKE %(phrase)s || '%%' DESC, length(label), code
+             LIMIT %(limit)s
+            """,  # noqa: S608 - conditions built from placeholders
+            params,
+        ).fetchall()
+        if rows:
+            groups.append({"type": key, "titre": title, "filtre": _FILTER_FOR.get(key), "elements": rows})
+    params = {"limit": limit}
+    where = _word_conditions(words, "e.nom_norm", params)
+    rows = conn.execute(
+        f"""
+        SELECT e.finess, e.nom, e.ville, e.commune_insee
+          FROM etablissement e
+         WHERE e.nom_norm IS NOT NULL AND {where}
+         ORDER BY length(e.nom), e.nom
+         LIMIT %(limit)s
+        """,  # noqa: S608 - conditions built from placeholders
+        params,
+    ).fetchall()
+    if rows:
+        groups.append({"type": "etablissements", "titre": "Établissements", "filtre": None, "elements": rows})
+    return {"q": q, "groupes": groups}
+
+
+_FILTER_FOR = {"types_offre": "type_offre", "activites": "activite", "actes_specifiques": None}
