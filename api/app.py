@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             min_size=settings.pool_min_size,
             max_size=settings.pool_max_size,
             timeout_ms=settings.statement_timeout_ms,
+            wait_s=settings.pool_wait_s,
         )
         pool.open(wait=False)
         app.state.pool = pool

@@ -21,7 +21,9 @@ def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
     return psycopg.connect(url, autocommit=autocommit, row_factory=dict_row)
 
 
-def make_pool(url: str, *, min_size: int = 1, max_size: int = 10, timeout_ms: int = 15000) -> ConnectionPool:
+def make_pool(
+    url: str, *, min_size: int = 1, max_size: int = 10, timeout_ms: int = 15000, wait_s: float = 10.0
+) -> ConnectionPool:
     """A connection pool for the API; each connection has a statement timeout."""
     return ConnectionPool(
         url,
@@ -29,6 +31,7 @@ def make_pool(url: str, *, min_size: int = 1, max_size: int = 10, timeout_ms: in
         max_size=max_size,
         kwargs={"row_factory": dict_row, "options": f"-c statement_timeout={int(timeout_ms)}"},
         open=False,
+        timeout=wait_s,
         name="ror-gis",
     )
 

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     pool_min_size: int = 1
     pool_max_size: int = 10
     statement_timeout_ms: int = 15000
+    pool_wait_s: float = Field(default=10.0, description="How long a request waits for a database connection.")
     frame_ancestors: str = Field(
         default="'self'",
         description="Space-separated CSP frame-ancestors allow-list for the embeddable maps "

@@ -126,7 +126,7 @@ class LiveServer:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
-                if httpx.get(self.url + "/health", timeout=1).status_code in (200, 503):
+                if httpx.get(self.url + "/openapi.json", timeout=2).status_code == 200:
                     return
             except httpx.HTTPError:
                 time.sleep(0.05)

@@ -6,6 +6,7 @@ from typing import Literal
 
 import psycopg
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 
 from api.deps import get_conn
 from api.schemas import CommuneSearch, Feature
@@ -25,13 +26,12 @@ def search_communes(
     return {"results": communes.search(conn, q, limit=limit)}
 
 
-@router.get("/{insee}", response_model=Feature, response_model_exclude_none=True,
-            summary="Une commune (GeoJSON Feature)")
+@router.get("/{insee}", response_model=Feature, summary="Une commune (GeoJSON Feature)")
 def get_commune(
     insee: str,
     geometry: Literal["full", "simplified", "centre", "none"] = Query("simplified"),
     conn: psycopg.Connection = Depends(get_conn),
-) -> dict:
+) -> JSONResponse:
     """A former, delegated or associated code answers with the current commune
     (`properties.code_demande` says which code was asked)."""
-    return communes.feature(conn, insee, geometry=geometry)
+    return JSONResponse(communes.feature(conn, insee, geometry=geometry), media_type="application/geo+json")

@@ -6,6 +6,7 @@ from typing import Literal
 
 import psycopg
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 
 from api.deps import get_conn
 from api.schemas import Feature, FeatureCollection
@@ -18,12 +19,12 @@ Geometry = Literal["full", "simplified", "centre", "none"]
 @router.get("", response_model=FeatureCollection, summary="Départements chargés (GeoJSON)")
 def list_departements(
     geometry: Geometry = Query("simplified"), conn: psycopg.Connection = Depends(get_conn)
-) -> dict:
-    return departements.collection(conn, geometry=geometry)
+) -> JSONResponse:
+    return JSONResponse(departements.collection(conn, geometry=geometry), media_type="application/geo+json")
 
 
 @router.get("/{code}", response_model=Feature, summary="Un département (GeoJSON Feature)")
 def get_departement(
     code: str, geometry: Geometry = Query("simplified"), conn: psycopg.Connection = Depends(get_conn)
-) -> dict:
-    return departements.feature(conn, code, geometry=geometry)
+) -> JSONResponse:
+    return JSONResponse(departements.feature(conn, code, geometry=geometry), media_type="application/geo+json")

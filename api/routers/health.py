@@ -16,7 +16,7 @@ router = APIRouter(tags=["service"])
 def health(request: Request) -> JSONResponse:
     """200 when the database answers, with the loaded data and their dates; 503 otherwise."""
     try:
-        with request.app.state.pool.connection(timeout=5) as conn:
+        with request.app.state.pool.connection(timeout=3) as conn:
             body = {
                 "status": "ok",
                 "database": "ok",
