@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 import psycopg
@@ -82,11 +83,25 @@ def load() -> None:
 
 def run_geography(settings: Settings, region: str) -> None:
     from gis.importers.geography import load_geography
+    from gis.maintenance import after_load
 
     with connect(settings.database_url) as conn:
         summary = load_geography(conn, fetcher_for(settings), region=region, progress=Progress("géographie"))
+        after_load(conn)
     for line in summary.lines():
         click.echo(line)
+
+
+def _print_report(report) -> None:
+    for line in report.lines():
+        click.echo(line)
+
+
+def _finish(conn) -> None:
+    from gis.maintenance import after_load
+
+    derived = after_load(conn)
+    click.echo(f"Couverture recalculée : {derived['couverture']} lignes commune × offre.")
 
 
 @load.command("geography")
@@ -99,6 +114,148 @@ def load_geography_cmd(region: str) -> None:
         run_geography(settings, region)
     except RorGisError as exc:
         _fail(exc)
+
+
+def run_nomenclatures(settings: Settings) -> None:
+    from gis.importers.nomenclatures import load_nomenclatures
+
+    with connect(settings.database_url) as conn:
+        _print_report(load_nomenclatures(conn, settings.resolved_data_dir()))
+
+
+def run_establishments(settings: Settings) -> None:
+    from gis.importers.establishments import load_establishments
+
+    with connect(settings.database_url) as conn:
+        _print_report(load_establishments(conn, settings.resolved_data_dir(), progress=Progress("établissements")))
+        _finish(conn)
+
+
+def run_fhir(settings: Settings, paths: list[Path], *, fictif: bool = False, source: str = "fhir") -> None:
+    from gis.importers.fhir import load_fhir
+
+    with connect(settings.database_url) as conn:
+        _print_report(load_fhir(conn, paths, source=source, fictif=fictif, progress=Progress("fhir")))
+        _finish(conn)
+
+
+def run_demo_data(settings: Settings, out: Path, seed: int) -> dict:
+    from gis.demo_data import generate
+
+    with connect(settings.database_url) as conn:
+        return generate(conn, out, seed=seed)
+
+
+DEMO_SEED = 20261123
+
+
+def run_load_demo(settings: Settings) -> None:
+    """Geography, nomenclatures, real establishments, then fictitious offers generated from them."""
+    init_db(settings)
+    run_geography(settings, "11")
+    run_nomenclatures(settings)
+    run_establishments(settings)
+    out = settings.cache_dir / "demo-fhir"
+    summary = run_demo_data(settings, out, DEMO_SEED)
+    click.echo(f"Données fictives générées dans {out} : {summary}")
+    run_fhir(settings, [out], fictif=True, source="demo (données fictives)")
+
+
+@load.command("nomenclatures")
+def load_nomenclatures_cmd() -> None:
+    """Charge les nomenclatures NOS du ROR (types d'offre, activités, catégories…)."""
+    settings = get_settings()
+    try:
+        init_db(settings)
+        run_nomenclatures(settings)
+    except RorGisError as exc:
+        _fail(exc)
+
+
+@load.command("finess")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--departement", "departements", multiple=True, help="Département à garder (répétable ; défaut : ceux chargés)."
+)
+def load_finess_cmd(file: Path, departements: tuple[str, ...]) -> None:
+    """Charge une extraction FINESS etalab (cs1100507, géolocalisée)."""
+    from gis.importers.finess import load_finess
+
+    settings = get_settings()
+    try:
+        init_db(settings)
+        with connect(settings.database_url) as conn:
+            _print_report(load_finess(conn, file, departements=set(departements) or None))
+            _finish(conn)
+    except RorGisError as exc:
+        _fail(exc)
+
+
+@load.command("establishments")
+def load_establishments_cmd() -> None:
+    """Charge les fichiers réels d'établissements d'Île-de-France (dossier de données)."""
+    settings = get_settings()
+    try:
+        init_db(settings)
+        run_establishments(settings)
+    except RorGisError as exc:
+        _fail(exc)
+
+
+@load.command("fhir")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--fictif", is_flag=True, help="Marquer les ressources comme données fictives.")
+def load_fhir_cmd(paths: tuple[Path, ...], fictif: bool) -> None:
+    """Charge des ressources FHIR du ROR (Bundle JSON, NDJSON, ressource seule ou dossier)."""
+    settings = get_settings()
+    try:
+        init_db(settings)
+        run_fhir(settings, list(paths), fictif=fictif)
+    except RorGisError as exc:
+        _fail(exc)
+
+
+@load.command("demo")
+def load_demo_cmd() -> None:
+    """Géographie, nomenclatures, établissements réels et offres FICTIVES de démonstration."""
+    try:
+        run_load_demo(get_settings())
+    except RorGisError as exc:
+        _fail(exc)
+
+
+@main.command("demo-data")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--seed", default=DEMO_SEED, show_default=True, type=int)
+def demo_data_cmd(out: Path, seed: int) -> None:
+    """Génère des offres et territoires FICTIFS (Bundles FHIR) à partir des établissements chargés."""
+    try:
+        summary = run_demo_data(get_settings(), out, seed)
+    except RorGisError as exc:
+        _fail(exc)
+    click.echo(f"Données fictives écrites dans {out} : {summary}")
+
+
+@main.command("imports")
+@click.argument("run_id", required=False, type=int)
+def imports_cmd(run_id: int | None) -> None:
+    """Liste les derniers imports, ou les lignes rejetées d'un import."""
+    from gis.importers.report import get_run, recent_runs, run_rejections
+
+    with connect(get_settings().database_url) as conn:
+        if run_id is None:
+            for r in recent_runs(conn):
+                click.echo(
+                    f"#{r['id']} {r['started_at']:%Y-%m-%d %H:%M} {r['kind']:<14} {r['status']:<8} "
+                    f"rejets {r['rejets']:<5} alertes {r['alertes']:<5} {r['source']}"
+                )
+            return
+        run = get_run(conn, run_id)
+        if run is None:
+            _fail(RorGisError(f"Import inconnu : {run_id}."))
+        click.echo(f"#{run['id']} {run['kind']} {run['status']} {run['source']} {run['message'] or ''}")
+        for r in run_rejections(conn, run_id):
+            click.echo(f"  [{r['gravite']}] {r['reference']} : {r['motif']}")
 
 
 def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:
@@ -133,8 +290,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     """Prépare tout pour la démonstration (schéma, données) puis lance le service."""
     settings = get_settings()
     try:
-        init_db(settings)
-        run_geography(settings, "11")
+        run_load_demo(settings)
     except RorGisError as exc:
         _fail(exc)
     if not no_serve:

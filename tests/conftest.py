@@ -155,3 +155,31 @@ def http(live_server: LiveServer) -> Iterator[httpx.Client]:
     """An HTTP client talking to the live server over a real socket."""
     with httpx.Client(base_url=live_server.url, timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def fixture_db_url(empty_db_factory, fetcher: Fetcher, data_dir: Path) -> str:
+    """A database with the IDF geography, the nomenclatures and the known coverage fixture (committed)."""
+    from gis.importers.geography import load_geography
+    from gis.importers.nomenclatures import load_nomenclatures
+    from gis.maintenance import refresh_search_names
+    from tests import coverage_fixture
+
+    url = empty_db_factory()
+    with connect(url) as conn:
+        load_geography(conn, fetcher, region="11")
+        load_nomenclatures(conn, data_dir)
+        with conn.transaction():
+            coverage_fixture.insert(conn)
+        refresh_search_names(conn)
+    return url
+
+
+@pytest.fixture(scope="session")
+def fixture_http(fixture_db_url: str, data_dir: Path) -> Iterator[httpx.Client]:
+    """HTTP client on a live server over the coverage-fixture database."""
+    server = LiveServer(Settings(database_url=fixture_db_url, data_dir=data_dir, download=False))
+    server.start()
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        yield client
+    server.stop()
