@@ -13,6 +13,8 @@ from api.routers import cartes, communes, departements, health, imports, service
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings, get_settings
+from web_map.assets import static_mounts
+from web_map.security import SecurityHeadersMiddleware
 
 DESCRIPTION = """
 Service cartographique du **Répertoire Opérationnel des Ressources (ROR) d'Île-de-France** :
@@ -51,10 +53,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     app.include_router(health.router)
     app.include_router(communes.router)
     app.include_router(departements.router)
     app.include_router(services.router)
     app.include_router(imports.router)
     app.include_router(cartes.router)
+    for path, name, static_app in static_mounts():
+        app.mount(path, static_app, name=name)
     return app

@@ -1,7 +1,129 @@
-"""Map widgets (HTML pages embeddable in an iframe). Filled in by the web_map work."""
+"""Map widgets (HTML pages embeddable in an iframe): commune outline, spreadsheet choropleth.
+
+Pages are built by :mod:`web_map`; every answer is HTML in French, including errors (404/413/422),
+with the map CSP (frame-ancestors from the settings).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import psycopg
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import ClientDisconnect
 
-router = APIRouter(tags=["cartes"])
+from api.deps import get_conn
+from gis.errors import InvalidInput, NotFound
+from gis.layers import tableau
+from gis.settings import Settings
+from web_map import assets
+from web_map.base import basemap_key, error_response, map_response, render_template
+from web_map.security import PRIVATE_NO_STORE, page_headers
+from web_map.widgets import commune_page, tableau_page
+
+router = APIRouter(prefix="/cartes", tags=["cartes"])
+
+_FOND_HELP = "Fond de carte inconnu : valeurs permises plan-ign, osm ou aucun."
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _basemap(settings: Settings, fond: str | None) -> str:
+    try:
+        return basemap_key(fond, default=basemap_key(settings.basemap))
+    except ValueError:
+        raise InvalidInput(_FOND_HELP) from None
+
+
+@router.get("/commune/{insee}", response_class=HTMLResponse, summary="Carte d'une commune (widget HTML)")
+def carte_commune(
+    request: Request,
+    insee: str,
+    fond: str | None = Query(None, description="plan-ign (défaut), osm ou aucun"),
+    conn: psycopg.Connection = Depends(get_conn),
+) -> HTMLResponse:
+    """Commune outline (full geometry), fitted view, legend, source line, facts table.
+
+    A former or delegated code shows the current commune."""
+    settings = _settings(request)
+    try:
+        page = commune_page(conn, insee, basemap=_basemap(settings, fond))
+    except NotFound as exc:
+        return error_response(settings, status_code=404, title="Commune introuvable", message=exc.message)
+    except InvalidInput as exc:
+        return error_response(settings, status_code=422, title="Requête invalide", message=exc.message)
+    return map_response(page, settings)
+
+
+@router.get("/tableau", response_class=HTMLResponse, summary="Formulaire : carte à partir d'un tableau")
+def formulaire_tableau(request: Request) -> HTMLResponse:
+    html = render_template("tableau_form.html", action="/cartes/tableau", css=assets.leaflet_css(),
+                           methods=list(tableau.METHODS.items()), max_mb=tableau.MAX_BYTES // (1024 * 1024))
+    return HTMLResponse(html, headers=page_headers(_settings(request), cache_control="public, max-age=300"))
+
+
+def _too_large(settings: Settings) -> HTMLResponse:
+    return error_response(settings, status_code=413, title="Fichier trop volumineux",
+                          message=f"Le fichier dépasse la taille maximale de "
+                                  f"{tableau.MAX_BYTES // (1024 * 1024)} Mo.",
+                          back_url="/cartes/tableau", back_label="Charger un autre fichier")
+
+
+def _invalid(settings: Settings, message: str) -> HTMLResponse:
+    return error_response(settings, status_code=422, title="Fichier non exploitable", message=message,
+                          back_url="/cartes/tableau", back_label="Charger un autre fichier")
+
+
+@router.post("/tableau", response_class=HTMLResponse, summary="Carte choroplèthe d'un tableau (CSV ou XLSX)")
+async def carte_tableau(request: Request) -> HTMLResponse:
+    """Multipart form: ``fichier`` (CSV/XLSX), optional ``colonne_code``, ``colonne_valeur``,
+    ``classes`` (3 to 7), ``methode`` (quantiles, seuils-naturels, amplitudes-egales), ``titre``, ``fond``."""
+    settings = _settings(request)
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > tableau.MAX_BYTES + _MULTIPART_OVERHEAD:
+        return _too_large(settings)
+    try:
+        form = await request.form(max_files=1, max_fields=20)
+    except ClientDisconnect:
+        return _invalid(settings, "Envoi du fichier interrompu.")
+    except Exception:  # malformed multipart body
+        return _invalid(settings, "Formulaire illisible : envoyez le fichier dans le champ « fichier ».")
+    try:
+        upload = form.get("fichier")
+        if not isinstance(upload, UploadFile):
+            return _invalid(settings, "Aucun fichier reçu : choisissez un fichier CSV ou XLSX (champ « fichier »).")
+        data = await upload.read(tableau.MAX_BYTES + 1)
+        if len(data) > tableau.MAX_BYTES:
+            return _too_large(settings)
+        fields = {k: str(form.get(k) or "").strip() for k in
+                  ("colonne_code", "colonne_valeur", "classes", "methode", "titre", "fond")}
+        filename = (upload.filename or "fichier").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:120]
+    finally:
+        await form.close()
+    try:
+        k = int(fields["classes"] or 5)
+        if not 1 <= k <= 7:
+            raise ValueError
+    except ValueError:
+        return _invalid(settings, "Nombre de classes invalide : entre 3 et 7.")
+    try:
+        basemap = _basemap(settings, fields["fond"] or None)
+        html = await run_in_threadpool(_build_tableau, request, data, filename, fields, k, basemap)
+    except InvalidInput as exc:
+        return _invalid(settings, exc.message)
+    return HTMLResponse(html, headers=page_headers(settings, cache_control=PRIVATE_NO_STORE))
+
+
+def _build_tableau(request: Request, data: bytes, filename: str, fields: dict[str, str], k: int,
+                   basemap: str) -> str:
+    sheet = tableau.read_sheet(data, filename)
+    with request.app.state.pool.connection() as conn:
+        result = tableau.analyse(conn, sheet, filename=filename, code_column=fields["colonne_code"] or None,
+                                 value_column=fields["colonne_valeur"] or None, k=k,
+                                 method=fields["methode"] or "quantiles")
+    page = tableau_page(result, basemap=basemap, title=fields["titre"][:120] or None)
+    return page.render()

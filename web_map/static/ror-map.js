@@ -1,0 +1,180 @@
+/* ror-gis map helpers (no dependency besides Leaflet; Leaflet.markercluster when clustering). */
+(function () {
+  "use strict";
+  var RorMap = (window.RorMap = window.RorMap || {});
+  var NUMBER = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 2 });
+
+  function text(value) {
+    if (value === null || value === undefined || value === "") return "—";
+    if (typeof value === "number") return NUMBER.format(value);
+    if (Array.isArray(value)) return value.join(", ");
+    return String(value);
+  }
+
+  function status(message) {
+    var el = document.querySelector(".rg-status");
+    if (el) el.textContent = (el.textContent ? el.textContent + " " : "") + message;
+  }
+
+  RorMap.setupMap = function (map) {
+    map.attributionControl.setPrefix('<a href="https://leafletjs.com" title="Bibliothèque cartographique">Leaflet</a>');
+    function onTileError() {
+      if (!map._rgTileErrorShown) {
+        map._rgTileErrorShown = true;
+        status("Le fond de carte est momentanément indisponible ; les données restent affichées.");
+      }
+    }
+    map.on("layeradd", function (e) {
+      if (e.layer instanceof L.TileLayer) e.layer.on("tileerror", onTileError);
+    });
+  };
+
+  function tooltipNode(props, fields) {
+    var box = document.createElement("div");
+    box.className = "rg-tooltip";
+    fields.forEach(function (pair, i) {
+      var line = document.createElement(i === 0 ? "strong" : "div");
+      line.textContent = i === 0 ? text(props[pair[0]]) : pair[1] + " : " + text(props[pair[0]]);
+      box.appendChild(line);
+    });
+    return box;
+  }
+
+  function choroplethFill(props, spec) {
+    var v = props[spec.property];
+    if (v === null || v === undefined || v === "") return spec.noDataFill || "#D9DDE1";
+    if (v === 0 && spec.zeroFill) return spec.zeroFill;
+    for (var i = 0; i < spec.breaks.length; i++) {
+      if (v <= spec.breaks[i]) return spec.colors[i];
+    }
+    return spec.colors[spec.colors.length - 1];
+  }
+
+  function styleFunction(opts) {
+    return function (feature) {
+      var s = L.extend({}, opts.style || {});
+      var props = (feature && feature.properties) || {};
+      if (props._fill) { s.fillColor = props._fill; s.fill = true; }
+      else if (opts.choropleth) { s.fillColor = choroplethFill(props, opts.choropleth); s.fill = true; }
+      return s;
+    };
+  }
+
+  RorMap.geojson = function (map, data, opts, target) {
+    opts = opts || {};
+    var layer = L.geoJSON(data, {
+      style: styleFunction(opts),
+      interactive: !opts.style || opts.style.interactive !== false,
+      onEachFeature: function (feature, lyr) {
+        if (opts.tooltip && opts.tooltip.length) {
+          lyr.bindTooltip(tooltipNode(feature.properties || {}, opts.tooltip), { sticky: true });
+        }
+        if (lyr.getElement) {
+          lyr.on("add", function () {
+            var el = lyr.getElement && lyr.getElement();
+            if (el && opts.name) el.setAttribute("aria-label", opts.name);
+          });
+        }
+      }
+    });
+    layer.addTo(target || map);
+    if (opts.fit && layer.getLayers().length) map.fitBounds(layer.getBounds(), { padding: [12, 12], animate: false });
+    return layer;
+  };
+
+  RorMap.remoteGeojson = function (map, url, opts) {
+    var group = L.featureGroup().addTo(map);
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json, application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+      .then(function (data) {
+        RorMap.geojson(map, data, L.extend({}, opts, { fit: false }), group);
+        if (opts.fit && group.getLayers().length) map.fitBounds(group.getBounds(), { padding: [12, 12] });
+        group.fire("rg:loaded");
+      })
+      .catch(function () {
+        status("La couche « " + (opts.name || "données") + " » n'a pas pu être chargée.");
+      });
+    return group;
+  };
+
+  RorMap.icon = function (family, families, label) {
+    var f = families[family] || families.autre || { color: "#5F6B73", svg: '<circle cx="12" cy="12" r="10"/>', letter: "X", shape: "circle", label: "Autre" };
+    var y = f.shape === "triangle" ? 15.5 : 16;
+    var html = '<span role="img" aria-label="' + f.label.replace(/"/g, "&quot;") + '">' +
+      '<svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">' +
+      '<g fill="' + f.color + '" stroke="#fff" stroke-width="1.5">' + f.svg + "</g>" +
+      '<text x="12" y="' + y + '" text-anchor="middle" font-size="11" font-weight="700" fill="#fff">' + f.letter + "</text></svg></span>";
+    return L.divIcon({ className: "rg-marker", html: html, iconSize: [24, 24], iconAnchor: [12, 12], popupAnchor: [0, -12] });
+  };
+
+  function popupNode(p) {
+    var box = document.createElement("div");
+    var title = document.createElement("strong");
+    title.textContent = p.label;
+    box.appendChild(title);
+    (p.details || []).forEach(function (kv) {
+      var line = document.createElement("div");
+      line.textContent = kv[0] + " : " + kv[1];
+      box.appendChild(line);
+    });
+    if (p.url && /^(\/|https?:)/.test(p.url)) {
+      var a = document.createElement("a");
+      a.href = p.url; a.textContent = "Fiche détaillée"; a.target = "_top";
+      box.appendChild(a);
+    }
+    return box;
+  }
+
+  RorMap.markers = function (map, points, opts) {
+    var families = opts.families || {};
+    var group = opts.cluster && L.markerClusterGroup
+      ? L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40, spiderfyOnMaxZoom: true })
+      : L.featureGroup();
+    points.forEach(function (p) {
+      var m = L.marker([p.lat, p.lon], { icon: RorMap.icon(p.family, families), title: p.label, keyboard: true, riseOnHover: true });
+      m.bindPopup(popupNode(p));
+      group.addLayer(m);
+    });
+    group.addTo(map);
+    if (opts.fit && points.length) map.fitBounds(group.getBounds(), { padding: [16, 16], maxZoom: 15 });
+    return group;
+  };
+
+  /* Sortable tables: a button in each header (click, Enter, Space), aria-sort on the header. */
+  function sortTable(table, index, th) {
+    var numeric = th.getAttribute("data-type") === "number";
+    var asc = th.getAttribute("aria-sort") !== "ascending";
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = a.cells[index].getAttribute("data-sort") || "", y = b.cells[index].getAttribute("data-sort") || "";
+      var r;
+      if (numeric) {
+        var nx = x === "" ? NaN : parseFloat(x), ny = y === "" ? NaN : parseFloat(y);
+        if (isNaN(nx) && isNaN(ny)) r = 0; else if (isNaN(nx)) r = 1; else if (isNaN(ny)) r = -1; else r = nx - ny;
+        if (!isNaN(nx) && !isNaN(ny) && !asc) r = -r;
+        return r;
+      }
+      r = x.localeCompare(y, "fr", { numeric: true, sensitivity: "base" });
+      return asc ? r : -r;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (cell) { cell.removeAttribute("aria-sort"); });
+    th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+    var live = document.getElementById("rg-sort-live");
+    if (live) live.textContent = "Tableau trié par « " + th.textContent.trim() + " », ordre " + (asc ? "croissant" : "décroissant") + ".";
+  }
+
+  RorMap.initTables = function () {
+    Array.prototype.forEach.call(document.querySelectorAll("table.rg-sortable"), function (table) {
+      if (!table.tHead) return;
+      Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, index) {
+        var button = th.querySelector("button.rg-sort");
+        if (button) button.addEventListener("click", function () { sortTable(table, index, th); });
+      });
+    });
+  };
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", RorMap.initTables);
+  else RorMap.initTables();
+})();
