@@ -29,6 +29,9 @@ from gis.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 
+# Headless-Chromium fixtures (browser, browser_page, phone_page), shared by every test module.
+pytest_plugins = ("tests.browser",)
+
 
 def _admin_url() -> str:
     explicit = os.environ.get("ROR_GIS_TEST_ADMIN_URL")
@@ -176,10 +179,16 @@ def fixture_db_url(empty_db_factory, fetcher: Fetcher, data_dir: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def fixture_http(fixture_db_url: str, data_dir: Path) -> Iterator[httpx.Client]:
-    """HTTP client on a live server over the coverage-fixture database."""
+def fixture_server(fixture_db_url: str, data_dir: Path) -> Iterator[LiveServer]:
+    """A live server over the coverage-fixture database."""
     server = LiveServer(Settings(database_url=fixture_db_url, data_dir=data_dir, download=False))
     server.start()
-    with httpx.Client(base_url=server.url, timeout=30) as client:
-        yield client
+    yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def fixture_http(fixture_server: LiveServer) -> Iterator[httpx.Client]:
+    """HTTP client on the live server over the coverage-fixture database."""
+    with httpx.Client(base_url=fixture_server.url, timeout=30) as client:
+        yield client

@@ -10,13 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests import browser as _browser
 from tests.browser import BrowserPage, wait_for_map
-
-# Fixtures from tests/browser.py (re-exported so pytest finds them in this module).
-browser = _browser.browser
-browser_page = _browser.browser_page
-phone_page = _browser.phone_page
 
 pytestmark = pytest.mark.browser
 FIXTURES = Path(__file__).parent / "fixtures" / "tableau"
@@ -51,7 +45,7 @@ def test_commune_widget_renders_polygon_legend_source(browser_page, fond, tile_h
     assert "km" in page.locator(".leaflet-control-scale-line").inner_text() or "m" in page.locator(
         ".leaflet-control-scale-line").inner_text()
     assert page.locator(".leaflet-control-scale-line").count() == 1  # metric only
-    assert page.locator("table caption").first.inner_text() == "Caractéristiques de Saint-Denis"
+    assert page.locator("table caption").filter(has_text="Caractéristiques de Saint-Denis").count() == 1
     assert page.evaluate("document.documentElement.lang") == "fr"
     assert page.get_attribute(".rg-map", "aria-label") == "Carte : Offres couvrant Saint-Denis"
     # The view is fitted on the commune (zoom well above the regional default of 9).
@@ -62,7 +56,7 @@ def test_commune_widget_renders_polygon_legend_source(browser_page, fond, tile_h
         attribution = page.locator(".leaflet-control-attribution").inner_text()
         assert ("© IGN – Plan IGN" in attribution) if fond == "plan-ign" else ("OpenStreetMap" in attribution)
     # Local assets only: the page, leaflet, our css/js.
-    assert all("/static/" in u or "/cartes/" in u for u in bp.local_requests)
+    assert all("/static/" in u or "/cartes/" in u or "/api/v1/" in u for u in bp.local_requests)
     assert elapsed < 10
 
 

@@ -362,7 +362,8 @@ class MapPage:
     # Layers -------------------------------------------------------------------------------------
     def _layer_options(self, name: str, style_: PathStyle | Mapping[str, Any] | None,
                        tooltip: Sequence[tuple[str, str]] | None, fit: bool,
-                       choropleth: Mapping[str, Any] | None) -> dict[str, Any]:
+                       choropleth: Mapping[str, Any] | None, *, toggle: bool = False, highlight: bool = False,
+                       popup: Sequence[tuple[str, str]] | None = None) -> dict[str, Any]:
         if isinstance(style_, PathStyle):
             path = style_.as_leaflet()
         elif style_ is None:
@@ -374,6 +375,12 @@ class MapPage:
             opts["tooltip"] = [[prop, label] for prop, label in tooltip]
         if choropleth:
             opts["choropleth"] = dict(choropleth)
+        if toggle:
+            opts["toggle"] = True
+        if highlight:
+            opts["highlight"] = True
+        if popup:
+            opts["popup"] = [[prop, label] for prop, label in popup]
         return opts
 
     def add_polygons(
@@ -386,6 +393,9 @@ class MapPage:
         fit: bool = False,
         choropleth: Mapping[str, Any] | None = None,
         ndigits: int = 5,
+        toggle: bool = False,
+        highlight: bool = False,
+        popup: Sequence[tuple[str, str]] | None = None,
     ) -> InlineGeoJson:
         """Embed a GeoJSON Feature/FeatureCollection (coordinates rounded to ``ndigits``).
 
@@ -393,7 +403,8 @@ class MapPage:
         the fill colour; ``choropleth``: ``{"property", "breaks", "colors"}`` (classes computed in JS).
         """
         layer = InlineGeoJson(round_coords(dict(geojson), ndigits),
-                              self._layer_options(name, style, tooltip, fit, choropleth))
+                              self._layer_options(name, style, tooltip, fit, choropleth, toggle=toggle,
+                                                  highlight=highlight, popup=popup))
         layer.add_to(self.map)
         return layer
 
@@ -406,22 +417,27 @@ class MapPage:
         tooltip: Sequence[tuple[str, str]] | None = None,
         fit: bool = False,
         choropleth: Mapping[str, Any] | None = None,
+        toggle: bool = False,
+        highlight: bool = False,
+        popup: Sequence[tuple[str, str]] | None = None,
     ) -> RemoteGeoJson:
         """A GeoJSON layer the page fetches from a same-origin URL; a failure is announced in the
         page (status region), never thrown."""
         if not url.startswith("/"):
             raise ValueError("remote layers must be same-origin paths (CSP connect-src 'self')")
-        layer = RemoteGeoJson(url, self._layer_options(name, style, tooltip, fit, choropleth))
+        layer = RemoteGeoJson(url, self._layer_options(name, style, tooltip, fit, choropleth, toggle=toggle,
+                                                       highlight=highlight, popup=popup))
         layer.add_to(self.map)
         return layer
 
     def add_markers(self, markers: Iterable[Marker], *, name: str, cluster: bool = True,
-                    fit: bool = False) -> MarkerLayer:
+                    fit: bool = False, toggle: bool = False) -> MarkerLayer:
         """Markers drawn with the family shape + letter (see :mod:`web_map.style`)."""
         points = [m.as_js() for m in markers]
         used = sorted({p["family"] for p in points})
         families = {k: v for k, v in style.families_js().items() if k in used}
-        layer = MarkerLayer(points, {"name": name, "cluster": cluster, "fit": fit, "families": families})
+        layer = MarkerLayer(points, {"name": name, "cluster": cluster, "fit": fit, "families": families,
+                                     "toggle": toggle})
         layer.add_to(self.map)
         return layer
 

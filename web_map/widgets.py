@@ -7,14 +7,17 @@ added on top before rendering.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import psycopg
 from markupsafe import Markup
 
-from gis.layers import communes
+from gis.layers import communes, offres, territoires
+from gis.layers.offres import Filters
 from gis.layers.tableau import TableauResult
+from gis.territories.coverage import MOTIF_LABELS
 from web_map import style
-from web_map.base import COMMUNE_STYLE, CONTEXT_STYLE, Column, LegendItem, MapPage, PathStyle
+from web_map.base import COMMUNE_STYLE, CONTEXT_STYLE, Column, LegendItem, MapPage, Marker, PathStyle
 
 _TYPE_LABELS = {"commune": "Commune", "arrondissement-municipal": "Arrondissement municipal"}
 _ALIAS_KINDS = {"ancien": "ancien code INSEE", "deleguee": "code de commune déléguée",
@@ -153,3 +156,218 @@ def tableau_page(result: TableauResult, *, basemap: str = "plan-ign", title: str
         result.unmatched, empty_text="Toutes les lignes ont été rapprochées.",
     )
     return page
+
+
+# --- Offers on the commune widget, one offer, coverage choropleth ---------------------------------
+def _offer_family(o: dict[str, Any]) -> str:
+    eg = o.get("etablissement") or {}
+    return style.family_for(o["type_offre"]["code"], (eg.get("categorie") or {}).get("code")).key
+
+
+def offer_url(offer_id: str) -> str:
+    return "/cartes/offre/" + quote(offer_id, safe="")
+
+
+def _offer_marker(o: dict[str, Any], *, with_reason: bool = True) -> Marker | None:
+    eg = o.get("etablissement") or {}
+    lat, lon = o.get("lat") or eg.get("lat"), o.get("lon") or eg.get("lon")
+    if lat is None or lon is None:
+        return None
+    details: list[tuple[str, str]] = [("Type d'offre", o["type_offre"]["label"] or o["type_offre"]["code"] or "—")]
+    if eg:
+        details += [("Établissement", eg["nom"]), ("FINESS", eg.get("finess") or "—"),
+                    ("Adresse", " ".join(x for x in (eg.get("adresse"), eg.get("code_postal"), eg.get("ville")) if x)
+                     or "—")]
+    if with_reason and o.get("couverture"):
+        details.append(("Pourquoi", o["couverture"]["libelle"]))
+    if o.get("distance_km") is not None:
+        details.append(("Distance", f"{style.fr_number(o['distance_km'], 1)} km du centre de la commune"))
+    return Marker(lat, lon, o["nom"], family=_offer_family(o), details=details, url=offer_url(o["id"]))
+
+
+def _offer_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for o in results:
+        eg = o.get("etablissement") or {}
+        cov = o.get("couverture") or {}
+        rows.append({
+            "nom": o["nom"],
+            "type": o["type_offre"]["label"] or o["type_offre"]["code"],
+            "famille": style.FAMILIES[_offer_family(o)].label,
+            "etablissement": eg.get("nom"),
+            "finess": eg.get("finess"),
+            "adresse": " ".join(x for x in (eg.get("adresse"), eg.get("code_postal"), eg.get("ville")) if x) or None,
+            "pourquoi": cov.get("libelle"),
+            "distance": o.get("distance_km"),
+            "contact": " ; ".join(c.get("valeur", "") for c in o.get("contacts") or []) or None,
+        })
+    return rows
+
+
+OFFER_COLUMNS = [
+    Column("nom", "Offre"), Column("type", "Type d'offre"), Column("famille", "Famille"),
+    Column("etablissement", "Établissement"), Column("finess", "FINESS"), Column("adresse", "Adresse"),
+    Column("pourquoi", "Pourquoi elle couvre la commune"),
+    Column("distance", "Distance (km)", numeric=True, decimals=1),
+    Column("contact", "Contact public"),
+]
+TERRITORY_STYLE = PathStyle(color="#00838F", weight=1.2, opacity=0.8, fill_color="#00838F", fill_opacity=0.06)
+
+
+def commune_offers_page(conn: psycopg.Connection, code: str, filters: Filters, *, basemap: str = "plan-ign",
+                        query: str = "") -> MapPage:
+    """The commune widget: outline, the offers covering it (clustered markers coloured and shaped by
+    family), their territories (fetched from the API, toggleable, highlighted on hover/click), legend,
+    the same information as a table, and export links."""
+    page = commune_page(conn, code, basemap=basemap)
+    answer = offres.covering(conn, code, filters, limit=offres.MAX_LIMIT)
+    insee, nom = answer["commune"]["insee"], answer["commune"]["nom"]
+    results = answer["results"]
+    markers = [m for m in (_offer_marker(o) for o in results) if m is not None]
+    qs = f"?{query}" if query else ""
+    page.add_remote_polygons(f"/api/v1/communes/{insee}/territoires{qs}", name="Territoires d'intervention",
+                             style=TERRITORY_STYLE, toggle=True, highlight=True,
+                             tooltip=[("nom", "Territoire"), ("offres", "Offres"), ("exemples", "Dont")])
+    page.add_markers(markers, name="Offres", cluster=len(markers) > 12, toggle=True)
+    families = sorted({m.family for m in markers}, key=list(style.FAMILIES).index)
+    if families:
+        page.add_family_legend(families)
+    page.legends[0].items.append(LegendItem("Territoire d'intervention d'une offre", TERRITORY_STYLE.color, "fill"))
+    fictif = any(o["fictif"] for o in results)
+    count = answer["total"]
+    page.add_notice(f"{count} offre{'s' if count > 1 else ''} couvre{'nt' if count > 1 else ''} {nom}"
+                    + (" (filtres appliqués)." if query else "."))
+    if fictif:
+        page.add_notice("Les offres affichées sont des données fictives de démonstration.")
+    api = f"/api/v1/communes/{insee}/services{qs}"
+    sep = "&" if query else "?"
+    page.add_html(Markup(
+        '<p class="rg-exports">Exporter la liste : <a href="{}" download>CSV</a> · <a href="{}" download>XLSX</a>'
+        ' · <a href="{}">GeoJSON</a></p>').format(f"{api}{sep}format=csv", f"{api}{sep}format=xlsx",
+                                                   f"{api}{sep}format=geojson"))
+    page.add_table(f"Offres couvrant {nom} ({count})", OFFER_COLUMNS, _offer_rows(results),
+                   empty_text="Aucune offre ne couvre cette commune avec ces critères.")
+    # Put the offers table first: it is what coordinators read.
+    page.tables.insert(0, page.tables.pop())
+    return page
+
+
+def offre_page(conn: psycopg.Connection, offer_id: str, *, basemap: str = "plan-ign") -> MapPage:
+    """One offer: its place, its territory (declared units or polygon), facts and covered communes."""
+    o = offres.detail(conn, offer_id)
+    eg = o.get("etablissement") or {}
+    page = MapPage(o["nom"], basemap=basemap,
+                   subtitle=f"{o['type_offre']['label'] or o['type_offre']['code']}"
+                            + (f" – {eg['nom']}" if eg else ""))
+    if o["fictif"]:
+        page.add_notice("Offre fictive (données de démonstration).")
+    territory = o["territoire"]
+    if territory["features"]:
+        page.add_polygons(territory, name="Territoire d'intervention", style=TERRITORY_STYLE, toggle=True,
+                          highlight=True, tooltip=[("nom", "Territoire"), ("niveau", "Niveau")], fit=True)
+    marker = _offer_marker(o, with_reason=False)
+    if marker:
+        page.add_markers([marker], name="Lieu de l'offre", cluster=False, toggle=True, fit=not territory["features"])
+    fam = style.FAMILIES[_offer_family(o)]
+    page.add_legend("Légende", [LegendItem(fam.label, fam.color, "marker", fam.key),
+                                LegendItem("Territoire d'intervention", TERRITORY_STYLE.color, "fill")])
+    facts = [
+        ("Identifiant ROR", o["identifiant"] or o["id"]),
+        ("Type d'offre", o["type_offre"]["label"]),
+        ("Champ d'activité", o["champ"]["label"]),
+        ("Activités", ", ".join(a["label"] or a["code"] for a in o["activites"]) or None),
+        ("Publics", ", ".join(a["label"] or a["code"] for a in o["publics"]) or None),
+        ("Âges", f"{o['age_min'] if o['age_min'] is not None else '—'} à "
+                 f"{o['age_max'] if o['age_max'] is not None else '—'} ans"),
+        ("Modes de prise en charge", ", ".join(a["label"] or a["code"] for a in o["modes_prise_en_charge"]) or None),
+        ("Établissement", f"{eg['nom']} (FINESS {eg.get('finess') or '—'})" if eg else None),
+        ("Adresse", " ".join(x for x in (eg.get("adresse"), eg.get("code_postal"), eg.get("ville")) if x) or None),
+        ("Contact public", " ; ".join(c.get("valeur", "") for c in o["contacts"]) or None),
+        ("Statut", {"ouverte": "Ouverte", "fermee_temporairement": "Fermée temporairement"}.get(o["statut"],
+                                                                                             o["statut"])),
+    ]
+    page.add_table("Fiche de l'offre", [Column("label", "Information"), Column("value", "Valeur")],
+                   [{"label": k, "value": v} for k, v in facts if v], sortable=False)
+    page.add_table("Zone d'intervention déclarée",
+                   [Column("type_label", "Niveau"), Column("code", "Code"), Column("nom", "Nom")],
+                   o["zone_intervention"], empty_text="Aucune zone déclarée : l'offre couvre le lieu où elle se situe.")
+    labels = {"commune": "Commune", "arrondissement-municipal": "Arrondissement"}
+    page.add_table(f"Communes couvertes ({len(o['communes_couvertes'])})",
+                   [Column("nom", "Commune"), Column("insee", "Code INSEE"), Column("type", "Type"),
+                    Column("motif", "Motif")],
+                   [{**c, "type": labels.get(c["type"], c["type"]),
+                     "motif": MOTIF_LABELS.get(c["motif"], c["motif"])} for c in o["communes_couvertes"]])
+    return page
+
+
+def couverture_page(conn: psycopg.Connection, filters: Filters, *, departement: str | None = None,
+                    per_10000: bool = False, classes: int = 5, methode: str = "quantiles",
+                    basemap: str = "plan-ign", query: str = "") -> MapPage:
+    """Planners' choropleth: how many offers of the type(s) cover each commune; 'zones blanches'."""
+    from gis.layers.tableau import METHODS, classify, method_key
+
+    data = territoires.coverage_by_commune(conn, filters, departement=departement, geometry=False)
+    summary = data["resume"]
+    labels = nomenclature_labels(conn, "type_offre", filters.type_offre)
+    what = ", ".join(labels) or ", ".join(filters.type_offre)
+    prop = "pour_10000" if per_10000 else "offres"
+    value_label = "Offres pour 10 000 habitants" if per_10000 else "Nombre d'offres"
+    area = (f"département {departement}" if departement else "Île-de-France")
+    page = MapPage(f"Couverture : {what}", basemap=basemap,
+                   subtitle=f"{value_label} couvrant chaque commune – {area}")
+    method = method_key(methode)
+    values = [f["properties"][prop] for f in data["features"]
+              if f["properties"][prop] not in (None, 0)]
+    breaks = classify(values, classes, method) if values else []
+    colors = style.sequential_ramp(len(breaks)) if breaks else []
+    remote = "/api/v1/couverture" + (f"?{query}" if query else "")
+    page.add_remote_polygons(remote, name=value_label, toggle=True, highlight=True,
+                             style=PathStyle(color="#FFFFFF", weight=0.5, opacity=1, fill_color="#CCCCCC",
+                                             fill_opacity=0.85),
+                             choropleth={"property": prop, "breaks": breaks, "colors": colors,
+                                         "zeroFill": style.ZERO_FILL, "noDataFill": style.NO_DATA_FILL},
+                             tooltip=[("nom", "Commune"), ("offres", "Offres"), ("pour_10000", "Pour 10 000 hab."),
+                                      ("population", "Population")])
+    page.add_remote_polygons("/api/v1/departements?geometry=simplified", name="Limites départementales",
+                             style=CONTEXT_STYLE)
+    if departement:
+        bbox = conn.execute(
+            "SELECT ARRAY[ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom)] AS b FROM geo_departement "
+            "WHERE code = %s", (departement.upper(),)).fetchone()["b"]
+        page.fit_bounds(bbox)
+    else:
+        page.fit_bounds([1.44, 48.12, 3.56, 49.24])
+    items, lower = [], min(values) if values else 0
+    for i, (b, c) in enumerate(zip(breaks, colors, strict=True)):
+        lo = lower if i == 0 else breaks[i - 1]
+        text = f"de {style.fr_number(lo)} à {style.fr_number(b)}" if i == 0 else \
+            f"plus de {style.fr_number(lo)} à {style.fr_number(b)}"
+        items.append(LegendItem(text, c, "fill"))
+    items.append(LegendItem("Aucune offre : zone blanche", kind="hatch"))
+    page.add_legend(value_label, items, note=f"Discrétisation : {METHODS[method]}. Paris est représenté par "
+                    "arrondissement. Une commune couverte par une offre de tout Paris ou du département compte.")
+    page.add_legend("Repères", [LegendItem("Limite départementale", style.DEPARTEMENT_OUTLINE, "dashed")])
+    pct_c = 100 * summary["communes_non_couvertes"] / summary["communes"] if summary["communes"] else 0
+    pct_p = 100 * summary["population_non_couverte"] / summary["population"] if summary["population"] else 0
+    page.add_html(Markup(
+        '<section class="rg-summary" aria-labelledby="rg-summary-title"><h2 id="rg-summary-title">En bref</h2><ul>'
+        "<li>{} communes ou arrondissements, dont <strong>{} sans aucune offre</strong> ({} %)</li>"
+        "<li>Population non couverte : <strong>{} habitants</strong> ({} %)</li></ul>"
+        '<p class="rg-exports">Données : <a href="{}">GeoJSON</a></p></section>'
+    ).format(style.fr_number(summary["communes"]), style.fr_number(summary["communes_non_couvertes"]),
+             style.fr_number(pct_c, 1), style.fr_number(summary["population_non_couverte"]),
+             style.fr_number(pct_p, 1), remote))
+    rows = [{**f["properties"], "zone": "oui" if f["properties"]["offres"] == 0 else "non"}
+            for f in data["features"]]
+    page.add_table(f"{value_label} par commune ({len(rows)})",
+                   [Column("nom", "Commune"), Column("insee", "Code INSEE"), Column("departement", "Dép."),
+                    Column("population", "Population", numeric=True), Column("offres", "Offres", numeric=True),
+                    Column("pour_10000", "Pour 10 000 hab.", numeric=True, decimals=2),
+                    Column("zone", "Zone blanche")], rows)
+    return page
+
+
+def nomenclature_labels(conn: psycopg.Connection, name: str, codes: list[str]) -> list[str]:
+    rows = conn.execute("SELECT code, label FROM nomenclature WHERE name = %s AND code = ANY (%s) ORDER BY code",
+                        (name, codes)).fetchall()
+    return [r["label"] for r in rows]

@@ -6,6 +6,8 @@ with the map CSP (frame-ancestors from the settings).
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import psycopg
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
@@ -13,14 +15,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect
 
-from api.deps import get_conn
+from api.deps import filters_dep, get_conn
 from gis.errors import InvalidInput, NotFound
 from gis.layers import tableau
+from gis.layers.offres import Filters
 from gis.settings import Settings
 from web_map import assets
 from web_map.base import basemap_key, error_response, map_response, render_template
 from web_map.security import PRIVATE_NO_STORE, page_headers
-from web_map.widgets import commune_page, tableau_page
+from web_map.widgets import commune_offers_page, couverture_page, offre_page, tableau_page
 
 router = APIRouter(prefix="/cartes", tags=["cartes"])
 
@@ -39,24 +42,69 @@ def _basemap(settings: Settings, fond: str | None) -> str:
         raise InvalidInput(_FOND_HELP) from None
 
 
-@router.get("/commune/{insee}", response_class=HTMLResponse, summary="Carte d'une commune (widget HTML)")
+def _query(request: Request, drop: tuple[str, ...] = ("fond",)) -> str:
+    """The request's query string without the display-only parameters (for API links)."""
+    return urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in drop])
+
+
+def _page_or_error(settings: Settings, build, *, not_found: str = "Introuvable") -> HTMLResponse:
+    try:
+        return map_response(build(), settings)
+    except NotFound as exc:
+        return error_response(settings, status_code=404, title=not_found, message=exc.message)
+    except InvalidInput as exc:
+        return error_response(settings, status_code=422, title="Requête invalide", message=exc.message)
+
+
+@router.get("/commune/{insee}", response_class=HTMLResponse, summary="Carte des offres couvrant une commune")
 def carte_commune(
     request: Request,
     insee: str,
     fond: str | None = Query(None, description="plan-ign (défaut), osm ou aucun"),
+    filters: Filters = Depends(filters_dep),
     conn: psycopg.Connection = Depends(get_conn),
 ) -> HTMLResponse:
-    """Commune outline (full geometry), fitted view, legend, source line, facts table.
-
-    A former or delegated code shows the current commune."""
+    """Commune outline, the offers covering it (markers by family, clustered), their territories
+    (layer control, highlight on hover/click), legend, table and export links. Same filters as
+    `/api/v1/communes/{insee}/services`. A former or delegated code shows the current commune."""
     settings = _settings(request)
-    try:
-        page = commune_page(conn, insee, basemap=_basemap(settings, fond))
-    except NotFound as exc:
-        return error_response(settings, status_code=404, title="Commune introuvable", message=exc.message)
-    except InvalidInput as exc:
-        return error_response(settings, status_code=422, title="Requête invalide", message=exc.message)
-    return map_response(page, settings)
+    return _page_or_error(settings, lambda: commune_offers_page(
+        conn, insee, filters, basemap=_basemap(settings, fond), query=_query(request)), not_found="Commune introuvable")
+
+
+@router.get("/offre/{offer_id:path}", response_class=HTMLResponse, summary="Carte d'une offre et de son territoire")
+def carte_offre(
+    request: Request,
+    offer_id: str,
+    fond: str | None = Query(None, description="plan-ign (défaut), osm ou aucun"),
+    conn: psycopg.Connection = Depends(get_conn),
+) -> HTMLResponse:
+    settings = _settings(request)
+    return _page_or_error(settings, lambda: offre_page(conn, offer_id, basemap=_basemap(settings, fond)),
+                          not_found="Offre introuvable")
+
+
+@router.get("/couverture", response_class=HTMLResponse, summary="Carte de couverture par type d'offre")
+def carte_couverture(
+    request: Request,
+    departement: str | None = Query(None, description="Code département (ex. 93)"),
+    par: int | None = Query(None, description="10000 : offres pour 10 000 habitants"),
+    classes: int = Query(5, ge=2, le=7),
+    methode: str = Query("quantiles", description="quantiles, seuils-naturels ou amplitudes-egales"),
+    fond: str | None = Query(None, description="plan-ign (défaut), osm ou aucun"),
+    filters: Filters = Depends(filters_dep),
+    conn: psycopg.Connection = Depends(get_conn),
+) -> HTMLResponse:
+    """How many offers of the type(s) cover each commune (optionally per 10,000 inhabitants), with
+    the communes covered by none ("zones blanches") and a summary."""
+    settings = _settings(request)
+    if par not in (None, 10000):
+        return error_response(settings, status_code=422, title="Requête invalide",
+                              message="Paramètre par : seule la valeur 10000 est permise.")
+    query = _query(request, drop=("fond", "par", "classes", "methode"))
+    return _page_or_error(settings, lambda: couverture_page(
+        conn, filters, departement=departement, per_10000=par == 10000, classes=classes, methode=methode,
+        basemap=_basemap(settings, fond), query=query))
 
 
 @router.get("/tableau", response_class=HTMLResponse, summary="Formulaire : carte à partir d'un tableau")

@@ -2,49 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 import psycopg
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import get_conn
+from api.deps import filters_dep, get_conn
 from gis import export
-from gis.layers import etablissements, nomenclatures, offres
+from gis.layers import etablissements, nomenclatures, offres, territoires
 from gis.layers.offres import Filters
 from gis.text import normalize
 
 router = APIRouter(prefix="/api/v1", tags=["offres"])
 
 Format = Literal["json", "geojson", "csv", "xlsx"]
-_SPLIT = re.compile(r"[,\s]+")
-
-
-def _codes(values: list[str]) -> list[str]:
-    return [c for v in values for c in _SPLIT.split(v.strip()) if c]
-
-
-def filters_dep(
-    type_offre: list[str] = Query([], description="Code(s) de type d'offre (JDV_J238), répétable"),
-    categorie: list[str] = Query([], description="Catégorie d'établissement FINESS (TRE_R66)"),
-    activite: list[str] = Query([], description="Activité opérationnelle (JDV_J17)"),
-    mode_prise_en_charge: list[str] = Query([], description="Mode de prise en charge (TRE_R213)"),
-    public: list[str] = Query([], description="Public pris en charge (JDV_J29)"),
-    champ: list[str] = Query([], description="Champ d'activité (TRE_R227)"),
-    age: int | None = Query(None, ge=0, le=130, description="Âge de la personne (ans)"),
-) -> Filters:
-    return Filters(
-        type_offre=_codes(type_offre),
-        categorie=_codes(categorie),
-        activite=_codes(activite),
-        mode_prise_en_charge=_codes(mode_prise_en_charge),
-        public=_codes(public),
-        champ=_codes(champ),
-        age=age,
-    )
-
-
 def _download(content: bytes, media_type: str, filename: str) -> Response:
     return Response(
         content,
@@ -137,3 +109,25 @@ def suggestions(
     conn: psycopg.Connection = Depends(get_conn),
 ) -> dict:
     return nomenclatures.suggestions(conn, q, limit=limit)
+
+
+@router.get("/communes/{insee}/territoires", summary="Territoires des offres couvrant une commune (GeoJSON)")
+def territories_for_commune(
+    insee: str, filters: Filters = Depends(filters_dep), conn: psycopg.Connection = Depends(get_conn)
+) -> JSONResponse:
+    """One Feature per declared unit (commune, département, région, polygon) of the covering offers,
+    with `offres` (how many) and `exemples` (names)."""
+    return JSONResponse(territoires.territories_covering(conn, insee, filters), media_type="application/geo+json")
+
+
+@router.get("/couverture", summary="Nombre d'offres couvrant chaque commune (GeoJSON)")
+def coverage_counts(
+    filters: Filters = Depends(filters_dep),
+    departement: str | None = Query(None, description="Limiter à un département (ex. 93)"),
+    geometrie: bool = Query(True, description="Inclure les contours (simplifiés)"),
+    conn: psycopg.Connection = Depends(get_conn),
+) -> JSONResponse:
+    """For planners: offers of the given type(s) covering each commune (Paris by arrondissement),
+    offers per 10,000 inhabitants, and a summary of the communes and population covered by none."""
+    body = territoires.coverage_by_commune(conn, filters, departement=departement, geometry=geometrie)
+    return JSONResponse(body, media_type="application/geo+json")

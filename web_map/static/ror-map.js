@@ -60,14 +60,49 @@
     };
   }
 
+  /* One layer control per map, created when the first toggleable layer is registered. */
+  RorMap.registerOverlay = function (map, name, layer) {
+    if (!map._rgLayers) {
+      map._rgLayers = L.control.layers(null, null, { collapsed: false, position: "topright" }).addTo(map);
+      var el = map._rgLayers.getContainer();
+      el.setAttribute("aria-label", "Couches de la carte");
+      L.DomEvent.disableClickPropagation(el);
+    }
+    map._rgLayers.addOverlay(layer, name);
+  };
+
+  function highlight(lyr, on) {
+    if (!lyr.setStyle) return;
+    if (on) {
+      lyr.setStyle({ weight: 4, color: "#E4002B", fillOpacity: 0.25 });
+      if (lyr.bringToFront) lyr.bringToFront();
+    } else if (lyr._rgBase) {
+      lyr.setStyle(lyr._rgBase);
+    }
+  }
+
   RorMap.geojson = function (map, data, opts, target) {
     opts = opts || {};
+    var selected = null;
     var layer = L.geoJSON(data, {
       style: styleFunction(opts),
       interactive: !opts.style || opts.style.interactive !== false,
       onEachFeature: function (feature, lyr) {
         if (opts.tooltip && opts.tooltip.length) {
           lyr.bindTooltip(tooltipNode(feature.properties || {}, opts.tooltip), { sticky: true });
+        }
+        if (opts.highlight) {
+          lyr.on("add", function () { lyr._rgBase = L.extend({}, lyr.options); });
+          lyr.on("mouseover", function () { if (selected !== lyr) highlight(lyr, true); });
+          lyr.on("mouseout", function () { if (selected !== lyr) highlight(lyr, false); });
+          lyr.on("click", function () {
+            if (selected && selected !== lyr) highlight(selected, false);
+            selected = selected === lyr ? null : lyr;
+            highlight(lyr, selected === lyr);
+          });
+        }
+        if (opts.popup && opts.popup.length) {
+          lyr.bindPopup(tooltipNode(feature.properties || {}, opts.popup));
         }
         if (lyr.getElement) {
           lyr.on("add", function () {
@@ -78,12 +113,14 @@
       }
     });
     layer.addTo(target || map);
+    if (!target && opts.toggle) RorMap.registerOverlay(map, opts.name, layer);
     if (opts.fit && layer.getLayers().length) map.fitBounds(layer.getBounds(), { padding: [12, 12], animate: false });
     return layer;
   };
 
   RorMap.remoteGeojson = function (map, url, opts) {
     var group = L.featureGroup().addTo(map);
+    if (opts.toggle) RorMap.registerOverlay(map, opts.name, group);
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json, application/json" } })
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
       .then(function (data) {
@@ -136,6 +173,7 @@
       group.addLayer(m);
     });
     group.addTo(map);
+    if (opts.toggle) RorMap.registerOverlay(map, opts.name, group);
     if (opts.fit && points.length) map.fitBounds(group.getBounds(), { padding: [16, 16], maxZoom: 15 });
     return group;
   };

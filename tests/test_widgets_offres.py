@@ -1,0 +1,169 @@
+"""Offer widgets (commune with offers, one offer, coverage choropleth) on the known coverage fixture:
+HTTP answers and sizes, then real headless Chromium (layers drawn = API answers, layer control,
+highlight, no JS error, no third-party request)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser import new_browser_page, wait_for_map
+
+
+def test_commune_widget_lists_the_covering_offers(fixture_http):
+    resp = fixture_http.get("/cartes/commune/93066", params={"fond": "aucun"})
+    assert resp.status_code == 200
+    html = resp.text
+    assert "3 offres couvrent Saint-Denis." in html
+    for name in ("SAAD zone Saint-Denis", "SSIAD zone Pierrefitte (ancien code)", "Équipe régionale"):
+        assert name in html
+    assert "Unité sensible" not in html and "Service fermé" not in html
+    assert "Un ancien code ou une commune déléguée de la commune figure dans la zone" in html
+    assert "/api/v1/communes/93066/territoires" in html
+    assert "/api/v1/communes/93066/services?format=csv" in html
+    assert len(resp.content) < 300_000
+    assert "frame-ancestors" in resp.headers["content-security-policy"]
+    assert "Sources : ROR Île-de-France (données fictives de démonstration)" in html
+
+
+def test_commune_widget_filters_flow_into_links(fixture_http):
+    html = fixture_http.get("/cartes/commune/93066", params={"type_offre": "28"}).text
+    assert "1 offre couvre Saint-Denis (filtres appliqués)." in html
+    assert "/api/v1/communes/93066/services?type_offre=28&amp;format=xlsx" in html
+    assert "/api/v1/communes/93066/territoires?type_offre=28" in html
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "needle"),
+    [
+        ("/cartes/commune/99999", 404, "Aucune commune"),
+        ("/cartes/commune/93066?type_offre=xx;y", 422, "mal formé"),
+        ("/cartes/offre/cov-sensible", 404, "Aucune offre publique"),
+        ("/cartes/couverture", 422, "type_offre obligatoire"),
+        ("/cartes/couverture?type_offre=30&departement=99", 404, "Département inconnu"),
+        ("/cartes/couverture?type_offre=30&par=5", 422, "10000"),
+    ],
+)
+def test_widget_errors_are_french_pages(fixture_http, path, status, needle):
+    resp = fixture_http.get(path)
+    assert resp.status_code == status
+    assert resp.headers["content-type"].startswith("text/html")
+    assert needle in resp.text
+
+
+def test_offer_widget(fixture_http):
+    resp = fixture_http.get("/cartes/offre/cov-dep")
+    assert resp.status_code == 200
+    assert "DAC Val-de-Marne" in resp.text
+    assert "Communes couvertes (47)" in resp.text
+    assert "Val-de-Marne" in resp.text
+
+
+def test_territories_api(fixture_http):
+    coll = fixture_http.get("/api/v1/communes/93066/territoires").json()
+    units = {(f["properties"]["niveau"], f["properties"]["code"]) for f in coll["features"]}
+    # SAAD lists 93066, the SSIAD lists 93059 (now Saint-Denis), the regional team lists région 11.
+    assert units == {("commune", "93066"), ("region", "11")}
+    saint_denis = next(f for f in coll["features"] if f["properties"]["code"] == "93066")
+    assert saint_denis["properties"]["offres"] == 2
+
+
+def test_coverage_api_counts_and_white_zones(fixture_http):
+    body = fixture_http.get("/api/v1/couverture", params={"type_offre": "30", "geometrie": "false"}).json()
+    counts = {f["id"]: f["properties"]["offres"] for f in body["features"]}
+    assert len(counts) == 1285  # communes, with Paris as its 20 arrondissements
+    assert "75056" not in counts
+    assert counts["93066"] == 1 and counts["75110"] == 1 and counts["75111"] == 0
+    assert body["resume"]["communes_non_couvertes"] == 1283
+    per = next(f for f in body["features"] if f["id"] == "93066")["properties"]["pour_10000"]
+    assert per == pytest.approx(10000 / 149077, abs=0.01)
+
+
+def test_coverage_widget_size_and_summary(fixture_http):
+    resp = fixture_http.get("/cartes/couverture", params={"type_offre": "30"})
+    assert resp.status_code == 200
+    assert len(resp.content) < 800_000
+    text = re.sub(r"\s", " ", resp.text.replace("\u202f", " "))
+    assert "1 283 sans aucune offre" in text
+    assert "/api/v1/couverture?type_offre=30" in resp.text
+
+
+@pytest.fixture
+def fx_page(browser, fixture_server):
+    context, bp = new_browser_page(browser, fixture_server.url)
+    yield bp
+    context.close()
+
+
+@pytest.mark.browser
+def test_commune_widget_in_chromium(fx_page, fixture_http):
+    bp = fx_page
+    api = fixture_http.get("/api/v1/communes/93066/territoires").json()
+    resp = bp.goto("/cartes/commune/93066?fond=aucun")
+    assert resp.status == 200
+    expected_paths = 1 + len(api["features"])  # commune outline + one per territory unit
+    wait_for_map(bp, paths=expected_paths)
+    page = bp.page
+    assert page.locator(".leaflet-overlay-pane svg path").count() == expected_paths
+    # the three offers share their EG's point: three markers (no clustering under 13 markers)
+    assert page.locator(".leaflet-marker-pane .leaflet-marker-icon").count() == 3
+    assert page.locator(".rg-legend").filter(has_text="Familles d'offre").count() == 1
+    assert page.locator(".rg-source").inner_text().startswith("Sources : ROR")
+    # layer control: hide the territories
+    control = page.locator(".leaflet-control-layers")
+    assert control.locator("label").filter(has_text="Territoires d'intervention").count() == 1
+    control.locator("label").filter(has_text="Territoires d'intervention").locator("input").uncheck()
+    assert page.locator(".leaflet-overlay-pane svg path").count() == 1
+    control.locator("label").filter(has_text="Territoires d'intervention").locator("input").check()
+    wait_for_map(bp, paths=expected_paths)
+    # popup of an offer: name, why, link to the details
+    page.locator(".leaflet-marker-icon").last.click()  # the three markers are stacked on one point
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "Pourquoi" in popup.inner_text()
+    assert popup.locator("a").get_attribute("href").startswith("/cartes/offre/cov-")
+    assert bp.js_errors() == [] and bp.third_party() == []
+
+
+@pytest.mark.browser
+def test_territory_highlight_on_hover(fx_page):
+    bp = fx_page
+    bp.goto("/cartes/commune/75110?fond=aucun")
+    wait_for_map(bp, paths=2)
+    page = bp.page
+    page.locator(".leaflet-control-layers label").filter(has_text="Offres").locator("input").uncheck()
+    paths = page.locator(".leaflet-overlay-pane svg path.leaflet-interactive")
+    target = None
+    for i in range(paths.count()):
+        if paths.nth(i).get_attribute("stroke") == "#00838F":
+            target = paths.nth(i)
+            break
+    assert target is not None
+    box = target.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(200)
+    strokes = [paths.nth(i).get_attribute("stroke") for i in range(paths.count())]
+    assert "#E4002B" in strokes
+    assert bp.js_errors() == []
+
+
+@pytest.mark.browser
+def test_coverage_widget_in_chromium(fx_page):
+    bp = fx_page
+    bp.goto("/cartes/couverture?type_offre=30&fond=aucun")
+    wait_for_map(bp, paths=1285 + 8, timeout=20_000)
+    page = bp.page
+    hatched = page.locator(".leaflet-overlay-pane svg path[fill='url(#rg-hatch)']").count()
+    assert hatched == 1283
+    assert page.locator(".rg-legend").filter(has_text="zone blanche").count() == 1
+    assert bp.js_errors() == [] and bp.third_party() == []
+
+
+@pytest.mark.browser
+def test_offer_widget_in_chromium(fx_page):
+    bp = fx_page
+    bp.goto("/cartes/offre/cov-dep?fond=aucun")
+    wait_for_map(bp, paths=1)
+    assert bp.page.locator(".leaflet-marker-icon").count() == 1
+    assert bp.js_errors() == [] and bp.third_party() == []
