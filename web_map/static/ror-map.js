@@ -178,14 +178,20 @@
     return group;
   };
 
-  /* Sortable tables: a button in each header (click, Enter, Space), aria-sort on the header. */
+  /* Sortable tables: a button in each header (click, Enter, Space), aria-sort on the header.
+     A cell's sort key is its data-sort attribute when present (numbers, empty cells), else its text. */
+  function sortKey(cell) {
+    var key = cell.getAttribute("data-sort");
+    return key === null ? cell.textContent.trim() : key;
+  }
+
   function sortTable(table, index, th) {
     var numeric = th.getAttribute("data-type") === "number";
     var asc = th.getAttribute("aria-sort") !== "ascending";
     var body = table.tBodies[0];
     var rows = Array.prototype.slice.call(body.rows);
     rows.sort(function (a, b) {
-      var x = a.cells[index].getAttribute("data-sort") || "", y = b.cells[index].getAttribute("data-sort") || "";
+      var x = sortKey(a.cells[index]), y = sortKey(b.cells[index]);
       var r;
       if (numeric) {
         var nx = x === "" ? NaN : parseFloat(x), ny = y === "" ? NaN : parseFloat(y);
