@@ -1,0 +1,67 @@
+"""Human pages: the coordinator search page (``/``) and the embed-code builder (``/cartes/integrer``).
+
+Both are static HTML shells rendered from :mod:`web_map` templates; the browser fills them from the
+JSON API (same origin) with ``coordinateur.js`` / ``integrer.js``. The state lives in the query string
+(read by the scripts), so the server needs no database here.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from gis.settings import Settings
+from web_map import assets
+from web_map.base import basemap_key, render_template
+from web_map.security import frame_ancestors, page_headers
+
+router = APIRouter(tags=["pages"])
+
+_PAGE_CACHE = "public, max-age=300"
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _base_url(request: Request, settings: Settings) -> str:
+    """Absolute base URL for embed codes: the configured public URL, else the request's."""
+    return (settings.public_url or str(request.base_url)).rstrip("/")
+
+
+def _default_basemap(settings: Settings) -> str:
+    try:
+        return basemap_key(settings.basemap)
+    except ValueError:
+        return "plan-ign"
+
+
+def _assets(*scripts: str) -> dict[str, object]:
+    prefix = assets.own_prefix()
+    return {
+        "css": [f"{prefix}/ror-map.css", f"{prefix}/pages.css"],
+        "scripts": [f"{prefix}/{name}" for name in scripts],
+    }
+
+
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
+def coordinateur(request: Request) -> HTMLResponse:
+    """Commune search, filters, map and table of the offers covering the commune, exports."""
+    html = render_template("coordinateur.html", **_assets("coordinateur.js"))
+    return HTMLResponse(html, headers=page_headers(_settings(request), cache_control=_PAGE_CACHE))
+
+
+@router.head("/cartes/integrer", include_in_schema=False)
+@router.get("/cartes/integrer", response_class=HTMLResponse, summary="Générateur de code d'intégration des cartes")
+def integrer(request: Request) -> HTMLResponse:
+    """Choose a map widget, its size and basemap; get the ``<iframe>`` code and a live preview.
+    Prefilled from the query string (``carte=commune&insee=93066&type_offre=30``)."""
+    settings = _settings(request)
+    html = render_template(
+        "integrer.html",
+        base_url=_base_url(request, settings),
+        frame_ancestors=frame_ancestors(settings),
+        default_basemap=_default_basemap(settings),
+        **_assets("coordinateur.js", "integrer.js"),
+    )
+    return HTMLResponse(html, headers=page_headers(settings, cache_control=_PAGE_CACHE))
