@@ -35,9 +35,14 @@ def _oui_non(value: bool | None) -> str:
     return "" if value is None else ("oui" if value else "non")
 
 
+# Contact channel codes as stored by the FHIR importer (gis.importers.fhir_map), or FHIR system names.
+CHANNELS = {"2": "Tél.", "3": "Fax", "4": "Courriel", "5": "Site web", "phone": "Tél.", "fax": "Fax",
+            "email": "Courriel", "url": "Site web", "telephone": "Tél."}
+
+
 def _contact(c: dict[str, Any]) -> str:
-    parts = [c.get("nature"), c.get("canal"), c.get("valeur")]
-    return " ".join(str(p) for p in parts if p)
+    channel = CHANNELS.get(str(c.get("canal") or ""), "")
+    return f"{channel} {c.get('valeur') or ''}".strip()
 
 
 def rows(results: list[dict[str, Any]]) -> list[list[Any]]:
