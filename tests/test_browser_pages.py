@@ -14,10 +14,8 @@ import httpx
 import pytest
 
 from gis.settings import Settings
-from tests import browser as _browser
 from tests.browser import BrowserPage, new_browser_page
 
-browser = _browser.browser  # re-exported so pytest finds it in this module
 pytestmark = pytest.mark.browser
 
 
