@@ -261,7 +261,9 @@ def imports_cmd(run_id: int | None) -> None:
 def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:
     import uvicorn
 
-    click.echo(f"API : http://{host}:{port}/docs   santé : http://{host}:{port}/health", err=True)
+    base = f"http://{host}:{port}"
+    click.echo(f"Recherche : {base}/   API : {base}/docs   santé : {base}/health   "
+               f"intégration : {base}/cartes/integrer", err=True)
     uvicorn.run(
         "api.app:create_app",
         factory=True,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import psycopg
 
 from gis.territories import coverage
@@ -24,7 +26,21 @@ def refresh_search_names(conn: psycopg.Connection) -> int:
 
 
 def after_load(conn: psycopg.Connection) -> dict[str, int]:
-    """Everything derived from the loaded data: search names and the coverage table."""
+    """Everything derived from the loaded data: search names, the coverage table, and the status
+    line of the offers shown by /health."""
     names = refresh_search_names(conn)
     rows = coverage.refresh(conn)
+    with conn.transaction():
+        stats = conn.execute(
+            "SELECT (SELECT count(*) FROM etablissement) AS etablissements, (SELECT count(*) FROM offre) AS offres, "
+            "(SELECT count(*) FROM offre WHERE fictif) AS fictives"
+        ).fetchone()
+        version = (f"{stats['etablissements']} établissements, {stats['offres']} offres "
+                   f"(dont {stats['fictives']} fictives), {rows} couvertures")
+        conn.execute(
+            "INSERT INTO data_source (name, loaded_at, version, details) VALUES ('offres', now(), %s, %s) "
+            "ON CONFLICT (name) DO UPDATE SET loaded_at = excluded.loaded_at, version = excluded.version, "
+            "details = excluded.details",
+            (version, json.dumps({**stats, "couverture": rows})),
+        )
     return {"noms": names, "couverture": rows}

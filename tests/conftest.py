@@ -165,7 +165,7 @@ def fixture_db_url(empty_db_factory, fetcher: Fetcher, data_dir: Path) -> str:
     """A database with the IDF geography, the nomenclatures and the known coverage fixture (committed)."""
     from gis.importers.geography import load_geography
     from gis.importers.nomenclatures import load_nomenclatures
-    from gis.maintenance import refresh_search_names
+    from gis.maintenance import after_load
     from tests import coverage_fixture
 
     url = empty_db_factory()
@@ -174,7 +174,7 @@ def fixture_db_url(empty_db_factory, fetcher: Fetcher, data_dir: Path) -> str:
         load_nomenclatures(conn, data_dir)
         with conn.transaction():
             coverage_fixture.insert(conn)
-        refresh_search_names(conn)
+        after_load(conn)
     return url
 
 

@@ -174,3 +174,9 @@ def test_suggestions_find_establishments(fixture_http):
     body = fixture_http.get("/api/v1/suggestions", params={"q": "eg de test"}).json()
     groups = {g["type"]: g for g in body["groupes"]}
     assert groups["etablissements"]["elements"][0]["finess"] == "930000001"
+
+
+def test_health_reports_the_offers_data(fixture_http):
+    data = fixture_http.get("/health").json()["donnees"]
+    assert data["offres"]["version"].startswith("1 établissements, 12 offres (dont 0 fictives)")
+    assert "geographie" in data
