@@ -7,27 +7,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from gis.settings import Settings
 from tests.browser import BrowserPage, new_browser_page
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="session")
-def pages_server(fixture_db_url: str, data_dir: Path) -> Iterator[object]:
-    """A live server over the coverage-fixture database (IDF geography, nomenclatures, test offers)."""
-    from tests.conftest import LiveServer
-
-    server = LiveServer(Settings(database_url=fixture_db_url, data_dir=data_dir, download=False))
-    server.start()
-    yield server
-    server.stop()
+def pages_server(fixture_server):
+    """The live server over the coverage-fixture database (IDF geography, nomenclatures, test offers)."""
+    return fixture_server
 
 
 @pytest.fixture
