@@ -125,7 +125,7 @@
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
       .then(function (data) {
         RorMap.geojson(map, data, L.extend({}, opts, { fit: false }), group);
-        if (opts.fit && group.getLayers().length) map.fitBounds(group.getBounds(), { padding: [12, 12] });
+        if (opts.fit && group.getLayers().length) map.fitBounds(group.getBounds(), { padding: [12, 12], animate: false });
         group.fire("rg:loaded");
       })
       .catch(function () {
