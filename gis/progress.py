@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 
 
 class Progress:
@@ -32,5 +31,3 @@ class Progress:
 def silent() -> Progress:
     return Progress("", quiet=True)
 
-
-Logger = Callable[[str], None]

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import psycopg
 from markupsafe import Markup
 
-from gis.layers import communes, offres, territoires
+from gis.layers import communes, departements, nomenclatures, offres, territoires
 from gis.layers.offres import Filters
 from gis.layers.tableau import TableauResult
 from gis.territories.coverage import MOTIF_LABELS
@@ -71,6 +71,20 @@ def commune_facts(props: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 # --- Spreadsheet choropleth ----------------------------------------------------------------------
+def class_bounds(bins: list[float], lower: float) -> list[str]:
+    """French legend text of choropleth classes given their upper bounds and the lowest value."""
+    out = []
+    for i, b in enumerate(bins):
+        lo = lower if i == 0 else bins[i - 1]
+        if len(bins) == 1 and lo == b:
+            out.append(style.fr_number(b))
+        elif i == 0:
+            out.append(f"de {style.fr_number(lo)} à {style.fr_number(b)}")
+        else:
+            out.append(f"plus de {style.fr_number(lo)} à {style.fr_number(b)}")
+    return out
+
+
 def apply_classes(result: TableauResult) -> None:
     """Colours and French labels of the classes; ``classe``/``_fill``/``valeur_txt`` on rows and features."""
     bins = result.bins
@@ -92,12 +106,7 @@ def apply_classes(result: TableauResult) -> None:
             counts[i] += 1
             e["classe_index"] = i
     result.classes = []
-    for i, b in enumerate(bins):
-        lo = lower if i == 0 else bins[i - 1]
-        bounds = (f"de {style.fr_number(lo)} à {style.fr_number(b)}" if i == 0
-                  else f"plus de {style.fr_number(lo)} à {style.fr_number(b)}")
-        if len(bins) == 1 and lo == b:
-            bounds = style.fr_number(b)
+    for i, bounds in enumerate(class_bounds(bins, lower)):
         result.classes.append({"label": f"{bounds} ({counts[i]} commune{'s' if counts[i] > 1 else ''})",
                                "bounds": bounds, "color": colors[i]})
     for e in result.matched:
@@ -164,6 +173,11 @@ def _offer_family(o: dict[str, Any]) -> str:
     return style.family_for(o["type_offre"]["code"], (eg.get("categorie") or {}).get("code")).key
 
 
+def eg_address(eg: dict[str, Any]) -> str:
+    """One-line address of an establishment ('' when unknown)."""
+    return " ".join(x for x in (eg.get("adresse"), eg.get("code_postal"), eg.get("ville")) if x)
+
+
 def offer_url(offer_id: str) -> str:
     return "/cartes/offre/" + quote(offer_id, safe="")
 
@@ -176,8 +190,7 @@ def _offer_marker(o: dict[str, Any], *, with_reason: bool = True) -> Marker | No
     details: list[tuple[str, str]] = [("Type d'offre", o["type_offre"]["label"] or o["type_offre"]["code"] or "—")]
     if eg:
         details += [("Établissement", eg["nom"]), ("FINESS", eg.get("finess") or "—"),
-                    ("Adresse", " ".join(x for x in (eg.get("adresse"), eg.get("code_postal"), eg.get("ville")) if x)
-                     or "—")]
+                    ("Adresse", eg_address(eg) or "—")]
     if with_reason and o.get("couverture"):
         details.append(("Pourquoi", o["couverture"]["libelle"]))
     if o.get("distance_km") is not None:
@@ -196,7 +209,7 @@ def _offer_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "famille": style.FAMILIES[_offer_family(o)].label,
             "etablissement": eg.get("nom"),
             "finess": eg.get("finess"),
-            "adresse": " ".join(x for x in (eg.get("adresse"), eg.get("code_postal"), eg.get("ville")) if x) or None,
+            "adresse": eg_address(eg) or None,
             "pourquoi": cov.get("libelle"),
             "distance": o.get("distance_km"),
             "contact": " ; ".join(c.get("valeur", "") for c in o.get("contacts") or []) or None,
@@ -281,7 +294,7 @@ def offre_page(conn: psycopg.Connection, offer_id: str, *, basemap: str = "plan-
                  f"{o['age_max'] if o['age_max'] is not None else '—'} ans"),
         ("Modes de prise en charge", ", ".join(a["label"] or a["code"] for a in o["modes_prise_en_charge"]) or None),
         ("Établissement", f"{eg['nom']} (FINESS {eg.get('finess') or '—'})" if eg else None),
-        ("Adresse", " ".join(x for x in (eg.get("adresse"), eg.get("code_postal"), eg.get("ville")) if x) or None),
+        ("Adresse", eg_address(eg) or None),
         ("Contact public", " ; ".join(c.get("valeur", "") for c in o["contacts"]) or None),
         ("Statut", {"ouverte": "Ouverte", "fermee_temporairement": "Fermée temporairement"}.get(o["statut"],
                                                                                              o["statut"])),
@@ -308,7 +321,7 @@ def couverture_page(conn: psycopg.Connection, filters: Filters, *, departement: 
 
     data = territoires.coverage_by_commune(conn, filters, departement=departement, geometry=False)
     summary = data["resume"]
-    labels = nomenclature_labels(conn, "type_offre", filters.type_offre)
+    labels = nomenclatures.labels_for(conn, "type_offre", filters.type_offre)
     what = ", ".join(labels) or ", ".join(filters.type_offre)
     prop = "pour_10000" if per_10000 else "offres"
     value_label = "Offres pour 10 000 habitants" if per_10000 else "Nombre d'offres"
@@ -330,19 +343,11 @@ def couverture_page(conn: psycopg.Connection, filters: Filters, *, departement: 
                                       ("population", "Population")])
     page.add_remote_polygons("/api/v1/departements?geometry=simplified", name="Limites départementales",
                              style=CONTEXT_STYLE)
-    if departement:
-        bbox = conn.execute(
-            "SELECT ARRAY[ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom)] AS b FROM geo_departement "
-            "WHERE code = %s", (departement.upper(),)).fetchone()["b"]
-        page.fit_bounds(bbox)
-    else:
-        page.fit_bounds([1.44, 48.12, 3.56, 49.24])
-    items, lower = [], min(values) if values else 0
-    for i, (b, c) in enumerate(zip(breaks, colors, strict=True)):
-        lo = lower if i == 0 else breaks[i - 1]
-        text = f"de {style.fr_number(lo)} à {style.fr_number(b)}" if i == 0 else \
-            f"plus de {style.fr_number(lo)} à {style.fr_number(b)}"
-        items.append(LegendItem(text, c, "fill"))
+    extent = departements.bbox(conn, departement)
+    if extent:
+        page.fit_bounds(extent)
+    lower = min(values) if values else 0
+    items = [LegendItem(text, c, "fill") for text, c in zip(class_bounds(breaks, lower), colors, strict=True)]
     items.append(LegendItem("Aucune offre : zone blanche", kind="hatch"))
     page.add_legend(value_label, items, note=f"Discrétisation : {METHODS[method]}. Paris est représenté par "
                     "arrondissement. Une commune couverte par une offre de tout Paris ou du département compte.")
@@ -366,8 +371,3 @@ def couverture_page(conn: psycopg.Connection, filters: Filters, *, departement: 
                     Column("zone", "Zone blanche")], rows)
     return page
 
-
-def nomenclature_labels(conn: psycopg.Connection, name: str, codes: list[str]) -> list[str]:
-    rows = conn.execute("SELECT code, label FROM nomenclature WHERE name = %s AND code = ANY (%s) ORDER BY code",
-                        (name, codes)).fetchall()
-    return [r["label"] for r in rows]

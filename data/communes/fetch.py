@@ -41,10 +41,6 @@ class Source:
     sha256: str | None = None
     urls: tuple[Download, ...] = field(default_factory=tuple)
 
-    @property
-    def attribution(self) -> str:
-        return f"{self.producer} ({self.date}), {self.licence}"
-
 
 def load_manifest(text: str | None = None) -> dict[str, Source]:
     """Parse ``sources.toml`` (or the given TOML text)."""

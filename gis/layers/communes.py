@@ -11,7 +11,7 @@ from typing import Any, Literal
 import psycopg
 
 from gis.errors import InvalidInput, NotFound
-from gis.text import like_escape, normalize, tokens
+from gis.text import like_escape, tokens
 
 INSEE_RE = re.compile(r"^(?:\d{5}|2[ABab]\d{3})$")
 POSTCODE_PREFIX_RE = re.compile(r"^\d{2,4}$")
@@ -207,8 +207,5 @@ def feature(conn: psycopg.Connection, code: str, *, geometry: GeometryMode = "si
     return out
 
 
-def count(conn: psycopg.Connection) -> int:
-    return conn.execute("SELECT count(*) AS n FROM geo_commune").fetchone()["n"]
 
-
-__all__ = ["check_insee", "count", "feature", "normalize", "resolve", "search"]
+__all__ = ["check_insee", "feature", "resolve", "search"]

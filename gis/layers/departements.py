@@ -50,3 +50,13 @@ def feature(conn: psycopg.Connection, code: str, *, geometry: str = "simplified"
     if row is None:
         raise NotFound(f"Département inconnu ou non chargé : {code}.")
     return _feature(row)
+
+
+def bbox(conn: psycopg.Connection, code: str | None = None) -> list[float] | None:
+    """[minx, miny, maxx, maxy] of a département, or of every loaded département when ``code`` is None."""
+    row = conn.execute(
+        "SELECT ARRAY[ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)] AS b "
+        "FROM (SELECT ST_Extent(geom) AS e FROM geo_departement WHERE %(code)s::text IS NULL OR code = %(code)s) x",
+        {"code": code.upper() if code else None},
+    ).fetchone()
+    return row["b"] if row and row["b"] and row["b"][0] is not None else None

@@ -35,6 +35,14 @@ def codes(conn: psycopg.Connection, name: str, *, include_deprecated: bool = Fal
     return {"nom": name, "codes": rows}
 
 
+def labels_for(conn: psycopg.Connection, name: str, codes: list[str]) -> list[str]:
+    """French labels of the given codes of one list, in code order (unknown codes are skipped)."""
+    rows = conn.execute(
+        "SELECT label FROM nomenclature WHERE name = %s AND code = ANY (%s) ORDER BY code", (name, codes)
+    ).fetchall()
+    return [r["label"] for r in rows]
+
+
 def _word_conditions(words: list[str], column: str, params: dict[str, Any]) -> str:
     conds = []
     for i, w in enumerate(words):

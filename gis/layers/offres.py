@@ -18,6 +18,7 @@ from gis.layers.communes import resolve
 from gis.territories.coverage import MOTIF_LABELS, MOTIFS
 
 CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._|-]{0,29}$")
+OFFER_ID_RE = re.compile(r"^[0-9A-Za-z._/|-]{1,64}$")
 MAX_LIMIT = 1000
 
 # filter name -> (nomenclature list, SQL condition on the offer / EG)
@@ -46,13 +47,6 @@ class Filters:
     def code_fields(self) -> dict[str, list[str]]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "age"}
 
-    def as_query(self) -> list[tuple[str, str]]:
-        """The filters as query-string pairs (for links and embed codes)."""
-        pairs = [(k, v) for k, values in self.code_fields().items() for v in values]
-        if self.age is not None:
-            pairs.append(("age", str(self.age)))
-        return pairs
-
 
 def validate_filters(conn: psycopg.Connection, filters: Filters) -> None:
     """Raise InvalidInput for malformed codes, or codes absent from a loaded nomenclature."""
@@ -65,20 +59,14 @@ def validate_filters(conn: psycopg.Connection, filters: Filters) -> None:
         if not codes:
             continue
         nomenclature = _FILTERS[name][0]
-        rows = conn.execute(
-            "SELECT count(*) AS n, count(*) FILTER (WHERE code = ANY (%s)) AS found FROM nomenclature "
-            "WHERE name = %s",
+        row = conn.execute(
+            "SELECT count(*) > 0 AS loaded, array_agg(code) FILTER (WHERE code = ANY (%s)) AS known "
+            "FROM nomenclature WHERE name = %s",
             (codes, nomenclature),
         ).fetchone()
-        if rows["n"] == 0:
+        if not row["loaded"]:
             continue  # nomenclature not loaded: cannot check
-        known = {
-            r["code"]
-            for r in conn.execute(
-                "SELECT code FROM nomenclature WHERE name = %s AND code = ANY (%s)", (nomenclature, codes)
-            )
-        }
-        unknown = [c for c in codes if c not in known]
+        unknown = [c for c in codes if c not in set(row["known"] or [])]
         if unknown:
             problems.append(
                 f"{name} : code(s) inconnu(s) {', '.join(unknown)} "
@@ -285,7 +273,7 @@ def nearby(
 
 
 def _public_offer(conn: psycopg.Connection, offer_id: str) -> dict[str, Any]:
-    if not CODE_RE.match(offer_id) and not re.match(r"^[0-9A-Za-z._/-]{1,64}$", offer_id):
+    if not OFFER_ID_RE.match(offer_id):
         raise InvalidInput("Identifiant d'offre mal formé.")
     sql = f"""
         SELECT {_OFFER_COLUMNS}, o.unite_sensible, o.date_fermeture, o.date_reouverture, o.capacite,
