@@ -58,7 +58,17 @@ def fetcher_for(settings: Settings) -> Fetcher:
     )
 
 
-@click.group()
+class _Cli(click.Group):
+    """Domain errors end every command the same way: a French message on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except RorGisError as exc:
+            _fail(exc)
+
+
+@click.group(cls=_Cli)
 def main() -> None:
     """ror-gis : service cartographique du ROR Île-de-France."""
 
@@ -97,10 +107,10 @@ def _print_report(report) -> None:
         click.echo(line)
 
 
-def _finish(conn) -> None:
+def _finish(conn, *, coverage_done: bool = False) -> None:
     from gis.maintenance import after_load
 
-    derived = after_load(conn)
+    derived = after_load(conn, coverage_done=coverage_done)
     click.echo(f"Couverture recalculée : {derived['couverture']} lignes commune × offre.")
 
 
@@ -109,11 +119,8 @@ def _finish(conn) -> None:
 def load_geography_cmd(region: str) -> None:
     """Charge la géographie de référence (COG 2026, contours IGN 2018, arrondissements de Paris)."""
     settings = get_settings()
-    try:
-        init_db(settings)
-        run_geography(settings, region)
-    except RorGisError as exc:
-        _fail(exc)
+    init_db(settings)
+    run_geography(settings, region)
 
 
 def run_nomenclatures(settings: Settings) -> None:
@@ -136,7 +143,7 @@ def run_fhir(settings: Settings, paths: list[Path], *, fictif: bool = False, sou
 
     with connect(settings.database_url) as conn:
         _print_report(load_fhir(conn, paths, source=source, fictif=fictif, progress=Progress("fhir")))
-        _finish(conn)
+        _finish(conn, coverage_done=True)
 
 
 def run_demo_data(settings: Settings, out: Path, seed: int) -> dict:
@@ -165,11 +172,8 @@ def run_load_demo(settings: Settings) -> None:
 def load_nomenclatures_cmd() -> None:
     """Charge les nomenclatures NOS du ROR (types d'offre, activités, catégories…)."""
     settings = get_settings()
-    try:
-        init_db(settings)
-        run_nomenclatures(settings)
-    except RorGisError as exc:
-        _fail(exc)
+    init_db(settings)
+    run_nomenclatures(settings)
 
 
 @load.command("finess")
@@ -182,24 +186,18 @@ def load_finess_cmd(file: Path, departements: tuple[str, ...]) -> None:
     from gis.importers.finess import load_finess
 
     settings = get_settings()
-    try:
-        init_db(settings)
-        with connect(settings.database_url) as conn:
-            _print_report(load_finess(conn, file, departements=set(departements) or None))
-            _finish(conn)
-    except RorGisError as exc:
-        _fail(exc)
+    init_db(settings)
+    with connect(settings.database_url) as conn:
+        _print_report(load_finess(conn, file, departements=set(departements) or None))
+        _finish(conn)
 
 
 @load.command("establishments")
 def load_establishments_cmd() -> None:
     """Charge les fichiers réels d'établissements d'Île-de-France (dossier de données)."""
     settings = get_settings()
-    try:
-        init_db(settings)
-        run_establishments(settings)
-    except RorGisError as exc:
-        _fail(exc)
+    init_db(settings)
+    run_establishments(settings)
 
 
 @load.command("fhir")
@@ -208,20 +206,14 @@ def load_establishments_cmd() -> None:
 def load_fhir_cmd(paths: tuple[Path, ...], fictif: bool) -> None:
     """Charge des ressources FHIR du ROR (Bundle JSON, NDJSON, ressource seule ou dossier)."""
     settings = get_settings()
-    try:
-        init_db(settings)
-        run_fhir(settings, list(paths), fictif=fictif)
-    except RorGisError as exc:
-        _fail(exc)
+    init_db(settings)
+    run_fhir(settings, list(paths), fictif=fictif)
 
 
 @load.command("demo")
 def load_demo_cmd() -> None:
     """Géographie, nomenclatures, établissements réels et offres FICTIVES de démonstration."""
-    try:
-        run_load_demo(get_settings())
-    except RorGisError as exc:
-        _fail(exc)
+    run_load_demo(get_settings())
 
 
 @main.command("demo-data")
@@ -229,10 +221,7 @@ def load_demo_cmd() -> None:
 @click.option("--seed", default=DEMO_SEED, show_default=True, type=int)
 def demo_data_cmd(out: Path, seed: int) -> None:
     """Génère des offres et territoires FICTIFS (Bundles FHIR) à partir des établissements chargés."""
-    try:
-        summary = run_demo_data(get_settings(), out, seed)
-    except RorGisError as exc:
-        _fail(exc)
+    summary = run_demo_data(get_settings(), out, seed)
     click.echo(f"Données fictives écrites dans {out} : {summary}")
 
 
@@ -291,10 +280,7 @@ def serve(host: str, port: int, workers: int) -> None:
 def demo(host: str, port: int, no_serve: bool) -> None:
     """Prépare tout pour la démonstration (schéma, données) puis lance le service."""
     settings = get_settings()
-    try:
-        run_load_demo(settings)
-    except RorGisError as exc:
-        _fail(exc)
+    run_load_demo(settings)
     if not no_serve:
         _serve(host, port, 1)
 

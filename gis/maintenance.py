@@ -25,12 +25,18 @@ def refresh_search_names(conn: psycopg.Connection) -> int:
     return n
 
 
-def after_load(conn: psycopg.Connection) -> dict[str, int]:
+def after_load(conn: psycopg.Connection, *, coverage_done: bool = False) -> dict[str, int]:
     """Everything derived from the loaded data: search names, the coverage table, and the status
-    line of the offers shown by /health."""
+    line of the offers shown by /health.
+
+    ``coverage_done``: the importer already refreshed the coverage of what it changed (FHIR import);
+    geography and establishment loads move communes or points, so they need the full refresh.
+    """
     names = refresh_search_names(conn)
-    rows = coverage.refresh(conn)
+    if not coverage_done:
+        coverage.refresh(conn)
     with conn.transaction():
+        rows = conn.execute("SELECT count(*) AS n FROM couverture").fetchone()["n"]
         stats = conn.execute(
             "SELECT (SELECT count(*) FROM etablissement) AS etablissements, (SELECT count(*) FROM offre) AS offres, "
             "(SELECT count(*) FROM offre WHERE fictif) AS fictives"
