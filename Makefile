@@ -24,9 +24,9 @@ help: ## list the targets
 bootstrap: ## install what is missing (packages, PostgreSQL role/db, .venv)
 	@$(BOOTSTRAP)
 
-demo: ## install, create the schema, load the IDF geography, then serve (Ctrl-C to stop)
+demo: ## install, create the schema, load geography + nomenclatures + establishments + fictitious offers, serve
 	@$(BOOTSTRAP)
-	@echo "ror-gis demo — once loaded: http://$(HOST):$(PORT)/docs  http://$(HOST):$(PORT)/health"
+	@echo "ror-gis demo — once loaded: http://$(HOST):$(PORT)/  http://$(HOST):$(PORT)/docs  http://$(HOST):$(PORT)/health"
 	$(BIN)/ror-gis demo --host $(HOST) --port $(PORT)
 
 test: ## ruff + the whole pytest suite (browser tests included)
@@ -49,7 +49,7 @@ load: ## load the reference geography (REGION=11 by default, REGION=all for Fran
 	@$(BOOTSTRAP)
 	$(BIN)/ror-gis load geography --region $(REGION)
 
-bench: ## run scripts/benchmark.py if present
+bench: ## sizes and server times of the main endpoints on the loaded data (scripts/benchmark.py)
 	@if [ -f scripts/benchmark.py ]; then \
 	  $(BOOTSTRAP) && $(BIN)/python scripts/benchmark.py; \
 	else \
