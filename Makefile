@@ -9,7 +9,7 @@ SHELL := /bin/bash
 VENV        ?= .venv
 HOST        ?= 127.0.0.1
 PORT        ?= 8000
-WORKERS     ?= 1
+WORKERS     ?=
 REGION      ?= 11
 PYTEST_ARGS ?=
 BOOTSTRAP   := bash scripts/bootstrap.sh
@@ -39,7 +39,7 @@ lint: ## ruff check .
 
 serve: ## serve the API on HOST:PORT (data must be loaded: make load)
 	@$(BOOTSTRAP)
-	$(BIN)/ror-gis serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+	$(BIN)/ror-gis serve --host $(HOST) --port $(PORT) $(if $(WORKERS),--workers $(WORKERS))
 
 db: ## create or migrate the schema (ror-gis db init)
 	@$(BOOTSTRAP)

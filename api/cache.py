@@ -126,7 +126,7 @@ class ResponseCacheMiddleware:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or _has_credentials(scope):
             await self.app(scope, receive, send)
             return
-        version = self.state.version
+        version = self.state.current()
         if version is None:
             await self.app(scope, receive, send)
             return
@@ -135,13 +135,15 @@ class ResponseCacheMiddleware:
         entry = self.cache.get(key)
         if entry is not None:
             self.cache.hits += 1
-            await self._send_entry(scope, send, entry)
+            await self._send_entry(scope, send, entry, hit=True)
             return
         self.cache.misses += 1
         await self._fill(scope, receive, send, key, version)
 
-    async def _send_entry(self, scope: Scope, send: Send, entry: Entry) -> None:
+    async def _send_entry(self, scope: Scope, send: Send, entry: Entry, *, hit: bool = False) -> None:
         headers = list(entry.headers)
+        if hit:
+            headers.append((b"x-ror-cache", b"hit"))
         headers.append((b"etag", entry.etag))
         headers.append((b"vary", b"Accept-Encoding"))
         if _etag_matches(scope, entry.etag):

@@ -29,6 +29,8 @@ class DataState:
         self.catalog: dict[str, frozenset[str]] | None = None
         self._on_change: list[Callable[[], None]] = []
         self._conn: psycopg.AsyncConnection | None = None
+        self._wake: asyncio.Future[None] | None = None
+        self._catalog_version: int | None = None
 
     def on_change(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` whenever the version changes or becomes unknown."""
@@ -41,17 +43,62 @@ class DataState:
             for callback in self._on_change:
                 callback()
 
+    def current(self) -> int | None:
+        """The version to answer from, after a look (no round trip) for a notification already on the socket.
+
+        A notification that reached the listener's socket but not yet its coroutine invalidates the cache here and
+        wakes the listener, so that a request arriving right after a commit is not answered from the old version.
+        """
+        conn = self._conn
+        if conn is not None and self.version is not None and self._drain(conn):
+            self._set(None, self.catalog)
+            if self._wake is not None and not self._wake.done():
+                self._wake.set_result(None)
+        return self.version
+
+    @staticmethod
+    def _drain(conn: psycopg.AsyncConnection) -> bool:
+        """Read what the socket holds and pop the notifications; True if there was one (or the socket broke)."""
+        pgconn = conn.pgconn
+        try:
+            pgconn.consume_input()
+        except psycopg.OperationalError:
+            return True
+        found = False
+        while pgconn.notifies() is not None:
+            found = True
+        return found
+
+    def _stale(self, _notify: object = None) -> None:
+        """A notification arrived during a query: drop cached answers now; the version is read again next."""
+        self._set(None, self.catalog)
+
     async def refresh(self, conn: psycopg.AsyncConnection) -> None:
-        """Read the version (and the catalog when it changed)."""
+        """Read the version (and the catalog when the version differs from the one it was read for)."""
         cur = await conn.execute("SELECT version FROM data_version")
         row = await cur.fetchone()
         version = int(row[0]) if row else None
-        if version is not None and version == self.version and self.catalog is not None:
-            return
-        cur = await conn.execute("SELECT name, array_agg(code) FROM nomenclature GROUP BY name")
-        catalog = {name: frozenset(codes) for name, codes in await cur.fetchall()}
-        log.info("data version %s (was %s)", version, self.version)
-        self._set(version, catalog)
+        if version is None or version != self._catalog_version or self.catalog is None:
+            cur = await conn.execute("SELECT name, array_agg(code) FROM nomenclature GROUP BY name")
+            self.catalog = {name: frozenset(codes) for name, codes in await cur.fetchall()}
+            self._catalog_version = version
+            log.info("data version %s", version)
+        self._set(version, self.catalog)
+
+    async def _wait(self, conn: psycopg.AsyncConnection, timeout: float) -> None:
+        """Until the socket is readable, a request saw a notification first, or ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        self._wake = loop.create_future()
+        wake = self._wake
+        fd = conn.pgconn.socket
+        loop.add_reader(fd, lambda: wake.done() or wake.set_result(None))
+        try:
+            await asyncio.wait_for(asyncio.shield(wake), timeout)
+        except TimeoutError:
+            pass
+        finally:
+            loop.remove_reader(fd)
+            self._wake = None
 
     async def listen(self, url: str, poll_s: float) -> None:
         """Run forever: listen for changes, reconnecting with a short backoff when the database goes away."""
@@ -59,13 +106,17 @@ class DataState:
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=5) as conn:
-                    self._conn = conn
+                    conn.add_notify_handler(self._stale)
                     await conn.execute(f"LISTEN {CHANNEL}")
+                    self._conn = conn
                     await self.refresh(conn)
                     delay = 0.2
                     while True:
-                        async for _ in conn.notifies(timeout=poll_s, stop_after=1):
-                            pass
+                        await self._wait(conn, poll_s)
+                        if self._drain(conn):
+                            self._stale()
+                        if conn.pgconn.status != psycopg.pq.ConnStatus.OK:
+                            raise psycopg.OperationalError("data version listener: connection lost")
                         await self.refresh(conn)
             except asyncio.CancelledError:
                 raise
