@@ -9,6 +9,7 @@ import psycopg
 from fastapi import Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from gis.db import checked_getconn
 from gis.layers.filters import Filters, check_codes
 
 _SPLIT = re.compile(r"[,\s]+")
@@ -22,7 +23,7 @@ async def get_conn(request: Request) -> AsyncIterator[psycopg.Connection]:
     """
     state = request.app.state
     async with state.gate.slot():
-        conn = await run_in_threadpool(state.pool.getconn)
+        conn = await run_in_threadpool(checked_getconn, state.pool)
         try:
             yield conn
         finally:
