@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 BOOTSTRAP   := bash scripts/bootstrap.sh
 BIN         := $(VENV)/bin
 
-.PHONY: help demo test lint serve db load clean bench bootstrap
+.PHONY: help demo test lint serve db load clean bench bench-http bootstrap
 
 help: ## list the targets
 	@echo "ror-gis — make targets (variables: HOST=$(HOST) PORT=$(PORT) REGION=$(REGION) PYTEST_ARGS=...)"
@@ -55,6 +55,11 @@ bench: ## sizes and server times of the main endpoints on the loaded data (scrip
 	else \
 	  echo "no scripts/benchmark.py yet: nothing to run"; \
 	fi
+
+bench-http: ## ror-gis vs tipg over HTTP on the loaded database (wrk; medians of 3; ~15 min) — see README
+	@$(BOOTSTRAP)
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk
+	$(BIN)/python scripts/bench_http.py $(BENCH_ARGS)
 
 clean: ## remove .venv and caches (never the database nor the data)
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info
