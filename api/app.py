@@ -13,9 +13,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
-from api import dataversion, errors
+from api import dataversion, errors, openapi
 from api.cache import ResponseCache, ResponseCacheMiddleware
-from api.edge import CorsMiddleware, SecurityHeadersMiddleware
+from api.edge import CorsMiddleware, OptionsMiddleware, SecurityHeadersMiddleware
 from api.gate import DbGate
 from api.routers import cartes, communes, departements, health, imports, pages, services
 from gis import __version__
@@ -64,11 +64,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.data = state
     errors.install(app)
+    openapi.install(app, state)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     if settings.cache_max_mb > 0:
         cache = ResponseCache(settings.cache_max_mb * 2**20, settings.cache_max_entry_mb * 2**20)
         app.state.cache = cache
         app.add_middleware(ResponseCacheMiddleware, cache=cache, state=state)
+    app.add_middleware(OptionsMiddleware, routes=lambda: app.routes)
     if settings.cors_origin_list():
         app.add_middleware(CorsMiddleware, origins=settings.cors_origin_list())
     app.add_middleware(SecurityHeadersMiddleware)

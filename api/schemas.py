@@ -47,3 +47,46 @@ class Feature(BaseModel):
 class FeatureCollection(BaseModel):
     type: str = "FeatureCollection"
     features: list[Feature]
+
+
+class ErrorBody(BaseModel):
+    """Every error of the API: a French message for people and a stable code for programs."""
+
+    detail: str = Field(examples=["Aucune commune ne correspond au code INSEE 99999."])
+    code: str = Field(examples=["introuvable"], description="introuvable, saisie_invalide, base_indisponible, "
+                      "service_sature, donnees_absentes, http, erreur_interne…")
+    details: list[str] | dict[str, Any] | None = Field(default=None, description="Précisions (une par problème)")
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description, "content": {"application/json": {}}}
+
+
+def _html_error(description: str) -> dict[str, Any]:
+    return {"description": description + " (page HTML en français)", "content": {"text/html": {}}}
+
+
+# Documented on every data operation (router level).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: _error("Introuvable (code inconnu)"),
+    422: _error("Paramètre invalide (message en français)"),
+    503: _error("Base de données injoignable, ou trop de demandes en attente (en-tête Retry-After)"),
+}
+
+
+# The pages (``/cartes/*``) answer their errors as French HTML pages.
+HTML_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: _html_error("Introuvable"),
+    422: _html_error("Paramètre invalide"),
+    503: _html_error("Service momentanément indisponible"),
+}
+
+
+def content(*media_types: str, description: str = "Réponse") -> dict[int | str, dict[str, Any]]:
+    """A 200 response documented with several content types (JSON, GeoJSON, CSV, XLSX, HTML…)."""
+    return {200: {"description": description, "content": {m: {} for m in media_types}}}
+
+
+OFFERS_FORMATS = content("application/json", "application/geo+json", "text/csv",
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         description="Offres (format=json, geojson, csv ou xlsx)")

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.deps import get_conn
-from api.responses import GEOJSON, public_json
-from api.schemas import CommuneSearch, Feature
+from api.params import Insee
+from api.responses import GEOJSON, GeoJSONResponse, public_json
+from api.schemas import ERROR_RESPONSES, CommuneSearch, Feature
 from gis.layers import communes
 
-router = APIRouter(prefix="/api/v1/communes", tags=["communes"])
+router = APIRouter(prefix="/api/v1/communes", tags=["communes"], responses=ERROR_RESPONSES)
 
 
 @router.get("", response_model=CommuneSearch, summary="Recherche de communes (autocomplétion)")
@@ -27,9 +28,9 @@ def search_communes(
     return public_json({"results": communes.search(conn, q, limit=limit)})
 
 
-@router.get("/{insee}", response_model=Feature, summary="Une commune (GeoJSON Feature)")
+@router.get("/{insee}", response_model=Feature, response_class=GeoJSONResponse, summary="Une commune (GeoJSON Feature)")
 def get_commune(
-    insee: str,
+    insee: Insee,
     geometry: Literal["full", "simplified", "centre", "none"] = Query("simplified"),
     conn: psycopg.Connection = Depends(get_conn),
 ) -> Response:

@@ -8,14 +8,16 @@ import psycopg
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from api.deps import filters_dep, get_conn
-from api.responses import GEOJSON, PUBLIC_CACHE, json_bytes, public_json
+from api.deps import coverage_filters_dep, filters_dep, get_conn
+from api.params import DepartementFilter, Finess, Insee, NomenclatureName, OfferId
+from api.responses import GEOJSON, PUBLIC_CACHE, GeoJSONResponse, json_bytes, public_json
+from api.schemas import ERROR_RESPONSES, OFFERS_FORMATS
 from gis import export
 from gis.layers import etablissements, nomenclatures, offres, territoires
 from gis.layers.filters import Filters
 from gis.text import normalize
 
-router = APIRouter(prefix="/api/v1", tags=["offres"])
+router = APIRouter(prefix="/api/v1", tags=["offres"], responses=ERROR_RESPONSES)
 
 Format = Literal["json", "geojson", "csv", "xlsx"]
 MAX_OFFSET = offres.MAX_OFFSET
@@ -45,9 +47,9 @@ def _render(payload: dict, fmt: str, stem: str) -> Response:
     return public_json(payload)
 
 
-@router.get("/communes/{insee}/services", summary="Offres couvrant une commune")
+@router.get("/communes/{insee}/services", summary="Offres couvrant une commune", responses=OFFERS_FORMATS)
 def services_for_commune(
-    insee: str,
+    insee: Insee,
     filters: Filters = Depends(filters_dep),
     limit: int = Query(100, ge=1, le=offres.MAX_LIMIT),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
@@ -67,7 +69,7 @@ def services_for_commune(
     return _render(payload, format, stem)
 
 
-@router.get("/services", summary="Offres à proximité d'un point")
+@router.get("/services", summary="Offres à proximité d'un point", responses=OFFERS_FORMATS)
 def services_nearby(
     lat: float = Query(..., ge=-90, le=90),
     lon: float = Query(..., ge=-180, le=180),
@@ -86,13 +88,13 @@ def services_nearby(
 
 
 @router.get("/services/{offer_id:path}", summary="Une offre, sa zone d'intervention et son territoire")
-def service_detail(offer_id: str, conn: psycopg.Connection = Depends(get_conn)) -> Response:
+def service_detail(offer_id: OfferId, conn: psycopg.Connection = Depends(get_conn)) -> Response:
     """By ROR resource id or identifiantOffre (e.g. `11/1234`). Sensitive units answer 404."""
     return public_json(offres.detail(conn, offer_id))
 
 
 @router.get("/etablissements/{finess}", summary="Un établissement (EG) et ses offres")
-def etablissement_detail(finess: str, conn: psycopg.Connection = Depends(get_conn)) -> Response:
+def etablissement_detail(finess: Finess, conn: psycopg.Connection = Depends(get_conn)) -> Response:
     return public_json(etablissements.detail(conn, finess))
 
 
@@ -103,7 +105,7 @@ def nomenclature_names(conn: psycopg.Connection = Depends(get_conn)) -> Response
 
 @router.get("/nomenclatures/{name}", summary="Codes et libellés d'une nomenclature")
 def nomenclature_codes(
-    name: str,
+    name: NomenclatureName,
     obsoletes: bool = Query(False, description="Inclure les codes obsolètes"),
     conn: psycopg.Connection = Depends(get_conn),
 ) -> Response:
@@ -119,19 +121,20 @@ def suggestions(
     return public_json(nomenclatures.suggestions(conn, q, limit=limit))
 
 
-@router.get("/communes/{insee}/territoires", summary="Territoires des offres couvrant une commune (GeoJSON)")
+@router.get("/communes/{insee}/territoires", response_class=GeoJSONResponse,
+            summary="Territoires des offres couvrant une commune (GeoJSON)")
 def territories_for_commune(
-    insee: str, filters: Filters = Depends(filters_dep), conn: psycopg.Connection = Depends(get_conn)
+    insee: Insee, filters: Filters = Depends(filters_dep), conn: psycopg.Connection = Depends(get_conn)
 ) -> Response:
     """One Feature per declared unit (commune, département, région, polygon) of the covering offers,
     with `offres` (how many) and `exemples` (names)."""
     return public_json(territoires.territories_covering(conn, insee, filters), GEOJSON)
 
 
-@router.get("/couverture", summary="Nombre d'offres couvrant chaque commune (GeoJSON)")
+@router.get("/couverture", response_class=GeoJSONResponse, summary="Nombre d'offres couvrant chaque commune (GeoJSON)")
 def coverage_counts(
-    filters: Filters = Depends(filters_dep),
-    departement: str | None = Query(None, description="Limiter à un département (ex. 93)"),
+    filters: Filters = Depends(coverage_filters_dep),
+    departement: DepartementFilter = None,
     geometrie: bool = Query(True, description="Inclure les contours (simplifiés)"),
     conn: psycopg.Connection = Depends(get_conn),
 ) -> Response:

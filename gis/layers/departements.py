@@ -9,7 +9,7 @@ import psycopg
 
 from gis.errors import InvalidInput, NotFound
 
-DEPARTEMENT_RE = re.compile(r"^(?:\d{2}|2[AB]|97\d)$")
+DEPARTEMENT_RE = re.compile(r"^(?:\d{2}|2[AB]|97\d|98\d)$")  # 98x: overseas collectivities (984–989)
 _GEOMETRY_SQL = {
     "full": "ST_AsGeoJSON(d.geom, 5)::json",
     "simplified": "ST_AsGeoJSON(d.geom_simple, 5)::json",
