@@ -14,7 +14,7 @@ import pytest
 from gis.errors import ImportFailed
 from gis.importers.fhir import load_fhir
 
-FIXTURES = Path(__file__).parent / "fixtures" / "fhir"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fhir"
 TODAY = date(2026, 6, 1)
 
 

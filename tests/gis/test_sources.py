@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from data.communes.fetch import Download, Fetcher, Source, load_manifest, sha256_of
 from gis.db import connect
 from gis.errors import SourceUnavailable
 from gis.importers.geography import load_geography
+from gis.sources import Download, Fetcher, Source, load_manifest, sha256_of
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gis.demo_data import DEMO_LABEL, generate
+from gis.demo import DEMO_LABEL, generate
 from gis.importers.fhir import load_fhir
 
 # (FINESS, name, FINESS category, lon, lat) — points inside real communes (commune checked below).

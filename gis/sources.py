@@ -1,5 +1,8 @@
 """Find a reference source file: data directory, download cache, then mirror or official publisher.
 
+The manifest (``data/communes/sources.toml``) is package data of ``data.communes``; it is read as a
+resource, and nothing under ``data/`` imports ``gis`` (dependencies go one way).
+
 Downloads are written atomically into the cache and checked against the manifest's SHA-256 when the
 URL is pinned; a source that cannot be found raises :class:`gis.errors.SourceUnavailable`.
 """
@@ -8,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-import sys
+import logging
 import tarfile
 import tempfile
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -19,6 +23,8 @@ from pathlib import Path
 import httpx
 
 from gis.errors import SourceUnavailable
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,11 @@ def load_manifest(text: str | None = None) -> dict[str, Source]:
     return out
 
 
+def log_info(message: str) -> None:
+    """Default progress sink of :class:`Fetcher`: the ``gis.sources`` logger."""
+    log.info(message.strip())
+
+
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -72,14 +83,14 @@ class Fetcher:
         mirror_url: str | None = None,
         allow_download: bool = True,
         timeout: float = 60.0,
-        log=None,
+        log: Callable[[str], None] | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.cache_dir = Path(cache_dir) / "data"
         self.mirror_url = mirror_url.rstrip("/") if mirror_url else None
         self.allow_download = allow_download
         self.timeout = timeout
-        self.log = log or (lambda msg: print(msg, file=sys.stderr))
+        self.log = log or log_info
 
     def path(self, source: Source) -> Path:
         """Local path of the source, downloading it into the cache if needed."""

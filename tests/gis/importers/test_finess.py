@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from gis.errors import ImportFailed
-from gis.importers.establishments import EtabRecord, upsert_etablissements
+from gis.importers.etablissements import EtabRecord, upsert_etablissements
 from gis.importers.finess import commune_insee, departement_insee, load_finess
 
-FIXTURES = Path(__file__).parent / "fixtures" / "finess"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "finess"
 SAMPLE = FIXTURES / "etalab-cs1100507-echantillon.csv"
 IDF_AND_GUADELOUPE = {"75", "77", "78", "91", "92", "93", "94", "95", "971"}
 

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from gis.db import connect
-from gis.importers.establishments import (
+from gis.importers.etablissements import (
     clean_finess,
     clean_postcode,
     is_mangled,
