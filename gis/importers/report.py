@@ -137,12 +137,14 @@ class ImportReport:
 
 def count_lines(counts: dict[str, Any], *, width: int = 100) -> list[str]:
     """Counts as short lines (``  clé : valeur, …``), grouped by prefix (``source.lus`` → ``source``)."""
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[str]] = {"": []}  # ungrouped counts first
     for key, value in sorted(counts.items()):
         head, _, tail = key.partition(".")
         groups.setdefault(head if tail else "", []).append(f"{tail or head} : {value}")
     out: list[str] = []
     for head, items in groups.items():
+        if not items:
+            continue
         line = f"  {head} —" if head else " "
         for item in items:
             if len(line) + len(item) + 2 > width and not line.endswith(("—", " ")):
