@@ -168,8 +168,13 @@ def _pick(rng: random.Random, items: list[dict[str, Any]], cap: int) -> list[dic
 
 
 def _ehpad_units(demo: _Demo, ehpads: list[dict[str, Any]]) -> None:
-    """EHPAD units (no zone: covered by their place); the first EHPAD gets a sensitive UHR."""
-    for i, eg in enumerate(_pick(demo.rng("ehpad"), ehpads, MAX_EHPAD)):
+    """EHPAD units (no zone: covered by their place).
+
+    Which units an EHPAD has is drawn from its own generator; a UHR is always there when the FINESS
+    ends with 1, and is a sensitive unit when it ends with 01, 21, 41…: both stay with the
+    establishment whatever else is loaded.
+    """
+    for eg in _pick(demo.rng("ehpad"), ehpads, MAX_EHPAD):
         lid = demo.real_location("02-ehpad", eg)
         base = f"demo-{eg['finess']}"
         rng = offer_rng(demo.seed, base)
@@ -177,11 +182,11 @@ def _ehpad_units(demo: _Demo, ehpads: list[dict[str, Any]]) -> None:
         units += ["ehpad_ht"] if rng.random() < 0.6 else []
         units += ["ehpad_aj"] if rng.random() < 0.4 else []
         units += ["pasa"] if rng.random() < 0.3 else []
-        units += ["uhr"] if rng.random() < 0.1 or i == 0 else []
+        units += ["uhr"] if rng.random() < 0.05 or eg["finess"].endswith("1") else []
         for kind in units:
             demo.offer("02-ehpad", kind, f"{base}-{kind.replace('_', '-')}",
                        f"{TEMPLATES[kind]['label']} — {eg['nom']}", _provider(eg), lid,
-                       sensitive=kind == "uhr" and (i == 0 or rng.random() < 0.25))
+                       sensitive=kind == "uhr" and int(eg["finess"][-2:]) % 20 == 1)
 
 
 def _handicap_services(demo: _Demo, by_cat: dict[str, list[dict[str, Any]]]) -> None:
@@ -226,15 +231,16 @@ def _former_codes(demo: _Demo) -> None:
 
 
 def _mobile_teams(demo: _Demo, hospitals: list[dict[str, Any]]) -> None:
-    """Mobile teams of hospitals (or of any EG when no hospital is loaded)."""
+    """Mobile teams of hospitals (or of any EG when no hospital is loaded); an EMPP whose FINESS ends
+    with 7 is a sensitive unit."""
     for kind in ("emgp", "empp", "emsp"):
-        for i, eg in enumerate(_pick(demo.rng(kind), hospitals, MAX_MOBILE_PER_TYPE)):
+        for eg in _pick(demo.rng(kind), hospitals, MAX_MOBILE_PER_TYPE):
             lid = demo.real_location("05-equipes-mobiles", eg)
             zones = ([("2", eg["departement"])] if kind == "empp"
                      else demo.around(eg["arr"] or eg["commune"], 5 if kind == "emgp" else 8))
             demo.offer("05-equipes-mobiles", kind, f"demo-{eg['finess']}-{kind}",
                        f"{TEMPLATES[kind]['label']} — {eg['nom']}", _provider(eg), lid, zones=zones,
-                       sensitive=kind == "empp" and i == 0)
+                       sensitive=kind == "empp" and eg["finess"].endswith("7"))
 
 
 def _coordination(demo: _Demo, places: list[dict[str, Any]]) -> None:
