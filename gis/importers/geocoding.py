@@ -176,8 +176,9 @@ def locate_etablissements(conn: psycopg.Connection, ids: list[int] | None = None
     -------
     dict
         Counts: ``localises`` (in a commune), ``centre_commune`` (placed at a commune centre),
-        ``sans_position``, ``hors_region``, ``alerte_code_postal``, ``alerte_commune``, ``alertes``
-        (rows with any alert).
+        ``sans_position``, ``hors_region``, ``alerte_code_postal``, ``alerte_commune``,
+        ``etablissements_signales`` (rows with any ``geocodage_alerte``; these are flags on the
+        établissements, not rows of the import report, hence not counted in its ``alertes``).
     """
     where, params = _target(ids)
     _place_without_coordinates(conn, ids)
@@ -187,7 +188,7 @@ def locate_etablissements(conn: psycopg.Connection, ids: list[int] | None = None
     updates = [(_reasons(r, counts), r["id"]) for r in rows]
     with conn.cursor() as cur:
         cur.executemany("UPDATE etablissement SET geocodage_alerte = %s WHERE id = %s", updates)
-    counts["alertes"] = len(updates)
+    counts["etablissements_signales"] = len(updates)
     stats = conn.execute(
         sql.SQL(
             "SELECT count(*) FILTER (WHERE e.commune_insee IS NOT NULL) AS localises, "
