@@ -156,7 +156,7 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         if isinstance(value, dict):
             flat.update({f"{key}.{k}": v for k, v in value.items()})
         elif isinstance(value, list):
-            flat[key] = ", ".join(str(v) for v in value)
+            flat.update({f"{key}.{i}": v for i, v in enumerate(value, 1)})
         else:
             flat[key] = value
     return count_lines(flat)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -49,10 +48,6 @@ class _Demo:
     n_sensitive: int = 0
     n_polygons: int = 0
     n_fictitious_egs: int = 0
-
-    def rng(self, section: str) -> random.Random:
-        """The generator of one section (independent of the other sections)."""
-        return random.Random(f"{self.seed}:{section}")
 
     def add(self, bundle: str, resource: dict[str, Any]) -> None:
         self.bundles.setdefault(bundle, []).append(resource)
@@ -159,12 +154,20 @@ def _provider(eg: dict[str, Any]) -> dict[str, Any]:
             "display": eg["nom"]}
 
 
-def _pick(rng: random.Random, items: list[dict[str, Any]], cap: int) -> list[dict[str, Any]]:
-    """Up to ``cap`` items, chosen reproducibly, returned in FINESS order."""
-    items = sorted(items, key=lambda e: e["finess"])
-    if len(items) <= cap:
-        return items
-    return sorted(rng.sample(items, cap), key=lambda e: e["finess"])
+def _pick(
+    demo: _Demo, section: str, items: list[dict[str, Any]], cap: int, key: str = "finess"
+) -> list[dict[str, Any]]:
+    """Up to ``cap`` items, returned in ``key`` order.
+
+    The choice ranks every item by a hash of (seed, section, its own code) and keeps the first
+    ``cap``: an item's fate does not depend on the others, so loading more establishments displaces
+    at most as many chosen ones as it adds (the demo changes little from one load to the next).
+    """
+    ordered = sorted(items, key=lambda e: e[key])
+    if len(ordered) <= cap:
+        return ordered
+    rank = sorted(ordered, key=lambda e: zlib.crc32(f"{demo.seed}:{section}:{e[key]}".encode()))
+    return sorted(rank[:cap], key=lambda e: e[key])
 
 
 def _ehpad_units(demo: _Demo, ehpads: list[dict[str, Any]]) -> None:
@@ -174,7 +177,7 @@ def _ehpad_units(demo: _Demo, ehpads: list[dict[str, Any]]) -> None:
     ends with 1, and is a sensitive unit when it ends with 01, 21, 41…: both stay with the
     establishment whatever else is loaded.
     """
-    for eg in _pick(demo.rng("ehpad"), ehpads, MAX_EHPAD):
+    for eg in _pick(demo, "ehpad", ehpads, MAX_EHPAD):
         lid = demo.real_location("02-ehpad", eg)
         base = f"demo-{eg['finess']}"
         rng = offer_rng(demo.seed, base)
@@ -192,7 +195,7 @@ def _ehpad_units(demo: _Demo, ehpads: list[dict[str, Any]]) -> None:
 def _handicap_services(demo: _Demo, by_cat: dict[str, list[dict[str, Any]]]) -> None:
     """SESSAD, SAVS, SAMSAH with home visits over neighbouring communes."""
     for cat, kind in (("182", "sessad"), ("446", "savs"), ("445", "samsah")):
-        for eg in _pick(demo.rng(kind), by_cat.get(cat, []), MAX_HANDICAP_PER_CATEGORY):
+        for eg in _pick(demo, kind, by_cat.get(cat, []), MAX_HANDICAP_PER_CATEGORY):
             rid = f"demo-{eg['finess']}-{kind}"
             lid = demo.real_location("03-handicap", eg)
             demo.offer("03-handicap", kind, rid, f"{TEMPLATES[kind]['label']} — {eg['nom']}", _provider(eg), lid,
@@ -206,8 +209,7 @@ def _home_services(demo: _Demo, places: list[dict[str, Any]], n_egs: int) -> Non
             ("sad_as", "209", "SAD aide et soins", max(4, min(80, n_egs // 60)))]
     top = places[: max(60, min(400, len(places)))]
     for kind, cat, short, count in plan:
-        chosen = demo.rng(kind).sample(top, min(count, len(top)))
-        for place in sorted(chosen, key=lambda p: p["insee"]):
+        for place in _pick(demo, kind, top, count, key="insee"):
             code = place["insee"]
             eid = f"demo-eg-{kind.replace('_', '-')}-{code.lower()}"
             lid = demo.invented_eg(eid, f"{short} {place['nom']}", cat, code)
@@ -234,7 +236,7 @@ def _mobile_teams(demo: _Demo, hospitals: list[dict[str, Any]]) -> None:
     """Mobile teams of hospitals (or of any EG when no hospital is loaded); an EMPP whose FINESS ends
     with 7 is a sensitive unit."""
     for kind in ("emgp", "empp", "emsp"):
-        for eg in _pick(demo.rng(kind), hospitals, MAX_MOBILE_PER_TYPE):
+        for eg in _pick(demo, kind, hospitals, MAX_MOBILE_PER_TYPE):
             lid = demo.real_location("05-equipes-mobiles", eg)
             zones = ([("2", eg["departement"])] if kind == "empp"
                      else demo.around(eg["arr"] or eg["commune"], 5 if kind == "emgp" else 8))

@@ -49,18 +49,20 @@ def shown_path(path: Path | str) -> str:
     Returns
     -------
     str
-        ``finess/etalab.csv`` for a file of the data directory, ``demo-fhir`` for a folder of the
-        cache, the bare file name for anything else: never an absolute server path.
+        ``finess/etalab.csv`` for a file of the data directory (``dossier de données`` for the
+        directory itself), ``demo-fhir`` for a folder of the cache, the bare file name for anything
+        else: never an absolute server path.
     """
     p = Path(path)
     if not p.is_absolute():
         return p.as_posix()
     settings = get_settings()
-    for base in (settings.resolved_data_dir(), settings.cache_dir):
+    for base, itself in ((settings.resolved_data_dir(), "dossier de données"), (settings.cache_dir, "cache")):
         try:
-            return p.resolve().relative_to(Path(base).resolve()).as_posix() or "."
+            relative = p.resolve().relative_to(Path(base).resolve()).as_posix()
         except ValueError:
             continue
+        return itself if relative in ("", ".") else relative
     return p.name or "."
 
 
