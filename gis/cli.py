@@ -53,6 +53,7 @@ def ensure_database(url: str) -> bool:
 
 
 def init_db(settings: Settings) -> list[str]:
+    """Create the database if needed and apply the migrations; return their names."""
     if ensure_database(settings.database_url):
         click.echo("Base de données créée.", err=True)
     with connect(settings.database_url) as conn:
@@ -60,6 +61,7 @@ def init_db(settings: Settings) -> list[str]:
 
 
 def fetcher_for(settings: Settings) -> Fetcher:
+    """The source fetcher of the settings (downloads reported on stderr)."""
     return Fetcher(
         settings.resolved_data_dir(),
         settings.cache_dir,
@@ -123,6 +125,7 @@ def load() -> None:
 
 
 def run_geography(settings: Settings, region: str) -> None:
+    """Load the geography of ``region``, print its summary, refresh the derived data."""
     from gis.importers.geography import load_geography
 
     with connect(settings.database_url) as conn:
@@ -172,6 +175,7 @@ def load_geography_cmd(region: str) -> None:
 
 
 def run_nomenclatures(settings: Settings) -> None:
+    """Load the NOS code lists and print the report."""
     from gis.importers.nomenclatures import load_nomenclatures
 
     with connect(settings.database_url) as conn:
@@ -179,6 +183,7 @@ def run_nomenclatures(settings: Settings) -> None:
 
 
 def run_establishments(settings: Settings) -> None:
+    """Load the real establishment files, print the report, refresh the derived data."""
     from gis.importers.etablissements import load_establishments
 
     with connect(settings.database_url) as conn:
@@ -187,6 +192,7 @@ def run_establishments(settings: Settings) -> None:
 
 
 def run_fhir(settings: Settings, paths: list[Path], *, fictif: bool = False, source: str = "fhir") -> None:
+    """Import FHIR files, print the report, refresh the derived data."""
     from gis.importers.fhir import load_fhir
 
     with connect(settings.database_url) as conn:
@@ -195,6 +201,7 @@ def run_fhir(settings: Settings, paths: list[Path], *, fictif: bool = False, sou
 
 
 def run_demo_data(settings: Settings, out: Path, seed: int) -> dict[str, Any]:
+    """Generate the fictitious demo Bundles into ``out``; return the generation summary."""
     from gis.demo import generate
 
     with connect(settings.database_url) as conn:
@@ -205,8 +212,11 @@ DEMO_SEED = 20261123
 
 
 def run_load_demo(settings: Settings) -> None:
-    """Geography, nomenclatures, real establishments, then fictitious offers generated from them
-    (replacing the previous demo set exactly)."""
+    """Load everything for the demonstration.
+
+    Geography, nomenclatures, real establishments, then fictitious offers generated from them
+    (replacing the previous demo set exactly).
+    """
     from gis.demo import load_demo
 
     init_db(settings)

@@ -48,8 +48,9 @@ def refresh_search_names(conn: psycopg.Connection) -> int:
 
 
 def after_load(conn: psycopg.Connection, *, coverage_done: bool = False) -> dict[str, int]:
-    """Everything derived from the loaded data: search names, the coverage table, the status line of
-    the offers shown by /health; then ``ANALYZE`` of the tables rewritten.
+    """Refresh everything derived from the loaded data, then ``ANALYZE`` the tables rewritten.
+
+    Search names, the coverage table, the status line of the offers shown by /health.
 
     Parameters
     ----------

@@ -18,9 +18,11 @@ log = logging.getLogger(__name__)
 class Bar(Protocol):
     """What a progress bar must offer (``click.progressbar`` objects do)."""
 
-    def update(self, n_steps: int) -> None: ...
+    def update(self, n_steps: int) -> None:
+        """Advance by ``n_steps``."""
 
-    def render_finish(self) -> None: ...
+    def render_finish(self) -> None:
+        """Finish the bar."""
 
 
 BarFactory = Callable[[str, int], Bar]

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Download:
+    """One download location of a source (``member`` of a .tgz, ``pinned`` = checksum checked)."""
+
     url: str
     member: str | None = None
     pinned: bool = False
@@ -65,6 +67,7 @@ def log_info(message: str) -> None:
 
 
 def sha256_of(path: Path) -> str:
+    """SHA-256 of a file, hex."""
     h = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):

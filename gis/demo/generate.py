@@ -233,8 +233,10 @@ def _former_codes(demo: _Demo) -> None:
 
 
 def _mobile_teams(demo: _Demo, hospitals: list[dict[str, Any]]) -> None:
-    """Mobile teams of hospitals (or of any EG when no hospital is loaded); an EMPP whose FINESS ends
-    with 7 is a sensitive unit."""
+    """Mobile teams of hospitals (or of any EG when no hospital is loaded).
+
+    An EMPP whose FINESS ends with 7 is a sensitive unit.
+    """
     for kind in ("emgp", "empp", "emsp"):
         for eg in _pick(demo, kind, hospitals, MAX_MOBILE_PER_TYPE):
             lid = demo.real_location("05-equipes-mobiles", eg)

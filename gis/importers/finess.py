@@ -1,5 +1,6 @@
-"""Load a FINESS extraction « etalab-cs1100507 » (établissements géolocalisés) into ``etablissement``
-and ``entite_juridique``.
+"""Load a FINESS extraction « etalab-cs1100507 » into ``etablissement`` and ``entite_juridique``.
+
+The extraction is the one of the établissements géolocalisés.
 
 Layout (``data/finess/README.md``): line 1 is a manifest ``finess;etalab;<n>;<YYYY-MM-DD>`` (the date
 is the extraction date, used as ``source_date``); then ``structureet`` lines (32 fields incl. the
@@ -105,8 +106,10 @@ def _decode(raw: bytes) -> str:
 
 
 def parse_extraction(text: str, name: str) -> tuple[date, list[tuple[str, list[str]]]]:
-    """(extraction date, [(reference, fields)]) of a FINESS file; raises InvalidInput when the file
-    is not a FINESS extraction."""
+    """(extraction date, [(reference, fields)]) of a FINESS file.
+
+    Raises InvalidInput when the file is not a FINESS extraction.
+    """
     lines = text.splitlines()
     m = _MANIFEST.match(lines[0]) if lines else None
     if not m:

@@ -1,5 +1,7 @@
-"""Load the reference geography: COG 2026 communes, arrondissements, départements, régions, their
-former and delegated codes, and IGN 2018 polygons (merged communes get the union of their parts).
+"""Load the reference geography (COG 2026 and IGN 2018 polygons).
+
+Communes, arrondissements, départements, régions, their former and delegated codes, and IGN 2018
+polygons (merged communes get the union of their parts).
 
 The whole load runs in one transaction: a failure leaves the previous geography intact, and running
 it twice gives the same state. Every load is recorded in the import history (kind ``geography``),
@@ -47,6 +49,7 @@ class GeographySummary:
     sources: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
+        """The summary as stored in ``data_source.details``."""
         return {
             "region": self.region,
             "communes": self.communes,
@@ -62,6 +65,7 @@ class GeographySummary:
         }
 
     def lines(self) -> list[str]:
+        """The summary as French lines for the command line."""
         out = [
             f"Géographie chargée (région {self.region}) : {self.communes} communes, "
             f"{self.arrondissements} arrondissements municipaux, {self.departements} départements, "

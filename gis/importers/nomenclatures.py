@@ -104,7 +104,7 @@ def load_nomenclatures(conn: psycopg.Connection, data_dir: Path) -> ImportReport
 
 
 def labels(conn: psycopg.Connection, name: str) -> dict[str, str]:
-    """code → label of one list (empty when the list is not loaded)."""
+    """Code → label of one list (empty when the list is not loaded)."""
     return {
         r["code"]: r["label"]
         for r in conn.execute("SELECT code, label FROM nomenclature WHERE name = %s ORDER BY code", (name,))

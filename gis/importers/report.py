@@ -75,6 +75,8 @@ def hide_paths(text: str | None) -> str | None:
 
 @dataclass
 class Rejection:
+    """One rejected (``rejet``) or flagged (``alerte``) row of an import, with its French reason."""
+
     reference: str
     motif: str
     gravite: str = "rejet"  # 'rejet' (row not loaded) or 'alerte' (loaded, with a warning)
@@ -105,13 +107,16 @@ class ImportReport:
 
     @property
     def rejected(self) -> list[Rejection]:
+        """Rows not loaded."""
         return [r for r in self.rejections if r.gravite == "rejet"]
 
     @property
     def warnings(self) -> list[Rejection]:
+        """Rows loaded with a warning."""
         return [r for r in self.rejections if r.gravite == "alerte"]
 
     def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (``ImportFailed.details``)."""
         return {
             "run_id": self.run_id,
             "kind": self.kind,

@@ -1,5 +1,6 @@
-"""Load the real Île-de-France establishment lists (``data/establishments``, ``data/hopitaux-eurostat``)
-into ``etablissement`` / ``entite_juridique``.
+"""Load the real Île-de-France establishment lists into ``etablissement`` / ``entite_juridique``.
+
+Sources: ``data/establishments`` and ``data/hopitaux-eurostat``.
 
 One declarative ``SourceSpec`` per source (file, format, encoding, vintage, column → field mapping,
 category rule, IDF filter) and one generic reader. Rows are keyed on the FINESS ET:

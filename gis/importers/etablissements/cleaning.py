@@ -1,5 +1,6 @@
-"""Field cleaning and the mapping of one raw source row to an :class:`EtabRecord` (no database access
-except :func:`category_index`).
+"""Field cleaning and the mapping of one raw source row to an :class:`EtabRecord`.
+
+No database access except :func:`category_index`.
 
 Coordinates: every source here is an IDF list, so a point outside the IDF box (lat 48.1–49.25,
 lon 1.4–3.6) is an error of the source. When latitude/longitude are outside France but swapped they
@@ -31,8 +32,11 @@ _MANGLED = re.compile(r"^(\d{1,2}-[^\W\d]+\.?|[^\W\d]+\.?-\d{1,2})$", re.UNICODE
 
 
 def clean_finess(value: Any) -> str | None:
-    """FINESS number as 9 characters: integers and float-formatted values are zero-padded
-    (centres de santé are JSON integers, Eurostat dropped leading zeros). None when empty."""
+    """FINESS number as 9 characters (None when empty).
+
+    Integers and float-formatted values are zero-padded (centres de santé are JSON integers,
+    Eurostat dropped leading zeros).
+    """
     if value is None:
         return None
     text = str(value).strip()
@@ -95,7 +99,7 @@ def _float(value: Any) -> float | None:
 
 
 def category_index(conn: psycopg.Connection) -> dict[str, str | None]:
-    """normalised label → TRE_R66 code (None when a label is ambiguous)."""
+    """Normalised label → TRE_R66 code (None when a label is ambiguous)."""
     index: dict[str, str | None] = {}
     for r in conn.execute("SELECT code, label, extra FROM nomenclature WHERE name = 'categorie_eg'"):
         for text in {r["label"], r["extra"].get("label_ror_jdv_j55"), r["extra"].get("label_2026")}:

@@ -48,6 +48,7 @@ class EtabRecord:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def provenance(self) -> dict[str, Any]:
+        """The ``provenance`` entry of this source row."""
         return {"source": self.source, "libelle": self.source_label,
                 "date": self.source_date.isoformat(), "ref": self.ref}
 

@@ -21,9 +21,12 @@ IDF_DEPARTEMENTS = frozenset({"75", "77", "78", "91", "92", "93", "94", "95"})
 
 @dataclass(frozen=True)
 class CategoryRule:
-    """How a source gives the TRE_R66 category: ``column`` (a code column), ``constant``,
-    ``flags`` (first true flag column of ``flags``), ``label`` (FINESS label matched against the
-    ``categorie_eg`` nomenclature with ``gis.text.normalize``)."""
+    """How a source gives the TRE_R66 category.
+
+    ``column`` (a code column), ``constant``, ``flags`` (first true flag column of ``flags``),
+    ``label`` (FINESS label matched against the ``categorie_eg`` nomenclature with
+    ``gis.text.normalize``).
+    """
 
     kind: str
     column: str | None = None
@@ -33,6 +36,8 @@ class CategoryRule:
 
 @dataclass(frozen=True)
 class SourceSpec:
+    """One source file: where it is, how to read it, how its columns map to fields."""
+
     name: str                    # stored in etablissement.source / provenance
     label: str                   # French, for reports
     path: str                    # relative to the data folder

@@ -64,6 +64,7 @@ KNOWN_LEVELS = ("1", "2", "3")
 
 
 def fhir_date(value: Any) -> date | None:
+    """The date of a FHIR date or dateTime string (None when unreadable)."""
     if not isinstance(value, str) or len(value) < 10:
         return None
     try:
@@ -73,6 +74,7 @@ def fhir_date(value: Any) -> date | None:
 
 
 def to_int(value: Any) -> int | None:
+    """An integer from a number or a numeric string (None otherwise; booleans are not numbers)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -86,6 +88,7 @@ def to_int(value: Any) -> int | None:
 
 
 def to_float(value: Any) -> float | None:
+    """A float from a number or a numeric string with ``.`` or ``,`` (None otherwise)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -99,6 +102,7 @@ def to_float(value: Any) -> float | None:
 
 
 def text(value: Any) -> str | None:
+    """A non-empty string with its whitespace collapsed (None otherwise)."""
     if isinstance(value, str) and value.strip():
         return " ".join(value.split())
     return None
@@ -121,6 +125,7 @@ def address_fields(address: Any) -> dict[str, Any]:
 
 
 def lat_lon(latitude: Any, longitude: Any) -> tuple[float, float] | None:
+    """(lat, lon) when both are numbers within WGS84 bounds, else None."""
     lat, lon = to_float(latitude), to_float(longitude)
     if lat is None or lon is None or not (-90 <= lat <= 90) or not (-180 <= lon <= 180):
         return None
@@ -152,10 +157,12 @@ def finess_of(org: dict[str, Any]) -> str | None:
 
 
 def identifier_systems(org: dict[str, Any]) -> set[str]:
+    """Systems of the identifiers of a resource (trailing slash removed)."""
     return {str(i.get("system") or "").rstrip("/") for i in as_list(org.get("identifier")) if isinstance(i, dict)}
 
 
 def is_fictitious(resource: dict[str, Any]) -> bool:
+    """Whether the resource carries an identifier of the ror-gis fictitious-data system."""
     return FICTIF_SYSTEM in identifier_systems(resource)
 
 
@@ -238,6 +245,7 @@ def organization_fields(org: dict[str, Any]) -> tuple[dict[str, Any], list[str]]
 
 
 def location_fields(loc: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Columns of ``lieu`` from a Location, and warnings."""
     warnings: list[str] = []
     position = loc.get("position") if isinstance(loc.get("position"), dict) else None
     point = None

@@ -162,6 +162,7 @@ def contacts_of(hs: dict[str, Any], warnings: list[str] | None = None) -> tuple[
 
 
 def hours_of(hs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Opening hours (one row per day and slot) from ``availableTime`` and the ROR extensions."""
     out: list[dict[str, Any]] = []
     for slot in as_list(hs.get("availableTime")):
         if not isinstance(slot, dict):
@@ -195,7 +196,7 @@ def hours_of(hs: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def status_of(hs: dict[str, Any], today: date) -> dict[str, Any]:
-    """statut ('ouverte' / 'fermee_temporairement' / 'fermee'), date_fermeture, date_reouverture."""
+    """Statut ('ouverte' / 'fermee_temporairement' / 'fermee'), date_fermeture, date_reouverture."""
     closing = reopening = None
     for na in as_list(hs.get("notAvailable")):
         if not isinstance(na, dict) or not isinstance(na.get("during"), dict):
@@ -218,6 +219,7 @@ def status_of(hs: dict[str, Any], today: date) -> dict[str, Any]:
 
 
 def ages_of(hs: dict[str, Any]) -> tuple[list[str], int | None, int | None]:
+    """Publics (TRE_R239 codes) and the age range in years of ``ror-healthcareservice-patient-type``."""
     publics: list[str] = []
     age_min = age_max = None
     for ext in extensions(hs, "ror-healthcareservice-patient-type"):

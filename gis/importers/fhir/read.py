@@ -235,6 +235,7 @@ def parse_reference(ref: str) -> tuple[str, str] | None:
 
 
 def as_list(value: Any) -> list[Any]:
+    """``value`` as a list (None → [], a single item → [item])."""
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
@@ -254,6 +255,7 @@ def extensions(node: Any, *names: str) -> list[dict[str, Any]]:
 
 
 def extensions_ending(node: Any, suffix: str) -> list[dict[str, Any]]:
+    """Extensions of ``node`` whose URL's last segment ends with ``suffix`` (case-insensitive)."""
     if not isinstance(node, dict):
         return []
     suffix = suffix.lower()
@@ -262,6 +264,7 @@ def extensions_ending(node: Any, suffix: str) -> list[dict[str, Any]]:
 
 
 def value_of(ext: dict[str, Any]) -> Any:
+    """The ``value[x]`` of an extension (None without one)."""
     for key, value in ext.items():
         if key.startswith("value"):
             return value
@@ -290,8 +293,10 @@ def codings(concept: Any) -> list[dict[str, Any]]:
 
 
 def codes(concept: Any, keys: Iterable[str], *, bare: bool = True) -> list[str]:
-    """Codes whose system is one of the NOS ``keys`` (e.g. {"R211", "J17"}); codes without a
-    recognisable system are accepted when ``bare``. Order kept, duplicates removed."""
+    """Codes whose system is one of the NOS ``keys`` (e.g. {"R211", "J17"}).
+
+    Codes without a recognisable system are accepted when ``bare``. Order kept, duplicates removed.
+    """
     keyset = {k.upper() for k in keys}
     out: list[str] = []
     for c in codings(concept):
@@ -305,9 +310,11 @@ def codes(concept: Any, keys: Iterable[str], *, bare: bool = True) -> list[str]:
 
 
 def first_code(concept: Any, keys: Iterable[str], *, bare: bool = True) -> str | None:
+    """The first of :func:`codes`, or None."""
     found = codes(concept, keys, bare=bare)
     return found[0] if found else None
 
 
 def any_key(concept: Any) -> set[str]:
+    """NOS keys of every coding system of a concept."""
     return {k for c in codings(concept) if (k := system_key(c.get("system")))}

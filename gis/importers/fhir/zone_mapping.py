@@ -27,8 +27,11 @@ from gis.importers.fhir.read import as_list, codings, extensions, first_code, sy
 
 
 def zones_of(hs: dict[str, Any]) -> tuple[list[tuple[str, str, str | None]], list[str]]:
-    """Raw zone entries (type, code, code system key) from ror-territorial-division and the older
-    ror-healthcareservice-intervention-zone; codes are normalised by the loader."""
+    """Raw zone entries (type, code, code system key) of an offer, and warnings.
+
+    From ror-territorial-division and the older ror-healthcareservice-intervention-zone; codes are
+    normalised by :mod:`gis.importers.fhir.zones`.
+    """
     out: list[tuple[str, str, str | None]] = []
     warnings: list[str] = []
     exts = extensions(hs, "ror-territorial-division") + extensions(hs, "ror-healthcareservice-intervention-zone")
