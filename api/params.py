@@ -7,8 +7,9 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-INSEE_PATTERN = r"^(?:\d{5}|2[ABab]\d{3})$"
-FINESS_PATTERN = r"^[0-9][0-9ABab][0-9]{7}$"
+# gis.identifiers' rules, lower case accepted (the layers upper-case the code).
+INSEE_PATTERN = r"^(?:[0-9]{5}|2[ABab][0-9]{3})$"
+FINESS_PATTERN = r"^(?:[0-9]{2}|2[ABab])[0-9]{7}$"
 DEPARTEMENT_PATTERN = r"^(?:\d{2}|2[ABab]|97\d|98\d)$"
 OFFER_ID_PATTERN = r"^[0-9A-Za-z._/|-]{1,64}$"
 NOMENCLATURE_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"

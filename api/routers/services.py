@@ -140,5 +140,5 @@ def coverage_counts(
 ) -> Response:
     """For planners: offers of the given type(s) covering each commune (Paris by arrondissement),
     offers per 10,000 inhabitants, and a summary of the communes and population covered by none."""
-    body = territoires.coverage_by_commune(conn, filters, departement=departement, geometry=geometrie)
-    return public_json(body, GEOJSON)
+    return json_bytes(territoires.coverage_by_commune_json(conn, filters, departement=departement,
+                                                           geometry=geometrie), GEOJSON)

@@ -11,9 +11,9 @@ from typing import Any, Literal
 import psycopg
 
 from gis.errors import InvalidInput, NotFound
+from gis.identifiers import INSEE_RE
 from gis.text import like_escape, tokens
 
-INSEE_RE = re.compile(r"^(?:\d{5}|2[ABab]\d{3})$")
 POSTCODE_PREFIX_RE = re.compile(r"^\d{2,4}$")
 GeometryMode = Literal["full", "simplified", "centre", "none"]
 
@@ -25,13 +25,13 @@ _RESULT_COLUMNS = """
 
 def check_insee(code: str) -> str:
     """Return the upper-cased INSEE code, or raise InvalidInput for a malformed one."""
-    code = code.strip()
+    code = code.strip().upper()
     if not INSEE_RE.match(code):
         raise InvalidInput(
             f"Code INSEE mal formé : « {code[:20]} ». Un code commune a 5 caractères "
             "(ex. 93066, 2A004)."
         )
-    return code.upper()
+    return code
 
 
 def _label(row: dict[str, Any]) -> str:
@@ -52,7 +52,7 @@ def search(conn: psycopg.Connection, q: str, *, limit: int = 10) -> list[dict[st
     if not q:
         return []
     compact = q.replace(" ", "")
-    if INSEE_RE.match(compact):
+    if INSEE_RE.match(compact.upper()):
         return _search_code(conn, compact.upper(), limit)
     if POSTCODE_PREFIX_RE.match(compact):
         return _search_postcode_prefix(conn, compact, limit)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from gis.errors import InvalidInput, NotFound
+from gis.identifiers import FINESS_RE
 from gis.layers.filters import PUBLIC_OFFER
 from gis.layers.offer_json import OFFER_JOINS, offer_json
-
-FINESS_RE = re.compile(r"^[0-9][0-9AB][0-9]{7}$")
 
 
 def check_finess(finess: str) -> str:
