@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-import psycopg
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
@@ -13,6 +12,7 @@ from api.params import DepartementFilter, Finess, Insee, NomenclatureName, Offer
 from api.responses import GEOJSON, PUBLIC_CACHE, GeoJSONResponse, json_bytes, public_json
 from api.schemas import ERROR_RESPONSES, OFFERS_FORMATS
 from gis import export
+from gis.db import Conn
 from gis.layers import etablissements, nomenclatures, offres, territoires
 from gis.layers.filters import Filters
 from gis.text import normalize
@@ -31,7 +31,7 @@ def _download(content: bytes, media_type: str, filename: str) -> Response:
     )
 
 
-def _render(payload: dict, fmt: str, stem: str) -> Response:
+def _render(payload: dict[str, Any], fmt: str, stem: str) -> Response:
     results = payload["results"]
     if fmt == "geojson":
         extra = {k: v for k, v in payload.items() if k != "results"}
@@ -55,7 +55,7 @@ def services_for_commune(
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
     tri: Literal["distance", "nom", "motif"] = Query("distance"),
     format: Format = Query("json"),
-    conn: psycopg.Connection = Depends(get_conn),
+    conn: Conn = Depends(get_conn),
 ) -> Response:
     """Offers whose zone d'intervention covers the commune, with the reason (`couverture.motif`) and
     the distance from the commune's centre to the establishment. `format=csv|xlsx` downloads the list
@@ -78,7 +78,7 @@ def services_nearby(
     limit: int = Query(100, ge=1, le=offres.MAX_LIMIT),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
     format: Format = Query("json"),
-    conn: psycopg.Connection = Depends(get_conn),
+    conn: Conn = Depends(get_conn),
 ) -> Response:
     """Offers located within `rayon_km` of the point, nearest first."""
     if format == "json":
@@ -88,18 +88,18 @@ def services_nearby(
 
 
 @router.get("/services/{offer_id:path}", summary="Une offre, sa zone d'intervention et son territoire")
-def service_detail(offer_id: OfferId, conn: psycopg.Connection = Depends(get_conn)) -> Response:
+def service_detail(offer_id: OfferId, conn: Conn = Depends(get_conn)) -> Response:
     """By ROR resource id or identifiantOffre (e.g. `11/1234`). Sensitive units answer 404."""
     return public_json(offres.detail(conn, offer_id))
 
 
 @router.get("/etablissements/{finess}", summary="Un établissement (EG) et ses offres")
-def etablissement_detail(finess: Finess, conn: psycopg.Connection = Depends(get_conn)) -> Response:
+def etablissement_detail(finess: Finess, conn: Conn = Depends(get_conn)) -> Response:
     return public_json(etablissements.detail(conn, finess))
 
 
 @router.get("/nomenclatures", summary="Nomenclatures chargées")
-def nomenclature_names(conn: psycopg.Connection = Depends(get_conn)) -> Response:
+def nomenclature_names(conn: Conn = Depends(get_conn)) -> Response:
     return public_json({"nomenclatures": nomenclatures.names(conn)})
 
 
@@ -107,7 +107,7 @@ def nomenclature_names(conn: psycopg.Connection = Depends(get_conn)) -> Response
 def nomenclature_codes(
     name: NomenclatureName,
     obsoletes: bool = Query(False, description="Inclure les codes obsolètes"),
-    conn: psycopg.Connection = Depends(get_conn),
+    conn: Conn = Depends(get_conn),
 ) -> Response:
     return public_json(nomenclatures.codes(conn, name, include_deprecated=obsoletes))
 
@@ -116,7 +116,7 @@ def nomenclature_codes(
 def suggestions(
     q: str = Query(..., min_length=1, max_length=100),
     limit: int = Query(8, ge=1, le=30),
-    conn: psycopg.Connection = Depends(get_conn),
+    conn: Conn = Depends(get_conn),
 ) -> Response:
     return public_json(nomenclatures.suggestions(conn, q, limit=limit))
 
@@ -124,7 +124,7 @@ def suggestions(
 @router.get("/communes/{insee}/territoires", response_class=GeoJSONResponse,
             summary="Territoires des offres couvrant une commune (GeoJSON)")
 def territories_for_commune(
-    insee: Insee, filters: Filters = Depends(filters_dep), conn: psycopg.Connection = Depends(get_conn)
+    insee: Insee, filters: Filters = Depends(filters_dep), conn: Conn = Depends(get_conn)
 ) -> Response:
     """One Feature per declared unit (commune, département, région, polygon) of the covering offers,
     with `offres` (how many) and `exemples` (names)."""
@@ -136,7 +136,7 @@ def coverage_counts(
     filters: Filters = Depends(coverage_filters_dep),
     departement: DepartementFilter = None,
     geometrie: bool = Query(True, description="Inclure les contours (simplifiés)"),
-    conn: psycopg.Connection = Depends(get_conn),
+    conn: Conn = Depends(get_conn),
 ) -> Response:
     """For planners: offers of the given type(s) covering each commune (Paris by arrondissement),
     offers per 10,000 inhabitants, and a summary of the communes and population covered by none."""

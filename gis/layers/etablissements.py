@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
 from psycopg import sql
 
+from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
 from gis.identifiers import FINESS_RE
 from gis.layers.filters import PUBLIC_OFFER
@@ -20,7 +20,7 @@ def check_finess(finess: str) -> str:
     return finess
 
 
-def detail(conn: psycopg.Connection, finess: str) -> dict[str, Any]:
+def detail(conn: Conn, finess: str) -> dict[str, Any]:
     """An EG by FINESS ET: identity, address, geocoding and its public offers."""
     finess = check_finess(finess)
     eg = conn.execute(

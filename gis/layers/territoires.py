@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import psycopg
 from psycopg import sql
 
+from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
 from gis.layers.communes import resolve
 from gis.layers.departements import DEPARTEMENT_RE
@@ -17,7 +17,7 @@ from gis.layers.filters import Filters, validate_filters, where_clause
 from gis.layers.geojson import collection_sql
 
 
-def territories_covering(conn: psycopg.Connection[Any], code: str, filters: Filters | None = None) -> dict[str, Any]:
+def territories_covering(conn: Conn, code: str, filters: Filters | None = None) -> dict[str, Any]:
     """One Feature per declared zone unit (commune, département, région, polygon) of the public offers
     covering the commune, with the number and the names of those offers."""
     filters = filters or Filters()
@@ -81,7 +81,7 @@ def territories_covering(conn: psycopg.Connection[Any], code: str, filters: Filt
 
 
 def coverage_by_commune_json(
-    conn: psycopg.Connection[Any],
+    conn: Conn,
     filters: Filters,
     *,
     departement: str | None = None,
@@ -140,10 +140,11 @@ def coverage_by_commune_json(
         'population', coalesce(sum(f.population), 0),
         'population_non_couverte', coalesce(sum(f.population) FILTER (WHERE f.offres = 0), 0))""")
     row = conn.execute(collection_sql(rows, extra=summary), params).fetchone()
-    return str(next(iter(row.values())) if isinstance(row, dict) else row[0]).encode()
+    assert row is not None  # an aggregate always returns one row
+    return str(next(iter(row.values()))).encode()
 
 
-def coverage_by_commune(conn: psycopg.Connection[Any], filters: Filters, *, departement: str | None = None,
+def coverage_by_commune(conn: Conn, filters: Filters, *, departement: str | None = None,
                         geometry: bool = True) -> dict[str, Any]:
     """:func:`coverage_by_commune_json` as a dict (for the maps)."""
     result: dict[str, Any] = json.loads(
