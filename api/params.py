@@ -3,7 +3,7 @@ OpenAPI document, checked before any query)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Path, Query
 
@@ -25,3 +25,14 @@ OfferId = Annotated[str, Path(pattern=OFFER_ID_PATTERN, description="Identifiant
 NomenclatureName = Annotated[str, Path(pattern=NOMENCLATURE_PATTERN, examples=["type_offre"])]
 DepartementFilter = Annotated[str | None, Query(pattern=DEPARTEMENT_PATTERN,
                                                 description="Limiter à un département (ex. 93)")]
+
+
+GeometryMode = Literal["full", "simplified", "centre", "none"]
+
+
+def geometrie_dep(
+    geometrie: GeometryMode | None = Query(None, description="full, simplified (défaut), centre ou none"),
+    geometry: GeometryMode | None = Query(None, deprecated=True, description="Ancien nom de « geometrie »"),
+) -> GeometryMode:
+    """The geometry mode, under its French name ``geometrie`` (``geometry`` kept as a deprecated alias)."""
+    return geometrie or geometry or "simplified"

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.deps import get_conn
-from api.params import Insee
+from api.params import GeometryMode, Insee, geometrie_dep
 from api.responses import GEOJSON, GeoJSONResponse, public_json
 from api.schemas import ERROR_RESPONSES, CommuneSearch, Feature
 from gis.db import Conn
@@ -31,7 +29,7 @@ def search_communes(
 @router.get("/{insee}", response_model=Feature, response_class=GeoJSONResponse, summary="Une commune (GeoJSON Feature)")
 def get_commune(
     insee: Insee,
-    geometry: Literal["full", "simplified", "centre", "none"] = Query("simplified"),
+    geometry: GeometryMode = Depends(geometrie_dep),
     conn: Conn = Depends(get_conn),
 ) -> Response:
     """A former, delegated or associated code answers with the current commune

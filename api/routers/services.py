@@ -10,7 +10,19 @@ from fastapi.responses import Response
 from api.deps import coverage_filters_dep, filters_dep, get_conn
 from api.params import DepartementFilter, Finess, Insee, NomenclatureName, OfferId
 from api.responses import GEOJSON, PUBLIC_CACHE, GeoJSONResponse, json_bytes, public_json
-from api.schemas import ERROR_RESPONSES, OFFERS_FORMATS
+from api.schemas import (
+    ERROR_RESPONSES,
+    OFFERS_FORMATS,
+    CoverageCollection,
+    Etablissement,
+    NomenclatureCodes,
+    Nomenclatures,
+    OffreDetail,
+    OffresCommune,
+    OffresProximite,
+    Suggestions,
+    TerritoriesCollection,
+)
 from gis import export
 from gis.db import Conn
 from gis.layers import etablissements, nomenclatures, offres, territoires
@@ -47,7 +59,8 @@ def _render(payload: dict[str, Any], fmt: str, stem: str) -> Response:
     return public_json(payload)
 
 
-@router.get("/communes/{insee}/services", summary="Offres couvrant une commune", responses=OFFERS_FORMATS)
+@router.get("/communes/{insee}/services", summary="Offres couvrant une commune", response_model=OffresCommune,
+            responses=OFFERS_FORMATS)
 def services_for_commune(
     insee: Insee,
     filters: Filters = Depends(filters_dep),
@@ -69,7 +82,8 @@ def services_for_commune(
     return _render(payload, format, stem)
 
 
-@router.get("/services", summary="Offres à proximité d'un point", responses=OFFERS_FORMATS)
+@router.get("/services", summary="Offres à proximité d'un point", response_model=OffresProximite,
+            responses=OFFERS_FORMATS)
 def services_nearby(
     lat: float = Query(..., ge=-90, le=90),
     lon: float = Query(..., ge=-180, le=180),
@@ -87,23 +101,24 @@ def services_nearby(
     return _render(payload, format, f"offres-autour-{lat:.4f}-{lon:.4f}")
 
 
-@router.get("/services/{offer_id:path}", summary="Une offre, sa zone d'intervention et son territoire")
+@router.get("/services/{offer_id:path}", response_model=OffreDetail,
+            summary="Une offre, sa zone d'intervention et son territoire")
 def service_detail(offer_id: OfferId, conn: Conn = Depends(get_conn)) -> Response:
     """By ROR resource id or identifiantOffre (e.g. `11/1234`). Sensitive units answer 404."""
     return public_json(offres.detail(conn, offer_id))
 
 
-@router.get("/etablissements/{finess}", summary="Un établissement (EG) et ses offres")
+@router.get("/etablissements/{finess}", response_model=Etablissement, summary="Un établissement (EG) et ses offres")
 def etablissement_detail(finess: Finess, conn: Conn = Depends(get_conn)) -> Response:
     return public_json(etablissements.detail(conn, finess))
 
 
-@router.get("/nomenclatures", summary="Nomenclatures chargées")
+@router.get("/nomenclatures", response_model=Nomenclatures, summary="Nomenclatures chargées")
 def nomenclature_names(conn: Conn = Depends(get_conn)) -> Response:
     return public_json({"nomenclatures": nomenclatures.names(conn)})
 
 
-@router.get("/nomenclatures/{name}", summary="Codes et libellés d'une nomenclature")
+@router.get("/nomenclatures/{name}", response_model=NomenclatureCodes, summary="Codes et libellés d'une nomenclature")
 def nomenclature_codes(
     name: NomenclatureName,
     obsoletes: bool = Query(False, description="Inclure les codes obsolètes"),
@@ -112,7 +127,8 @@ def nomenclature_codes(
     return public_json(nomenclatures.codes(conn, name, include_deprecated=obsoletes))
 
 
-@router.get("/suggestions", summary="Suggestions pendant la saisie (types d'offre, activités, établissements)")
+@router.get("/suggestions", response_model=Suggestions,
+            summary="Suggestions pendant la saisie (types d'offre, activités, établissements)")
 def suggestions(
     q: str = Query(..., min_length=1, max_length=100),
     limit: int = Query(8, ge=1, le=30),
@@ -121,7 +137,7 @@ def suggestions(
     return public_json(nomenclatures.suggestions(conn, q, limit=limit))
 
 
-@router.get("/communes/{insee}/territoires", response_class=GeoJSONResponse,
+@router.get("/communes/{insee}/territoires", response_class=GeoJSONResponse, response_model=TerritoriesCollection,
             summary="Territoires des offres couvrant une commune (GeoJSON)")
 def territories_for_commune(
     insee: Insee, filters: Filters = Depends(filters_dep), conn: Conn = Depends(get_conn)
@@ -131,7 +147,8 @@ def territories_for_commune(
     return public_json(territoires.territories_covering(conn, insee, filters), GEOJSON)
 
 
-@router.get("/couverture", response_class=GeoJSONResponse, summary="Nombre d'offres couvrant chaque commune (GeoJSON)")
+@router.get("/couverture", response_class=GeoJSONResponse, response_model=CoverageCollection,
+            summary="Nombre d'offres couvrant chaque commune (GeoJSON)")
 def coverage_counts(
     filters: Filters = Depends(coverage_filters_dep),
     departement: DepartementFilter = None,
