@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from gis.db import Conn
+from gis.public_offer import fill_docs_sql
 
 # A free-form polygon covers a commune when it covers at least this share of the commune's area
 # (measured in Lambert-93). Touching a border, or clipping a corner, is not coverage.
@@ -132,8 +133,9 @@ SELECT DISTINCT ON (offre_id, insee) offre_id, insee, motif, partielle
 def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
     """Recompute coverage rows for the given offers (all offers when None). Returns rows written.
 
-    Also refreshes each offer's effective map point (its Location, else its EG). Runs inside the
-    caller's transaction when there is one.
+    Also refreshes each offer's effective map point (its Location, else its EG), then fills every missing public
+    document of an offer (``offre.doc_public``, see :mod:`gis.public_offer`). Runs inside the caller's transaction
+    when there is one.
     """
     params = {"ids": offre_ids, "motifs": list(MOTIFS), "share": POLYGON_SHARE}
     with conn.transaction():
@@ -145,6 +147,7 @@ def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
             f"INSERT INTO couverture (offre_id, insee, motif, partielle) {_CANDIDATES}",
             params,
         )
+        conn.execute(fill_docs_sql())
         return cur.rowcount
 
 
