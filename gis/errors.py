@@ -47,3 +47,13 @@ class ImportFailed(RorGisError):
     """An import was rolled back; ``details`` holds the rejection report."""
 
     code = "import_echoue"
+
+
+class PayloadTooLarge(InvalidInput):
+    """An uploaded file exceeds a size limit (bytes, decompressed bytes, sheets, rows, columns, cells).
+
+    A subclass of :class:`InvalidInput` so that a handler that does not know it still answers 422;
+    ``api/errors.py`` maps it to 413.
+    """
+
+    code = "trop_volumineux"
