@@ -144,5 +144,5 @@ def read_csv(data: bytes, limits: UploadLimits) -> Sheet:
     if not text.strip():
         raise InvalidInput("Le fichier est vide.")
     delimiter = _delimiter(text)
-    numbered = _rows(text, delimiter, Counter(limits))
+    numbered = _rows(text, delimiter, Counter(limits, csv=True))
     return to_sheet(numbered, f"CSV, séparateur {_NAMES[delimiter]}, encodage {encoding}")

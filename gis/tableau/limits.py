@@ -27,11 +27,12 @@ class UploadLimits:
     """Hard limits of an uploaded spreadsheet (defaults: the settings ``upload_max_*``)."""
 
     max_bytes: int = MAX_BYTES
-    max_unpacked_bytes: int = 40 * 1024 * 1024
+    max_unpacked_bytes: int = 20 * 1024 * 1024
     max_sheets: int = 50
     max_rows: int = 50_000
     max_columns: int = 200
-    max_cells: int = 200_000
+    max_cells: int = 100_000  # XLSX
+    max_csv_cells: int = 500_000
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> UploadLimits:
@@ -49,7 +50,8 @@ class UploadLimits:
         s = settings or get_settings()
         return cls(max_bytes=s.upload_max_bytes, max_unpacked_bytes=s.upload_max_unpacked_bytes,
                    max_sheets=s.upload_max_sheets, max_rows=s.upload_max_rows,
-                   max_columns=s.upload_max_columns, max_cells=s.upload_max_cells)
+                   max_columns=s.upload_max_columns, max_cells=s.upload_max_cells,
+                   max_csv_cells=s.upload_max_csv_cells)
 
 
 def fr_int(n: int) -> str:
@@ -67,8 +69,7 @@ def fr_size(n: int) -> str:
 
 def too_large(what: str) -> PayloadTooLarge:
     """A 413 refusal whose message starts with ``what`` and explains how to get under the limits."""
-    return PayloadTooLarge(f"{what} Réduisez le fichier (une feuille, les seules colonnes utiles) ou "
-                           "exportez-le en CSV.")
+    return PayloadTooLarge(f"{what} Réduisez le fichier (une seule feuille, les seules colonnes utiles).")
 
 
 def check_file_size(size: int, limits: UploadLimits) -> None:
@@ -81,15 +82,18 @@ def check_file_size(size: int, limits: UploadLimits) -> None:
 class Counter:
     """Running counts of rows and cells, raising as soon as a limit is passed."""
 
-    def __init__(self, limits: UploadLimits) -> None:
+    def __init__(self, limits: UploadLimits, *, csv: bool = False) -> None:
         self.limits = limits
+        self.max_cells = limits.max_csv_cells if csv else limits.max_cells
+        self.advice = "" if csv else " ou exportez-le en CSV (jusqu'à " + fr_int(limits.max_csv_cells) + " cellules)"
         self.cells = 0
 
     def add_cells(self, n: int) -> None:
         """Count ``n`` more cells."""
         self.cells += n
-        if self.cells > self.limits.max_cells:
-            raise too_large(f"Trop de cellules : au plus {fr_int(self.limits.max_cells)}.")
+        if self.cells > self.max_cells:
+            raise PayloadTooLarge(f"Trop de cellules : au plus {fr_int(self.max_cells)}. Ne gardez que les "
+                                  f"colonnes utiles (code commune et valeur){self.advice}.")
 
     def check_row(self, row_number: int) -> None:
         """Refuse a row beyond the row limit."""

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from gis.errors import InvalidInput
-from gis.tableau import xml_parts
+from gis.tableau import xml_fast, xml_parts
 from gis.tableau.limits import (
     MAX_RATIO,
     MAX_SMALL_PART_BYTES,
@@ -169,6 +169,6 @@ def read_xlsx(data: bytes, limits: UploadLimits) -> tuple[list[tuple[int, list[A
                             f"{fr_size(limits.max_unpacked_bytes)}).")
         strings: list[str] = []
         if strings_part:
-            strings = xml_parts.shared_strings(_chunks(zf, infos[strings_part], budget), limits.max_cells)
-        rows = xml_parts.sheet_rows(_chunks(zf, infos[sheet_part], budget), strings, Counter(limits))
+            strings = xml_fast.shared_strings(lambda: _chunks(zf, infos[strings_part], budget), limits.max_cells)
+        rows = xml_fast.sheet_rows(lambda: _chunks(zf, infos[sheet_part], budget), strings, Counter(limits))
     return rows, f"classeur Excel, feuille « {title} »"
