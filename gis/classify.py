@@ -186,7 +186,7 @@ def fisher_jenks(values: Sequence[float] | np.ndarray, k: int) -> list[float]:
     Notes
     -----
     Dynamic programming over the sorted distinct values weighted by their counts, in
-    ``O(k·n²)`` vectorised operations (blocks of 256 columns). With more than
+    ``O(k·n²)`` vectorised operations, by blocks of 256 columns (a few MB of memory). With more than
     :data:`JENKS_MAX_VALUES` distinct values, it runs on that many evenly spaced order statistics of
     the sorted data, each of weight 1: deterministic, no random sampling.
     """
@@ -202,26 +202,39 @@ def fisher_jenks(values: Sequence[float] | np.ndarray, k: int) -> list[float]:
     return [float(x[e - 1]) for e in ends[:-1]]
 
 
+def _one_class_costs(cw: np.ndarray, c1: np.ndarray, c2: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``cost[s, j]``: squared deviations of values ``s..t[j]-1`` as one class (inf when empty)."""
+    s = np.arange(int(t[-1]))[:, None]
+    size = cw[t][None, :] - cw[s]
+    sums = c1[t][None, :] - c1[s]
+    np.square(sums, out=sums)
+    valid = size > 0
+    np.divide(sums, size, out=sums, where=valid)
+    cost = c2[t][None, :] - c2[s]
+    cost -= sums
+    cost[~valid] = np.inf
+    return cost
+
+
 def _jenks_class_ends(x: np.ndarray, w: np.ndarray, k: int) -> list[int]:
-    """Number of values in classes ``1..m`` for ``m = 1..k`` of the optimal partition."""
+    """Number of values in classes ``1..m`` for ``m = 1..k`` of the optimal partition.
+
+    ``best[t]``: least cost of the first ``t`` values in ``m - 1`` classes; the one-class costs are
+    computed by blocks of :data:`_BLOCK` columns (a few MB at most, whatever ``n``).
+    """
     n = len(x)
     cw = np.concatenate(([0.0], np.cumsum(w)))
     c1 = np.concatenate(([0.0], np.cumsum(w * x)))
     c2 = np.concatenate(([0.0], np.cumsum(w * x * x)))
-    counts = np.arange(n + 1)
-    best = c2 - np.divide(c1 * c1, cw, out=np.zeros_like(c1), where=cw > 0)  # one class over the first t values
+    best = c2 - np.divide(c1 * c1, cw, out=np.zeros_like(c1), where=cw > 0)  # one class
     best[0] = np.inf
     choice = np.zeros((k + 1, n + 1), dtype=np.int64)
     for m in range(2, k + 1):
         new = np.full(n + 1, np.inf)
         for start in range(m, n + 1, _BLOCK):
-            t = counts[start:min(start + _BLOCK, n + 1)]
-            s = counts[: t[-1]][:, None]  # values in the first m-1 classes
-            size = cw[t][None, :] - cw[s]
-            valid = (s < t[None, :]) & (s >= m - 1)
-            sums = c1[t][None, :] - c1[s]
-            ssd = c2[t][None, :] - c2[s] - np.divide(sums * sums, size, out=np.zeros_like(size), where=valid)
-            total = np.where(valid, best[s] + ssd, np.inf)
+            t = np.arange(start, min(start + _BLOCK, n + 1))
+            total = _one_class_costs(cw, c1, c2, t)
+            total += best[: int(t[-1])][:, None]
             arg = np.argmin(total, axis=0)
             choice[m, t] = arg
             new[t] = total[arg, np.arange(len(t))]

@@ -108,8 +108,8 @@ def _rows(text: str, delimiter: str, counter: Counter) -> list[tuple[int, list[A
         for row in reader:
             number += 1
             counter.check_row(number)
-            while len(row) > counter.limits.max_columns and not row[-1].strip():
-                row.pop()  # trailing empty fields (spreadsheet exports)
+            while row and not row[-1].strip():
+                row.pop()  # trailing empty fields (spreadsheet exports): not columns
             counter.check_column(len(row), number)
             counter.add_cells(len(row))
             numbered.append((number, [c.strip() for c in row]))

@@ -158,32 +158,40 @@ def csv_wide() -> tuple[str, bytes]:
 
 def csv_many_rows() -> tuple[str, bytes]:
     """60,000 data rows (4.4 MB)."""
-    return "lignes.csv", b"code_insee;valeur\n" + b"93066;12345678901234567890123456789012345678901234567890123456789012\n" * 60_000
+    return "lignes.csv", b"code_insee;valeur\n" + (b"93066;" + b"1234567890" * 6 + b"\n") * 60_000
 
 
 def largest_accepted_xlsx() -> tuple[str, bytes]:
-    """Close to every default limit: 100,000 cells (20,000 rows × 5 columns), all distinct shared
-    strings of ~130 characters, ~17 MB of XML once decompressed (limit 20 MB), ~0.8 MB compressed."""
-    n_rows, n_cols = 19_999, 5
-    letters = "ABCDE"
+    """Close to every default XLSX limit: 100,000 cells (20,000 rows × 5 columns: code, value and
+    three distinct shared strings of ~270 characters), ~18 MB of XML once decompressed (limit 20 MB)."""
+    n_rows = 19_999
+    filler = "texte assez long pour remplir la table des chaînes partagées " * 4
 
     def rows() -> Iterable[str]:
-        yield ('<row r="1">' + "".join(f'<c r="{col}1" t="inlineStr"><is><t>col{col}</t></is></c>'
-                                       for col in letters) + "</row>")
+        yield ('<row r="1">' + "".join(f'<c r="{col}1" t="inlineStr"><is><t>{name}</t></is></c>' for col, name in
+                                       zip("ABCDE", ("code_insee", "valeur", "nom", "adresse", "note"), strict=True))
+               + "</row>")
         for r in range(n_rows):
-            idx = r * n_cols
-            cells = "".join(f'<c r="{col}{r + 2}" t="s"><v>{idx + j}</v></c>' for j, col in enumerate(letters))
-            yield f'<row r="{r + 2}">{cells}</row>'
+            n = r + 2
+            code = 75101 + r % 20 if r % 3 else 93001 + r % 80
+            cells = (f'<c r="A{n}"><v>{code}</v></c><c r="B{n}"><v>{r % 1000 + 0.5}</v></c>'
+                     + "".join(f'<c r="{col}{n}" t="s"><v>{3 * r + j}</v></c>' for j, col in enumerate("CDE")))
+            yield f'<row r="{n}">{cells}</row>'
 
-    texts = (f"{i:08d} " + "texte assez long pour remplir la table des chaînes partagées " * 2
-             for i in range(n_rows * n_cols))
-    return "maximal.xlsx", workbook(sheet(rows()), _strings(texts, n_rows * n_cols), level=6)
+    texts = (f"{i:08d} {filler}" for i in range(n_rows * 3))
+    return "maximal.xlsx", workbook(sheet(rows()), _strings(texts, n_rows * 3), level=6)
+
+
+_IDF_RANGES = ((75101, 75120), (77001, 77533), (78001, 78690), (91001, 91692), (92002, 92078), (93001, 93079),
+               (94001, 94081), (95002, 95690))
 
 
 def largest_accepted_csv() -> tuple[str, bytes]:
-    """50,000 data rows × 4 columns (200,004 cells), 4.2 MB."""
+    """50,000 data rows × 4 columns (200,004 cells, 3.2 MB): every candidate IDF code (about 1,280 of
+    them are communes, with distinct values), then repeats (reported as duplicates)."""
+    codes = [c for lo, hi in _IDF_RANGES for c in range(lo, hi + 1)]
     lines = [b"code_insee;commune;valeur;commentaire"]
-    lines += [f"{93000 + i % 80:05d};Commune {i};{i % 97},5;ligne {i:06d} texte de remplissage".encode()
+    lines += [f"{codes[i % len(codes)]:05d};Commune {i};{i * 7 % 9973},{i % 10};ligne {i:06d} texte".encode()
               for i in range(50_000)]
     return "maximal.csv", b"\n".join(lines) + b"\n"
 
