@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 BOOTSTRAP   := bash scripts/bootstrap.sh
 BIN         := $(VENV)/bin
 
-.PHONY: help demo test lint serve db load clean bench bootstrap
+.PHONY: help demo test lint serve db load clean bench bench-upload bootstrap
 
 help: ## list the targets
 	@echo "ror-gis — make targets (variables: HOST=$(HOST) PORT=$(PORT) REGION=$(REGION) PYTEST_ARGS=...)"
@@ -55,6 +55,10 @@ bench: ## sizes and server times of the main endpoints on the loaded data (scrip
 	else \
 	  echo "no scripts/benchmark.py yet: nothing to run"; \
 	fi
+
+bench-upload: ## time and memory of the upload limits: hostile files and the largest accepted ones (scripts/bench_upload.py)
+	@$(BOOTSTRAP)
+	$(BIN)/python scripts/bench_upload.py
 
 clean: ## remove .venv and caches (never the database nor the data)
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info

@@ -1,5 +1,7 @@
-"""Spreadsheet → communes: read a planner's CSV/XLSX within hard limits, find its code and value
-columns, match the codes to communes (one SQL query), classify the values.
+"""Spreadsheet → communes: read, match and classify a planner's CSV/XLSX.
+
+A file is read within hard limits, its code and value columns are found, the codes are matched to
+communes (one SQL query) and the values classified.
 
 Modules: :mod:`~gis.tableau.reader` (entry point), :mod:`~gis.tableau.csv_reader`,
 :mod:`~gis.tableau.xlsx` and :mod:`~gis.tableau.xml_parts` (streaming XLSX), :mod:`~gis.tableau.limits`,

@@ -47,6 +47,7 @@ class _Budget:
         self.left = limit
 
     def take(self, n: int) -> None:
+        """Spend ``n`` bytes; refuse (413) when the budget is exhausted."""
         self.left -= n
         if self.left < 0:
             raise too_large(f"Classeur trop volumineux une fois décompressé (au plus {fr_size(self.limit)}).")

@@ -55,7 +55,7 @@ def feed(parser: expat.XMLParserType, chunks: Iterable[bytes]) -> None:
 
 
 def column_index(letters: str) -> int:
-    """1-based column number of ``A``, ``Z``, ``AA``…"""
+    """Return the 1-based column number of ``A``, ``Z``, ``AA``…."""
     n = 0
     for ch in letters:
         n = n * 26 + ord(ch) - 64
@@ -77,47 +77,59 @@ def element_attributes(chunks: Iterable[bytes], wanted: set[str]) -> list[tuple[
     return found
 
 
+class _Strings:
+    """Expat handlers collecting the shared strings (rich-text runs joined, phonetic runs skipped)."""
+
+    def __init__(self, max_count: int) -> None:
+        self.max_count = max_count
+        self.strings: list[str] = []
+        self.parts: list[str] = []
+        self.in_text = False
+        self.phonetic = 0
+
+    def start(self, name: str, attrs: list[str]) -> None:
+        """Expat start-element handler."""
+        local = _local(name)
+        if local == "t":
+            self.in_text = self.phonetic == 0
+        elif local == "rPh":
+            self.phonetic += 1
+        elif local == "sst":
+            declared = dict(zip(attrs[::2], attrs[1::2], strict=True)).get("uniqueCount", "")
+            if declared.isdigit() and int(declared) > self.max_count:
+                raise too_large(f"Trop de textes distincts dans le classeur : {fr_int(int(declared))} "
+                                f"(au plus {fr_int(self.max_count)}).")
+
+    def end(self, name: str) -> None:
+        """Expat end-element handler."""
+        local = _local(name)
+        if local == "t":
+            self.in_text = False
+        elif local == "rPh":
+            self.phonetic -= 1
+        elif local == "si":
+            if len(self.strings) >= self.max_count:
+                raise too_large(f"Trop de textes distincts dans le classeur (au plus {fr_int(self.max_count)}).")
+            self.strings.append("".join(self.parts))
+            self.parts.clear()
+
+    def data(self, text: str) -> None:
+        """Expat character-data handler."""
+        if self.in_text:
+            self.parts.append(text)
+
+
 def shared_strings(chunks: Iterable[bytes], max_count: int) -> list[str]:
-    """The shared-string table; refuses more than ``max_count`` strings (declared or read).
+    """Parse the shared-string table; refuse more than ``max_count`` strings (declared or read).
 
     Rich-text runs are concatenated; phonetic runs (``rPh``) are skipped, as openpyxl does.
     """
-    strings: list[str] = []
-    parts: list[str] = []
-    state = {"t": False, "rph": 0}
-
-    def start(name: str, attrs: list[str]) -> None:
-        local = _local(name)
-        if local == "t":
-            state["t"] = state["rph"] == 0
-        elif local == "rPh":
-            state["rph"] += 1
-        elif local == "sst":
-            declared = dict(zip(attrs[::2], attrs[1::2], strict=True)).get("uniqueCount", "")
-            if declared.isdigit() and int(declared) > max_count:
-                raise too_large(f"Trop de textes distincts dans le classeur : {fr_int(int(declared))} "
-                                f"(au plus {fr_int(max_count)}).")
-
-    def end(name: str) -> None:
-        local = _local(name)
-        if local == "t":
-            state["t"] = False
-        elif local == "rPh":
-            state["rph"] -= 1
-        elif local == "si":
-            if len(strings) >= max_count:
-                raise too_large(f"Trop de textes distincts dans le classeur (au plus {fr_int(max_count)}).")
-            strings.append("".join(parts))
-            parts.clear()
-
-    def data(text: str) -> None:
-        if state["t"]:
-            parts.append(text)
-
+    collector = _Strings(max_count)
     parser = make_parser()
-    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, data
+    parser.StartElementHandler, parser.EndElementHandler = collector.start, collector.end
+    parser.CharacterDataHandler = collector.data
     feed(parser, chunks)
-    return strings
+    return collector.strings
 
 
 def check_dimension(ref: str, counter: Counter) -> None:
