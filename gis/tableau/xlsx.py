@@ -168,8 +168,10 @@ def read_xlsx(data: bytes, limits: UploadLimits) -> tuple[list[tuple[int, list[A
         if declared > budget.left:
             raise too_large(f"Classeur trop volumineux une fois décompressé : {fr_size(declared)} (au plus "
                             f"{fr_size(limits.max_unpacked_bytes)}).")
+        counter = Counter(limits)
+        xml_fast.check_sheet_head(next(iter(_chunks(zf, infos[sheet_part], budget)), b""), counter)
         strings: list[str] = []
         if strings_part:
             strings = xml_fast.shared_strings(lambda: _chunks(zf, infos[strings_part], budget), limits.max_cells)
-        rows = xml_fast.sheet_rows(lambda: _chunks(zf, infos[sheet_part], budget), strings, Counter(limits))
+        rows = xml_fast.sheet_rows(lambda: _chunks(zf, infos[sheet_part], budget), strings, counter)
     return rows, f"classeur Excel, feuille « {title} »"

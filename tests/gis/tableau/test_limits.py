@@ -115,3 +115,14 @@ def test_largest_accepted_files_time_and_memory(tmp_path, db_url, name):
 def test_worst_bomb_memory(tmp_path):
     m = _measure(tmp_path, bombs.shared_strings_bomb)
     assert m["status"] == 413 and m["rss_growth_mb"] < 20 and m["seconds"] < 2.0, m
+
+
+def test_dimension_checked_before_the_shared_strings():
+    """A sheet declaring a huge dimension is refused before its (large, legal) string table is read."""
+    texts = (f"texte {i:07d}" for i in range(150_000))
+    strings = bombs._strings(texts, 150_000)
+    data = bombs.workbook(bombs.sheet(bombs._header_rows(), dimension="A1:B900000"), strings)
+    t0 = time.process_time()
+    with pytest.raises(PayloadTooLarge, match="Trop de lignes"):
+        read_sheet(data, "x.xlsx", UploadLimits(max_cells=200_000))
+    assert time.process_time() - t0 < 0.1
