@@ -143,6 +143,9 @@ def read_csv(data: bytes, limits: UploadLimits) -> Sheet:
     text, encoding = decode(data)
     if not text.strip():
         raise InvalidInput("Le fichier est vide.")
+    lines = text.count("\n") + 1
+    if lines > limits.max_rows + 2 and '"' not in text:  # no quoted field: one record per line
+        Counter(limits).check_row(lines)
     delimiter = _delimiter(text)
     numbered = _rows(text, delimiter, Counter(limits, csv=True))
     return to_sheet(numbered, f"CSV, séparateur {_NAMES[delimiter]}, encodage {encoding}")

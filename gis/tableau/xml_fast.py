@@ -1,11 +1,12 @@
 """Fast scanners of the worksheet and shared-string parts of an XLSX (compiled regular expressions).
 
 Callback-driven XML parsing (expat) costs several microseconds per cell in Python callbacks: about
-3 s of CPU for 200,000 cells, too slow to answer every upload in under 2 s. These scanners work on complete ``<row>``/``<si>`` elements, found in the
-decompressed stream, with C-level regular expressions. They read the regular markup that Excel,
-LibreOffice and openpyxl write. A part holding a DOCTYPE or an entity declaration is refused; one
-holding comments, CDATA or processing instructions beyond the XML declaration (``<!`` or ``<?``) is
-handed to the exact expat parsers of :mod:`gis.tableau.xml_parts` instead (same limits).
+3 s of CPU for 200,000 cells, too slow to answer every upload in under 2 s. These scanners work on
+complete ``<row>``/``<si>`` elements, found in the decompressed stream, with C-level regular
+expressions. They read the regular markup that Excel, LibreOffice and openpyxl write. A part that
+holds comments, CDATA, a DOCTYPE or processing instructions beyond the XML declaration (``<!`` or
+``<?``) is handed to the exact expat parsers of :mod:`gis.tableau.xml_parts` instead (same limits),
+which refuse any DOCTYPE or entity declaration.
 """
 
 from __future__ import annotations
