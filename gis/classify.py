@@ -210,7 +210,7 @@ def _one_class_costs(cw: np.ndarray, c1: np.ndarray, c2: np.ndarray, t: np.ndarr
     np.square(sums, out=sums)
     valid = size > 0
     np.divide(sums, size, out=sums, where=valid)
-    cost = c2[t][None, :] - c2[s]
+    cost: np.ndarray = c2[t][None, :] - c2[s]
     cost -= sums
     cost[~valid] = np.inf
     return cost

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from psycopg.rows import DictRow
 
 from gis.classify import METHODS, check_classes, classify, method_key
 from gis.tableau.columns import detect_columns
@@ -84,14 +85,15 @@ def _match_row(code: str, padded: bool, raw_value: Any, m: dict[str, Any] | None
     return {"insee": insees[0], "nom": noms[0], "correspondance": _how(m, noms[0], code, padded), "valeur": value}
 
 
-def _match_rows(conn: psycopg.Connection, sheet: Sheet, code_idx: int, value_idx: int,
+def _match_rows(conn: psycopg.Connection[DictRow], sheet: Sheet, code_idx: int, value_idx: int,
                 result: TableauResult) -> None:
     prepared = [(number, row[code_idx], row[value_idx], *normalize_code(row[code_idx]))
                 for number, row in zip(sheet.row_numbers, sheet.rows, strict=True)]
     matches = match_codes(conn, [p[3] for p in prepared if p[3]])
     by_insee: dict[str, dict[str, Any]] = {}
     for number, raw_code, raw_value, code, problem, padded in prepared:
-        outcome = problem or _match_row(code, padded, raw_value, matches.get(code))
+        outcome: dict[str, Any] | str = (
+            _match_row(code, padded, raw_value, matches.get(code)) if code else problem or "code vide")
         if isinstance(outcome, dict) and outcome["insee"] in by_insee:
             first = by_insee[outcome["insee"]]
             outcome = (f"doublon : {outcome['nom']} ({outcome['insee']}) déjà renseignée ligne {first['ligne']} "
@@ -106,7 +108,7 @@ def _match_rows(conn: psycopg.Connection, sheet: Sheet, code_idx: int, value_idx
     result.unmatched.sort(key=lambda r: r["ligne"])
 
 
-def _add_geometry(conn: psycopg.Connection, result: TableauResult) -> None:
+def _add_geometry(conn: psycopg.Connection[DictRow], result: TableauResult) -> None:
     geoms = geometries(conn, [e["insee"] for e in result.matched])
     boxes = []
     for entry in result.matched:
@@ -124,7 +126,7 @@ def _add_geometry(conn: psycopg.Connection, result: TableauResult) -> None:
 
 
 def analyse(
-    conn: psycopg.Connection,
+    conn: psycopg.Connection[DictRow],
     sheet: Sheet,
     *,
     filename: str = "fichier",
@@ -137,7 +139,7 @@ def analyse(
 
     Parameters
     ----------
-    conn : psycopg.Connection
+    conn : psycopg.Connection[DictRow]
         A connection with dict rows (two queries: matching, geometry).
     sheet : Sheet
         The table read by :func:`gis.tableau.read_sheet`.

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
+from psycopg.rows import DictRow
 
 _MATCH_SQL = """
 WITH input AS (
@@ -56,12 +57,12 @@ ALIAS_LABELS = {"ancien": "ancien code INSEE", "deleguee": "code de commune dél
                 "associee": "code de commune associée"}
 
 
-def match_codes(conn: psycopg.Connection, codes: list[str]) -> dict[str, dict[str, Any]]:
+def match_codes(conn: psycopg.Connection[DictRow], codes: list[str]) -> dict[str, dict[str, Any]]:
     """Match codes to communes in one query.
 
     Parameters
     ----------
-    conn : psycopg.Connection
+    conn : psycopg.Connection[DictRow]
         A connection with dict rows.
     codes : list of str
         Normalised 5-character codes (duplicates allowed).
@@ -78,12 +79,12 @@ def match_codes(conn: psycopg.Connection, codes: list[str]) -> dict[str, dict[st
     return {r["code"]: r for r in rows}
 
 
-def geometries(conn: psycopg.Connection, insees: list[str]) -> dict[str, dict[str, Any]]:
+def geometries(conn: psycopg.Connection[DictRow], insees: list[str]) -> dict[str, dict[str, Any]]:
     """Simplified geometry (GeoJSON, 5 decimals) and bounding box of the given communes.
 
     Parameters
     ----------
-    conn : psycopg.Connection
+    conn : psycopg.Connection[DictRow]
         A connection with dict rows.
     insees : list of str
         INSEE codes.
