@@ -87,8 +87,14 @@ def _match_row(code: str, padded: bool, raw_value: Any, m: dict[str, Any] | None
 
 def _match_rows(conn: psycopg.Connection[DictRow], sheet: Sheet, code_idx: int, value_idx: int,
                 result: TableauResult) -> None:
-    prepared = [(number, row[code_idx], row[value_idx], *normalize_code(row[code_idx]))
-                for number, row in zip(sheet.row_numbers, sheet.rows, strict=True)]
+    normalized: dict[Any, tuple[str | None, str | None, bool]] = {}  # the same code is often repeated
+    prepared = []
+    for number, row in zip(sheet.row_numbers, sheet.rows, strict=True):
+        raw = row[code_idx]
+        key = (type(raw), raw)
+        if key not in normalized:
+            normalized[key] = normalize_code(raw)
+        prepared.append((number, raw, row[value_idx], *normalized[key]))
     matches = match_codes(conn, [p[3] for p in prepared if p[3]])
     by_insee: dict[str, dict[str, Any]] = {}
     for number, raw_code, raw_value, code, problem, padded in prepared:

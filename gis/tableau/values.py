@@ -11,6 +11,8 @@ from gis.text import strip_accents
 INSEE_RE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 _LOOSE_CODE_RE = re.compile(r"^(?:\d{4,5}|2[AB]\d{3})$")
 _NUMBER_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_ZERO_DECIMALS = re.compile(r"\d+\.0+")
+_FOUR_DIGITS = re.compile(r"\d{4}")
 
 CODE_HEADERS = ("code_insee", "insee", "codgeo", "code_geo", "codegeo", "code_commune", "codecommune",
                 "code_com", "codecom", "com", "depcom", "cog", "insee_com", "code_insee_commune",
@@ -106,11 +108,11 @@ def normalize_code(value: Any) -> tuple[str | None, str | None, bool]:
         True if a lost leading zero was restored (``1053`` → ``01053``).
     """
     text = code_text(value).upper().replace(" ", "").replace("\u00a0", "")
-    if re.fullmatch(r"\d+\.0+", text):
+    if _ZERO_DECIMALS.fullmatch(text):
         text = text.split(".")[0]
     if not text:
         return None, "code vide", False
-    padded = bool(re.fullmatch(r"\d{4}", text))
+    padded = bool(_FOUR_DIGITS.fullmatch(text))
     if padded:
         text = "0" + text
     if INSEE_RE.match(text):
