@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from gis.layers import communes, departements, nomenclatures, offres, territoires
 from gis.layers.offres import Filters
-from gis.layers.tableau import TableauResult
+from gis.tableau import TableauResult
 from gis.territories.coverage import MOTIF_LABELS
 from web_map import style
 from web_map.base import COMMUNE_STYLE, CONTEXT_STYLE, Column, LegendItem, MapPage, Marker, PathStyle
@@ -317,7 +317,7 @@ def couverture_page(conn: psycopg.Connection, filters: Filters, *, departement: 
                     per_10000: bool = False, classes: int = 5, methode: str = "quantiles",
                     basemap: str = "plan-ign", query: str = "") -> MapPage:
     """Planners' choropleth: how many offers of the type(s) cover each commune; 'zones blanches'."""
-    from gis.layers.tableau import METHODS, classify, method_key
+    from gis.classify import METHODS, classify, method_key
 
     data = territoires.coverage_by_commune(conn, filters, departement=departement, geometry=False)
     summary = data["resume"]

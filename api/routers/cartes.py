@@ -16,8 +16,8 @@ from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect
 
 from api.deps import filters_dep, get_conn
-from gis.errors import InvalidInput, NotFound
-from gis.layers import tableau
+from gis import tableau
+from gis.errors import InvalidInput, NotFound, PayloadTooLarge
 from gis.layers.offres import Filters
 from gis.settings import Settings
 from web_map import assets
@@ -161,6 +161,9 @@ async def carte_tableau(request: Request) -> HTMLResponse:
     try:
         basemap = _basemap(settings, fields["fond"] or None)
         html = await run_in_threadpool(_build_tableau, request, data, filename, fields, k, basemap)
+    except PayloadTooLarge as exc:
+        return error_response(settings, status_code=413, title="Fichier trop volumineux", message=exc.message,
+                              back_url="/cartes/tableau", back_label="Charger un autre fichier")
     except InvalidInput as exc:
         return _invalid(settings, exc.message)
     return HTMLResponse(html, headers=page_headers(settings, cache_control=PRIVATE_NO_STORE))
