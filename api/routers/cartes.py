@@ -138,6 +138,8 @@ async def carte_tableau(request: Request) -> HTMLResponse:
         form = await request.form(max_files=1, max_fields=20)
     except ClientDisconnect:
         return _invalid(settings, "Envoi du fichier interrompu.")
+    except PayloadTooLarge:
+        raise
     except Exception:  # malformed multipart body
         return _invalid(settings, "Formulaire illisible : envoyez le fichier dans le champ « fichier ».")
     try:
