@@ -9,12 +9,11 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from api import errors
-from api.routers import cartes, communes, departements, health, imports, pages, services
+from api.html import SecurityHeadersMiddleware, static_mounts
+from api.routers import cartes, communes, csp, departements, docs, health, imports, pages, services
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings, get_settings
-from web_map.assets import static_mounts
-from web_map.security import SecurityHeadersMiddleware
 
 DESCRIPTION = """
 Service cartographique du **Répertoire Opérationnel des Ressources (ROR) d'Île-de-France** :
@@ -49,6 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # self-hosted /docs and /redoc (api.routers.docs), no CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     errors.install(app)
@@ -61,6 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(imports.router)
     app.include_router(pages.router)
     app.include_router(cartes.router)
+    app.include_router(docs.router)
+    app.include_router(csp.router)
     for path, name, static_app in static_mounts():
         app.mount(path, static_app, name=name)
     return app

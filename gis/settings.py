@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     )
     basemap: str = Field(default="plan-ign", description="Default basemap: plan-ign, osm or none.")
     public_url: str | None = Field(default=None, description="Public base URL, for embed codes.")
+    tile_hosts: str = Field(
+        default="https://data.geopf.fr https://tile.openstreetmap.org",
+        description="Space-separated origins the map pages may load basemap tiles from (CSP img-src).",
+    )
 
     def resolved_data_dir(self) -> Path:
         """The folder the loaders read first."""
