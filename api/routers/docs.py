@@ -8,6 +8,8 @@ loosened only for the styles these third-party viewers inject and Redoc's blob w
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -18,6 +20,16 @@ from web_map.page import render_template
 from web_map.security import PAGE_CACHE
 
 router = APIRouter(include_in_schema=False)
+
+# Redoc's sidebar shows a logo fetched from the vendor's CDN; the CSP would block it (and report it on
+# every visit), so the bundle is served with that URL replaced by an empty local image.
+_REDOC_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+_EMPTY_SVG = b"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E"
+
+
+@lru_cache(maxsize=1)
+def _redoc_bundle() -> bytes:
+    return (assets.docs_dir() / "redoc.standalone.js").read_bytes().replace(_REDOC_LOGO, _EMPTY_SVG)
 
 
 def _page(request: Request, template: str, viewer: str) -> HTMLResponse:
@@ -41,6 +53,13 @@ def swagger_ui(request: Request) -> HTMLResponse:
 def redoc(request: Request) -> HTMLResponse:
     """Redoc over ``/openapi.json``."""
     return _page(request, "docs.html", "redoc")
+
+
+@router.get(f"{assets.docs_prefix()}/redoc.standalone.js")
+def redoc_bundle() -> Response:
+    """The Redoc bundle without its third-party logo URL (long-cached: the URL is versioned)."""
+    return Response(_redoc_bundle(), media_type="text/javascript",
+                    headers={"Cache-Control": assets.LONG_CACHE, "X-Content-Type-Options": "nosniff"})
 
 
 @router.options("/docs")
