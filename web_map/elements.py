@@ -6,6 +6,7 @@ escaped); everything a script needs is turned into plain JSON-able dicts (``as_j
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,20 @@ from markupsafe import Markup
 from web_map import style
 
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{3,8}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_controls(value: Any) -> Any:
+    """NUL and other C0 control characters removed from a string (they have no place in a page and
+    browsers render them unpredictably); Markup and non-strings are returned unchanged."""
+    if isinstance(value, str) and not isinstance(value, Markup) and _CONTROL.search(value):
+        return _CONTROL.sub("", value)
+    return value
+
+
+def text(value: Any) -> str:
+    """Any value as escaped HTML text (``& < > " '`` escaped, control characters removed)."""
+    return html.escape(_CONTROL.sub("", value if isinstance(value, str) else str(value)), quote=True)
 
 
 def safe_color(value: str, default: str = style.PRIMARY) -> str:
@@ -158,3 +173,19 @@ class Table:
     def cells(self) -> list[list[dict[str, Any]]]:
         """Rows as cells: ``{"text", "sort", "numeric"}``."""
         return [[_cell(row.get(col.key), col) for col in self.columns] for row in self.rows]
+
+    def body_rows(self) -> list[Markup]:
+        """The ``<tr>`` of the body, every value escaped (built in Python: a 1,300-row table renders in
+        a few milliseconds instead of a hundred through template logic)."""
+        out = []
+        for cells in self.cells():
+            parts = []
+            for i, cell in enumerate(cells):
+                tag, attrs = ("th", ' scope="row"') if i == 0 else ("td", "")
+                if cell["numeric"]:
+                    attrs += ' class="rg-num"'
+                if cell["numeric"] or cell["sort"] != cell["text"]:
+                    attrs += f' data-sort="{text(cell["sort"])}"'
+                parts.append(f"<{tag}{attrs}>{text(cell['text'])}</{tag}>")
+            out.append(Markup("<tr>" + "".join(parts) + "</tr>"))
+        return out

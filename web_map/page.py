@@ -17,7 +17,6 @@ attributes) or reaches the script as JSON in a ``<script type="application/json"
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -26,24 +25,13 @@ from markupsafe import Markup, escape
 
 from web_map import assets, components, style
 from web_map.basemaps import basemap, basemap_key
-from web_map.elements import Column, Legend, LegendItem, Marker, Table
+from web_map.elements import Column, Legend, LegendItem, Marker, Table, strip_controls
 
 DEFAULT_SOURCES = (
     "Sources : ROR Île-de-France (données fictives de démonstration), FINESS, "
     "IGN Admin Express 2018, INSEE COG 2026"
 )
 IDF_CENTER = (48.71, 2.50)
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def strip_controls(value: Any) -> Any:
-    """Jinja ``finalize``: NUL and other C0 control characters removed from every rendered string
-    (they have no place in a page and some browsers render them unpredictably); Markup is kept."""
-    if isinstance(value, str) and not isinstance(value, Markup) and _CONTROL.search(value):
-        return _CONTROL.sub("", value)
-    return value
-
 
 _env = Environment(loader=PackageLoader("web_map", "templates"), autoescape=True, trim_blocks=True,
                    lstrip_blocks=True, finalize=strip_controls)
