@@ -194,6 +194,12 @@ async def carte_tableau(request: Request) -> HTMLResponse:
     """Multipart form: ``fichier`` (CSV/XLSX), optional ``colonne_code``, ``colonne_valeur``,
     ``classes`` (3 to 7), ``methode`` (quantiles, seuils-naturels, amplitudes-egales), ``titre``, ``fond``."""
     settings = _settings(request)
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        # A form posted from another site (auto-submitted or not) would show that site's text under our
+        # name: only our own form, or a non-browser client, may post.
+        return error_response(settings, status_code=403, title="Envoi refusé",
+                              message="Ce formulaire ne peut être envoyé que depuis le service cartographique.",
+                              back_url="/cartes/tableau", back_label="Ouvrir le formulaire")
     read = await _read_form(request, settings)
     if isinstance(read, HTMLResponse):
         return read

@@ -105,3 +105,12 @@ def test_docs_assets_are_local(fixture_http):
     for url in urls:
         assert fixture_http.get(url).status_code == 200, url
     assert fixture_http.get("/openapi.json").status_code == 200
+
+
+def test_cross_site_upload_is_refused(fixture_http):
+    files = {"fichier": ("t.csv", b"code_insee;v\n93066;1\n")}
+    resp = fixture_http.post("/cartes/tableau", files=files, headers={"Sec-Fetch-Site": "cross-site"})
+    assert resp.status_code == 403 and "Envoi refusé" in resp.text
+    same = fixture_http.post("/cartes/tableau", files=files, headers={"Sec-Fetch-Site": "same-origin"})
+    assert same.status_code == 200
+    assert fixture_http.post("/cartes/tableau", files=files).status_code == 200  # non-browser client
