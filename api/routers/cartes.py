@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect
 
 from api.deps import filters_dep, get_conn
-from api.html import error_response, html_response, map_response
+from api.html import error_response, html_response, map_response, options_response
 from gis.errors import InvalidInput, NotFound
 from gis.layers import communes, departements, nomenclatures, offres, tableau, territoires  # tableau → gis.tableau
 from gis.layers.offres import Filters
@@ -62,11 +62,6 @@ def _page_or_error(settings: Settings, build: Callable[[], MapPage], *,
         return error_response(settings, status_code=404, title=not_found, message=exc.message)
     except InvalidInput as exc:
         return error_response(settings, status_code=422, title="Requête invalide", message=exc.message)
-
-
-def options_response(*methods: str) -> Response:
-    """``OPTIONS`` on a page: 204 with the allowed methods (CORS preflights are handled by the app)."""
-    return Response(status_code=204, headers={"Allow": ", ".join([*methods, "OPTIONS"])})
 
 
 @router.head("/commune/{insee}", include_in_schema=False)

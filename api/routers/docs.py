@@ -13,8 +13,7 @@ from functools import lru_cache
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.html import html_response
-from api.routers.cartes import options_response
+from api.html import html_response, options_response
 from web_map import assets
 from web_map.page import render_template
 from web_map.security import PAGE_CACHE

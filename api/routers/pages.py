@@ -10,8 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.html import html_response
-from api.routers.cartes import options_response
+from api.html import html_response, options_response
 from gis.settings import Settings
 from web_map import assets
 from web_map.basemaps import basemap_key

@@ -87,6 +87,22 @@ def spreadsheet(payload: str) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def workbook(payload: str) -> bytes:
+    """The same table as an XLSX workbook (hostile header, code and value cells)."""
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in [["code_insee", payload], ["93066", 10], ["93048", 4], ["75110", 3], [COMMUNE_INSEE, 7],
+                [payload, 1], ["94028", payload]]:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 @dataclass
 class Watch:
     """What a page did that it must not: dialogs, CSP violations (events, console), reports sent."""
