@@ -70,7 +70,9 @@ def insert(conn: psycopg.Connection) -> None:
             "RETURNING id",
             (f"77{i:07d}", text, text, text[:20], text, lon + 0.002 * i, lat, COMMUNE_INSEE),
         ).fetchone()["id"]
-        contacts = [{"nature": "accueil", "canal": "telephone", "valeur": text, "confidentialite": "1"}]
+        contacts = [{"nature": "accueil", "canal": canal, "valeur": value, "confidentialite": "1"}
+                    for canal, value in (("telephone", text), ("email", text), ("url", "javascript:window.__pwned=40"),
+                                         ("url", "https://x.example/\"><script>window.__pwned=41</script>"))]
         pk = conn.execute(
             "INSERT INTO offre (ror_id, nom, type_offre, champ, unite_sensible, statut, etablissement_id, source, "
             "contacts) VALUES (%s, %s, '30', '04', false, 'ouverte', %s, 'test', %s) RETURNING id",
