@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from importlib import metadata, resources
+from importlib import metadata, util
 from pathlib import Path
 
 import xstatic.pkg.leaflet as xs_leaflet
@@ -62,7 +62,11 @@ def docs_prefix() -> str:
 
 def docs_dir() -> Path:
     """Folder of ``swagger-ui-bundle.js``, ``swagger-ui.css`` and ``redoc.standalone.js``."""
-    return Path(str(resources.files("fastapi_offline") / "static"))
+    # Located without importing the package (it would import FastAPI; only its static files are used).
+    spec = util.find_spec("fastapi_offline")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the fastapi-offline package (Swagger UI and Redoc builds) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "static"
 
 
 def map_css(*, cluster: bool = False) -> list[str]:
