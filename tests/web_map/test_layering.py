@@ -37,3 +37,16 @@ def test_no_inline_script_in_templates():
             head = tag.split(">", 1)[0]
             assert " src=" in head or 'type="application/json"' in head, (template.name, head)
         assert "|safe" not in text and "tojson }}\"" not in text, template.name
+
+
+def test_web_map_does_not_load_an_http_framework():
+    """Not even transitively (a fresh interpreter imports every web_map module)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, importlib, pkgutil, web_map\n"
+            "for m in pkgutil.iter_modules(web_map.__path__): importlib.import_module('web_map.' + m.name)\n"
+            "print(sorted(n for n in ('fastapi', 'starlette', 'uvicorn', 'folium', 'branca') if n in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=WEB_MAP.parent).stdout.strip()
+    assert out == "[]"
