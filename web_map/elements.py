@@ -178,14 +178,17 @@ class Table:
         """The ``<tr>`` of the body, every value escaped (built in Python: a 1,300-row table renders in
         a few milliseconds instead of a hundred through template logic)."""
         out = []
-        for cells in self.cells():
+        for row in self.rows:
             parts = []
-            for i, cell in enumerate(cells):
-                tag, attrs = ("th", ' scope="row"') if i == 0 else ("td", "")
+            for i, col in enumerate(self.columns):
+                cell = _cell(row.get(col.key), col)
+                shown = text(cell["text"])
+                attrs = ' scope="row"' if i == 0 else ""
                 if cell["numeric"]:
-                    attrs += ' class="rg-num"'
-                if cell["numeric"] or cell["sort"] != cell["text"]:
+                    attrs += f' class="rg-num" data-sort="{text(cell["sort"])}"'
+                elif cell["sort"] != cell["text"]:
                     attrs += f' data-sort="{text(cell["sort"])}"'
-                parts.append(f"<{tag}{attrs}>{text(cell['text'])}</{tag}>")
+                tag = "th" if i == 0 else "td"
+                parts.append(f"<{tag}{attrs}>{shown}</{tag}>")
             out.append(Markup("<tr>" + "".join(parts) + "</tr>"))
         return out
