@@ -17,11 +17,11 @@ from api import dataversion, errors, openapi
 from api.cache import ResponseCache, ResponseCacheMiddleware
 from api.edge import BodyLimitMiddleware, CorsMiddleware, OptionsMiddleware, SecurityHeadersMiddleware
 from api.gate import DbGate
-from api.routers import cartes, communes, departements, health, imports, pages, services
+from api.html import static_mounts
+from api.routers import cartes, communes, csp, departements, docs, health, imports, pages, services
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings, get_settings
-from web_map.assets import static_mounts
 
 MULTIPART_OVERHEAD = 64 * 1024  # form fields and boundaries around an uploaded file
 
@@ -62,6 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # self-hosted /docs and /redoc (api.routers.docs), no CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.data = state
@@ -84,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(imports.router)
     app.include_router(pages.router)
     app.include_router(cartes.router)
+    app.include_router(docs.router)
+    app.include_router(csp.router)
     for path, name, static_app in static_mounts():
         app.mount(path, static_app, name=name)
     return app

@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     )
     basemap: str = Field(default="plan-ign", description="Default basemap: plan-ign, osm or none.")
     public_url: str | None = Field(default=None, description="Public base URL, for embed codes.")
+    tile_hosts: str = Field(
+        default="https://data.geopf.fr https://tile.openstreetmap.org",
+        description="Space-separated origins the map pages may load basemap tiles from (CSP img-src).",
+    )
     upload_max_bytes: int = Field(default=5 * 1024 * 1024, description="Uploaded spreadsheet: size of the file.")
     upload_max_unpacked_bytes: int = Field(
         default=20 * 1024 * 1024,
