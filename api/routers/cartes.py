@@ -8,18 +8,21 @@ render). Every answer is HTML in French, including errors (404/413/422), with th
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 from urllib.parse import urlencode
 
-import psycopg
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect
 
-from api.deps import filters_dep, get_conn
+from api.deps import coverage_filters_dep, filters_dep, get_conn
 from api.html import error_response, html_response, map_response, options_response
+from api.params import DepartementFilter, Insee, OfferId
+from api.schemas import HTML_ERROR_RESPONSES, TABLEAU_FORM
 from gis import tableau
+from gis.db import Conn
 from gis.errors import InvalidInput, NotFound, PayloadTooLarge
 from gis.layers import communes, departements, nomenclatures, offres, territoires
 from gis.layers.offres import Filters
@@ -31,10 +34,12 @@ from web_map.page import MapPage, render_template
 from web_map.security import PAGE_CACHE, PRIVATE_NO_STORE
 from web_map.widgets import commune_offers_page, offre_page
 
-router = APIRouter(prefix="/cartes", tags=["cartes"])
+router = APIRouter(prefix="/cartes", tags=["cartes"], responses=HTML_ERROR_RESPONSES)
 
 _FOND_HELP = "Fond de carte inconnu : valeurs permises plan-ign, osm ou aucun."
 _FOND = Query(None, description="plan-ign (défaut), osm ou aucun")
+Fond = Literal["plan-ign", "osm", "aucun", "none"]
+Methode = Literal["quantiles", "seuils-naturels", "amplitudes-egales"]
 _MULTIPART_OVERHEAD = 64 * 1024
 _TITLE_MAX = 120
 
@@ -69,10 +74,10 @@ def _page_or_error(settings: Settings, build: Callable[[], MapPage], *,
 @router.get("/commune/{insee}", response_class=HTMLResponse, summary="Carte des offres couvrant une commune")
 def carte_commune(
     request: Request,
-    insee: str,
-    fond: str | None = _FOND,
+    insee: Insee,
+    fond: Fond | None = _FOND,
     filters: Filters = Depends(filters_dep),
-    conn: psycopg.Connection = Depends(get_conn),
+    conn: Conn = Depends(get_conn),
 ) -> HTMLResponse:
     """Commune outline, the offers covering it (markers by family, clustered), their territories
     (layer control, highlight on hover/click), legend, table and export links. Same filters as
@@ -92,9 +97,9 @@ def carte_commune(
 @router.get("/offre/{offer_id:path}", response_class=HTMLResponse, summary="Carte d'une offre et de son territoire")
 def carte_offre(
     request: Request,
-    offer_id: str,
-    fond: str | None = _FOND,
-    conn: psycopg.Connection = Depends(get_conn),
+    offer_id: OfferId,
+    fond: Fond | None = _FOND,
+    conn: Conn = Depends(get_conn),
 ) -> HTMLResponse:
     """The place of one offer, its intervention territory, its facts and the communes it covers."""
     settings = _settings(request)
@@ -110,13 +115,13 @@ def carte_offre(
 @router.get("/couverture", response_class=HTMLResponse, summary="Carte de couverture par type d'offre")
 def carte_couverture(
     request: Request,
-    departement: str | None = Query(None, description="Code département (ex. 93)"),
-    par: int | None = Query(None, description="10000 : offres pour 10 000 habitants"),
-    classes: int = Query(5, ge=2, le=7),
-    methode: str = Query("quantiles", description="quantiles, seuils-naturels ou amplitudes-egales"),
-    fond: str | None = _FOND,
-    filters: Filters = Depends(filters_dep),
-    conn: psycopg.Connection = Depends(get_conn),
+    departement: DepartementFilter = None,
+    par: int | None = Query(None, ge=10000, le=10000, description="10000 : offres pour 10 000 habitants"),
+    classes: int = Query(5, ge=3, le=7),
+    methode: Methode = Query("quantiles", description="quantiles, seuils-naturels ou amplitudes-egales"),
+    fond: Fond | None = _FOND,
+    filters: Filters = Depends(coverage_filters_dep),
+    conn: Conn = Depends(get_conn),
 ) -> HTMLResponse:
     """How many offers of the type(s) cover each commune (optionally per 10,000 inhabitants), with
     the communes covered by none ("zones blanches") and a summary."""
@@ -187,7 +192,10 @@ async def _read_form(request: Request, settings: Settings) -> tuple[bytes, str, 
     return data, filename, fields
 
 
-@router.post("/tableau", response_class=HTMLResponse, summary="Carte choroplèthe d'un tableau (CSV ou XLSX)")
+@router.post("/tableau", response_class=HTMLResponse, summary="Carte choroplèthe d'un tableau (CSV ou XLSX)",
+             openapi_extra=TABLEAU_FORM,
+             responses={403: {"description": "Envoi depuis un autre site (page HTML)", "content": {"text/html": {}}},
+                        413: {"description": "Fichier trop volumineux (page HTML)", "content": {"text/html": {}}}})
 async def carte_tableau(request: Request) -> HTMLResponse:
     """Multipart form: ``fichier`` (CSV/XLSX), optional ``colonne_code``, ``colonne_valeur``,
     ``classes`` (3 to 7), ``methode`` (quantiles, seuils-naturels, amplitudes-egales), ``titre``, ``fond``."""
