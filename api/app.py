@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from api import errors
-from api.routers import cartes, communes, departements, health, imports, pages, services
+from api.routers import cartes, communes, departements, health, imports, ogc, pages, services
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings, get_settings
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(imports.router)
     app.include_router(pages.router)
     app.include_router(cartes.router)
+    app.include_router(ogc.router)
     for path, name, static_app in static_mounts():
         app.mount(path, static_app, name=name)
     return app
