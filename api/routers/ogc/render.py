@@ -101,10 +101,15 @@ def send_json(request: Request, doc: Any, media_type: str = JSON, headers: dict[
 
 
 def send_html(request: Request, template: str, **context: Any) -> Response:
-    """An HTML page from ``web_map/templates/ogc`` (autoescaped, no inline script)."""
+    """An HTML page from ``web_map/templates/ogc`` (autoescaped, no inline script).
+
+    A page chosen by the Accept header (no ``f``) does not depend on the URL alone: it is marked private, so
+    that a response cache keyed by URL never hands HTML to a JSON client.
+    """
     css = f"{assets.own_prefix()}/ogc/ogc.css"
     html = _env.get_template(f"ogc/{template}").render(css=css, **context)
-    return send(request, html.encode(), HTML)
+    negotiated = "f" not in request.query_params
+    return send(request, html.encode(), HTML, {"Cache-Control": "private, max-age=60"} if negotiated else None)
 
 
 def alternates(request: Request, self_href: str, title: str, *, geo: bool = False) -> list[dict[str, str]]:

@@ -128,6 +128,7 @@ def test_html_pages(fixture_http):
         assert "<script" not in r.text and 'lang="fr"' in r.text
     negotiated = fixture_http.get("/ogc/collections", headers={"Accept": "text/html"})
     assert negotiated.headers["content-type"].startswith("text/html")
+    assert negotiated.headers["cache-control"].startswith("private")  # never cached by URL for JSON clients
     escaped = fixture_http.get("/ogc/collections/communes/items",
                                params={"f": "html", "nom": "<script>alert(1)</script>"})
     assert escaped.status_code == 200 and "<script>" not in escaped.text
