@@ -49,7 +49,8 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
 def rotating_tiles(z: int = 13, around: tuple[float, float] = (2.35, 48.86), span: int = 6) -> list[str]:
     """``z/x/y`` of a block of tiles around Paris (the uncached tile workload)."""
     _, x0, y0 = tile_of(*around, z)
-    return [f"{z}/{x}/{y}" for x in range(x0 - span // 2, x0 + span // 2) for y in range(y0 - span // 2, y0 + span // 2)]
+    half = span // 2
+    return [f"{z}/{x}/{y}" for x in range(x0 - half, x0 + half) for y in range(y0 - half, y0 + half)]
 
 
 # (name, ror-gis path or rotating template, tipg path or template); "{tile}" rotates over rotating_tiles()
