@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import psycopg
 from fastapi import APIRouter, Depends, Request, Response
@@ -94,10 +95,12 @@ def api_definition(request: Request) -> Response:
     return render.send_json(request, openapi_document(base, registry.COLLECTIONS), render.OPENAPI)
 
 
-def collection_doc(base: str, coll: Collection, bbox: list[float] | None) -> dict[str, Any]:
-    """The OGC collection document of ``coll``."""
+def collection_doc(base: str, coll: Collection, bbox: list[float] | None,
+                   args: dict[str, str] | None = None) -> dict[str, Any]:
+    """The OGC collection document of ``coll``; ``args`` (e.g. ``type_offre``) are carried to its links."""
     href = f"{base}/collections/{coll.id}"
-    extra = "?" + "&".join(f"{p.name}={p.example}" for p in coll.params) if coll.params else ""
+    given = [(p.name, (args or {}).get(p.name)) for p in coll.params]
+    extra = ("?" + urlencode([(k, v) for k, v in given if v])) if any(v for _k, v in given) else ""
     amp = "&" if extra else "?"
     links = [
         link(href, "self", JSON, coll.title),
@@ -142,7 +145,7 @@ def collection(collection_id: str, request: Request, conn: psycopg.Connection = 
     """One collection."""
     coll = registry.get(collection_id)
     base = render.base_url(request)
-    doc = collection_doc(base, coll, features.extent(conn, coll))
+    doc = collection_doc(base, coll, features.extent(conn, coll), dict(request.query_params))
     if render.wants(request) == "html":
         return render.send_html(request, "collection.html", doc=doc, coll=coll, base=base)
     return render.send_json(request, doc)

@@ -123,6 +123,8 @@ class Translator:
     def _comparison(self, op: str, args: list[Any]) -> sql.Composable:
         left, right = _two(args)
         kind = self._kind(left) or self._kind(right)
+        if None not in (self._kind(left), self._kind(right)) and self._kind(left) != self._kind(right):
+            raise InvalidInput("Filtre CQL2 invalide : comparaison de propriétés de types différents.")
         return sql.SQL("({} {} {})").format(
             self.scalar(left, kind), sql.SQL(_COMPARISONS[op]), self.scalar(right, kind))
 
@@ -147,7 +149,7 @@ class Translator:
         if isinstance(node, dict) and "property" in node:
             return self.column(str(node["property"]))
         if isinstance(node, dict) and str(node.get("op", "")).lower() == "casei":
-            return sql.SQL("lower({})").format(self.scalar(_one(node.get("args") or []), "string"))
+            return sql.SQL("lower(({})::text)").format(self.scalar(_one(node.get("args") or []), "string"))
         if isinstance(node, dict | list):
             raise InvalidInput("Filtre CQL2 invalide : valeur non prise en charge (date, tableau ou fonction).")
         return self.bind(_coerce(node, kind))

@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from gis.errors import InvalidInput
 from gis.layers.ogc.features import ItemsQuery, all_features, order_sql, selected_props, where_sql
 from gis.layers.ogc.registry import Collection
 
@@ -88,7 +89,12 @@ def _csv(conn: psycopg.Connection, coll: Collection, q: ItemsQuery) -> bytes:
     ).format(cols=cols, geometry=geometry, src=sql.SQL(coll.source), where=where,
              order=order_sql(coll, q.sortby))
     out = bytearray(b"\xef\xbb\xbf")  # BOM: spreadsheets open the UTF-8 file correctly
-    with conn.cursor() as cur, cur.copy(query, params) as copy:
-        for chunk in copy:
-            out += chunk
+    try:
+        with conn.cursor() as cur, cur.copy(query, params) as copy:
+            for chunk in copy:
+                out += chunk
+    except (psycopg.errors.DataException, psycopg.errors.InternalError_) as exc:
+        if q.filter is None and q.bbox is None:
+            raise
+        raise InvalidInput("Géométrie ou valeur du filtre invalide.") from exc
     return bytes(out)

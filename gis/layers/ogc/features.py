@@ -133,8 +133,9 @@ def order_sql(coll: Collection, sortby: list[str]) -> sql.Composable:
     return sql.SQL(", ").join(keys)
 
 
-def _run(conn: psycopg.Connection, query: sql.Composable, params: dict[str, Any],
-         filtered: bool) -> list[dict[str, Any]]:
+def run_checked(conn: psycopg.Connection, query: sql.Composable, params: dict[str, Any],
+                filtered: bool) -> list[dict[str, Any]]:
+    """Run ``query``; with a client filter, a data or geometry error of PostgreSQL is the client's (422)."""
     try:
         return conn.execute(query, params).fetchall()
     except (psycopg.errors.DataException, psycopg.errors.InternalError_) as exc:
@@ -170,7 +171,7 @@ def items(conn: psycopg.Connection, coll: Collection, q: ItemsQuery) -> tuple[in
                          ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) x) p
     """).format(src=src, where=where, order=order_sql(coll, q.sortby),
                 feature=feature_sql(coll, selected_props(coll, q.properties), q.srid))
-    row = _run(conn, query, params, q.filter is not None or q.bbox is not None)[0]
+    row = run_checked(conn, query, params, q.filter is not None or q.bbox is not None)[0]
     return int(row["matched"]), int(row["returned"]), row["features"]
 
 
@@ -203,7 +204,7 @@ def all_features(conn: psycopg.Connection, coll: Collection, q: ItemsQuery) -> s
           FROM (SELECT {feature} AS f FROM ({src}) t WHERE {where} ORDER BY {order}) x
     """).format(feature=feature_sql(coll, selected_props(coll, q.properties), q.srid),
                 src=sql.SQL(coll.source), where=where, order=order_sql(coll, q.sortby))
-    return _run(conn, query, params, q.filter is not None)[0]["fc"]
+    return run_checked(conn, query, params, q.filter is not None or q.bbox is not None)[0]["fc"]
 
 
 def extent(conn: psycopg.Connection, coll: Collection) -> list[float] | None:

@@ -10,7 +10,7 @@ import psycopg
 from psycopg import sql
 
 from gis.errors import NotFound
-from gis.layers.ogc.features import ItemsQuery, where_sql
+from gis.layers.ogc.features import ItemsQuery, run_checked, where_sql
 from gis.layers.ogc.registry import Collection
 
 TMS_ID = "WebMercatorQuad"
@@ -61,7 +61,7 @@ def tile(conn: psycopg.Connection, coll: Collection, z: int, x: int, y: int, q: 
         ) m WHERE m.geom IS NOT NULL
     """).format(extent=sql.Literal(EXTENT), buffer=sql.Literal(BUFFER), margin=sql.Literal(BUFFER / EXTENT),
                 geom=geom, props=props, src=sql.SQL(coll.source), where=where)
-    row = conn.execute(query, params).fetchone()
+    row = run_checked(conn, query, params, q.filter is not None)[0]
     return bytes(row["tile"] or b"")
 
 

@@ -27,6 +27,7 @@ def test_comparison_and_like(conn):
     saint = _ids(conn, "nom LIKE 'Saint-D%' AND departement = '93'")
     assert saint == ["93066"]
     assert _ids(conn, "CASEI(nom) = casei('SAINT-DENIS') AND departement = '93'") == ["93066"]
+    assert _ids(conn, "CASEI(population) = '149077'") == ["93066"]
 
 
 def test_in_between_not_or_null(conn):
@@ -80,6 +81,7 @@ def test_values_are_bound(conn):
     "\"nom\"\"; DROP TABLE x; --\" = 1",  # quoted identifier trick
     "population = 'beaucoup'",             # not a number
     "nom LIKE",                            # syntax
+    "nom = population",                    # properties of different types
     "T_AFTER(nom, TIMESTAMP('2020-01-01T00:00:00Z'))",  # unsupported operator
 ])
 def test_rejected_filters(conn, text):
