@@ -17,7 +17,7 @@ import cql2
 from psycopg import sql
 
 from gis.errors import InvalidInput
-from gis.layers.ogc.registry import Collection
+from gis.layers.ogc.registry import Collection, column
 
 MAX_FILTER_CHARS = 20_000
 MAX_NODES = 500
@@ -157,7 +157,7 @@ class Translator:
     def column(self, name: str) -> sql.Composable:
         """The column of a queryable property (``InvalidInput`` for any other name)."""
         if name == "id" or self.collection.prop(name) is not None:
-            return sql.Identifier("t", name)
+            return column(name)
         allowed = ", ".join(("id", *self.collection.prop_names))
         raise InvalidInput(f"Propriété inconnue dans le filtre : « {name[:40]} » (permises : {allowed}).")
 

@@ -16,7 +16,7 @@ from psycopg import sql
 
 from gis.errors import InvalidInput
 from gis.layers.ogc.features import ItemsQuery, all_features, order_sql, selected_props, where_sql
-from gis.layers.ogc.registry import Collection
+from gis.layers.ogc.registry import Collection, column
 
 # format -> (GDAL driver, media type, file extension)
 FORMATS: dict[str, tuple[str | None, str, str]] = {
@@ -80,7 +80,7 @@ def convert(geojson: bytes, driver: str, *, layer: str) -> bytes:
 def _csv(conn: psycopg.Connection, coll: Collection, q: ItemsQuery) -> bytes:
     params: dict[str, Any] = {}
     where = where_sql(conn, coll, q, params)
-    cols = sql.SQL(", ").join(sql.Identifier("t", p) for p in ("id", *selected_props(coll, q.properties)))
+    cols = sql.SQL(", ").join(column(p) for p in ("id", *selected_props(coll, q.properties)))
     geometry = sql.SQL("ST_AsText(t.geom, 6)") if q.srid == 4326 else sql.SQL(
         "ST_AsText(ST_Transform(t.geom, {}), 2)").format(sql.Literal(q.srid))
     query = sql.SQL(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import psycopg
@@ -16,7 +17,7 @@ from psycopg import sql
 from gis.errors import InvalidInput, NotFound
 from gis.layers.offres import CODE_RE, Filters, validate_filters
 from gis.layers.ogc import cql
-from gis.layers.ogc.registry import Collection
+from gis.layers.ogc.registry import Collection, column
 
 MAX_LIMIT = 10_000
 SRIDS = {4326: 6, 2154: 2}  # supported output CRS -> coordinate decimals
@@ -89,10 +90,16 @@ def selected_props(coll: Collection, properties: list[str] | None) -> tuple[str,
 
 def feature_sql(coll: Collection, props: tuple[str, ...], srid: int) -> sql.Composable:
     """``json_build_object`` of one GeoJSON Feature from a row ``t`` of the collection source."""
-    pairs = sql.SQL(", ").join(sql.SQL("{}, {}").format(sql.Literal(p), sql.Identifier("t", p)) for p in props)
+    return sql.SQL(_feature_text(coll.id, props, srid))
+
+
+@lru_cache(maxsize=512)
+def _feature_text(collection_id: str, props: tuple[str, ...], srid: int) -> str:
+    """The feature expression as text, composed once per collection, property list and CRS."""
+    pairs = sql.SQL(", ").join(sql.SQL("{}, {}").format(sql.Literal(p), column(p)) for p in props)
     return sql.SQL(
         "json_build_object('type', 'Feature', 'id', t.id, 'geometry', {}, 'properties', json_build_object({}))"
-    ).format(_geometry(srid), pairs)
+    ).format(_geometry(srid), pairs).as_string(None)
 
 
 def where_sql(conn: psycopg.Connection, coll: Collection, q: ItemsQuery,
@@ -125,10 +132,10 @@ def order_sql(coll: Collection, sortby: list[str]) -> sql.Composable:
                                f"(permises : {', '.join(coll.prop_names)}).")
         names.append(m.group(2))
         direction = sql.SQL("DESC NULLS LAST" if m.group(1) == "-" else "ASC NULLS LAST")
-        keys.append(sql.SQL("{} {}").format(sql.Identifier("t", m.group(2)), direction))
+        keys.append(sql.SQL("{} {}").format(column(m.group(2)), direction))
     for name in (*(() if sortby else coll.default_sort), "id"):
         if name not in names:
-            keys.append(sql.Identifier("t", name))
+            keys.append(column(name))
             names.append(name)
     return sql.SQL(", ").join(keys)
 

@@ -8,6 +8,9 @@ never include sensitive units nor definitively closed offers; contacts are not e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from psycopg import sql
 
 from gis.errors import NotFound
 
@@ -250,6 +253,15 @@ _COUVERTURE = Collection(
 COLLECTIONS: dict[str, Collection] = {
     c.id: c for c in (_COMMUNES, _DEPARTEMENTS, _REGIONS, _ETABLISSEMENTS, _OFFRES, _TERRITOIRES, _COUVERTURE)
 }
+
+
+@lru_cache(maxsize=1024)
+def column(name: str) -> sql.SQL:
+    """``"t"."name"``: a column of the source row ``t``, quoted once (composing identifiers per request is slow).
+
+    Only called with names checked against a collection's properties (or ``id``, ``geom``, ``geom_simple``).
+    """
+    return sql.SQL(sql.Identifier("t", name).as_string(None))
 
 
 def get(collection_id: str) -> Collection:

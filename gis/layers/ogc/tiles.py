@@ -11,7 +11,7 @@ from psycopg import sql
 
 from gis.errors import NotFound
 from gis.layers.ogc.features import ItemsQuery, run_checked, where_sql
-from gis.layers.ogc.registry import Collection
+from gis.layers.ogc.registry import Collection, column
 
 TMS_ID = "WebMercatorQuad"
 MAX_ZOOM = 22
@@ -49,8 +49,8 @@ def tile(conn: psycopg.Connection, coll: Collection, z: int, x: int, y: int, q: 
     """
     params: dict[str, Any] = {"z": z, "x": x, "y": y, "layer": coll.id}
     where = where_sql(conn, coll, ItemsQuery(filter=q.filter, filter_srid=q.filter_srid, args=q.args), params)
-    geom = sql.Identifier("t", "geom_simple" if z < coll.simple_below_zoom else "geom")
-    props = sql.SQL(", ").join(sql.Identifier("t", p) for p in ("id", *coll.prop_names))
+    geom = column("geom_simple" if z < coll.simple_below_zoom else "geom")
+    props = sql.SQL(", ").join(column(p) for p in ("id", *coll.prop_names))
     query = sql.SQL("""
         SELECT ST_AsMVT(m, %(layer)s, {extent}, 'geom') AS tile FROM (
             SELECT ST_AsMVTGeom(ST_Transform({geom}, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s),
