@@ -9,13 +9,13 @@ SHELL := /bin/bash
 VENV        ?= .venv
 HOST        ?= 127.0.0.1
 PORT        ?= 8000
-WORKERS     ?= 1
+WORKERS     ?=
 REGION      ?= 11
 PYTEST_ARGS ?=
 BOOTSTRAP   := bash scripts/bootstrap.sh
 BIN         := $(VENV)/bin
 
-.PHONY: help demo test lint serve db load clean bench bench-ogc bootstrap
+.PHONY: help demo test lint serve db load clean bench bench-http bench-ogc bootstrap
 
 help: ## list the targets
 	@echo "ror-gis — make targets (variables: HOST=$(HOST) PORT=$(PORT) REGION=$(REGION) PYTEST_ARGS=...)"
@@ -39,7 +39,7 @@ lint: ## ruff check .
 
 serve: ## serve the API on HOST:PORT (data must be loaded: make load)
 	@$(BOOTSTRAP)
-	$(BIN)/ror-gis serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+	$(BIN)/ror-gis serve --host $(HOST) --port $(PORT) $(if $(WORKERS),--workers $(WORKERS))
 
 db: ## create or migrate the schema (ror-gis db init)
 	@$(BOOTSTRAP)
@@ -58,7 +58,13 @@ bench: ## sizes and server times of the main endpoints on the loaded data (scrip
 
 bench-ogc: ## OGC API features and MVT tiles vs tipg on the same tables (wrk; tipg in TIPG_VENV=/tmp/tipg-venv)
 	@$(BOOTSTRAP)
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk
 	$(BIN)/python scripts/bench_ogc.py
+
+bench-http: ## ror-gis vs tipg over HTTP on the loaded database (wrk; medians of 3; ~15 min) — see README
+	@$(BOOTSTRAP)
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk
+	$(BIN)/python scripts/bench_http.py $(BENCH_ARGS)
 
 clean: ## remove .venv and caches (never the database nor the data)
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info

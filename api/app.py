@@ -1,4 +1,9 @@
-"""Application factory. The lifespan owns the database pool; nothing is built at import time."""
+"""Application factory. The lifespan owns the database pool, the gate in front of it and the data-version listener;
+nothing is built at import time.
+
+Middlewares, outermost first: security headers → CORS → response cache (answers from memory) → gzip (for answers
+the cache does not keep) → FastAPI.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
-from api import errors
+from api import dataversion, errors
+from api.cache import ResponseCache, ResponseCacheMiddleware
+from api.edge import CorsMiddleware, SecurityHeadersMiddleware
+from api.gate import DbGate
 from api.routers import cartes, communes, departements, health, imports, ogc, pages, services
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings, get_settings
 from web_map.assets import static_mounts
-from web_map.security import SecurityHeadersMiddleware
 
 DESCRIPTION = """
 Service cartographique du **Répertoire Opérationnel des Ressources (ROR) d'Île-de-France** :
@@ -27,6 +34,7 @@ Sources : INSEE COG 2026, IGN Admin Express 2018, Ville de Paris.
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the FastAPI app for ``settings`` (default: from the environment)."""
     settings = settings or get_settings()
+    state = dataversion.DataState()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -39,9 +47,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         pool.open(wait=False)
         app.state.pool = pool
+        app.state.gate = DbGate(settings.pool_max_size, settings.queue_max)
+        listener = await dataversion.start(state, settings.database_url, settings.version_poll_s)
         try:
             yield
         finally:
+            await dataversion.stop(listener)
             pool.close()
 
     app = FastAPI(
@@ -51,9 +62,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.data = state
     errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
-    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    if settings.cache_max_mb > 0:
+        cache = ResponseCache(settings.cache_max_mb * 2**20, settings.cache_max_entry_mb * 2**20)
+        app.state.cache = cache
+        app.add_middleware(ResponseCacheMiddleware, cache=cache, state=state)
+    if settings.cors_origin_list():
+        app.add_middleware(CorsMiddleware, origins=settings.cors_origin_list())
+    app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health.router)
     app.include_router(communes.router)
     app.include_router(departements.router)

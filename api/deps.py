@@ -1,30 +1,43 @@
-"""Request dependencies: a pooled database connection."""
+"""Request dependencies: a database connection behind the gate, and the search filters (checked in memory)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import psycopg
 from fastapi import Query, Request
+from starlette.concurrency import run_in_threadpool
 
-from gis.layers.offres import Filters
-
-
-def get_conn(request: Request) -> Iterator[psycopg.Connection]:
-    """A connection from the app's pool, returned to it after the request (read-only work)."""
-    with request.app.state.pool.connection() as conn:
-        yield conn
-
+from gis.db import checked_getconn
+from gis.layers.filters import Filters, check_codes
 
 _SPLIT = re.compile(r"[,\s]+")
+
+
+async def get_conn(request: Request) -> AsyncIterator[psycopg.Connection]:
+    """A pooled read-only connection, taken after a slot of the gate (queueing on the event loop).
+
+    Holding a slot guarantees that a connection is free, so the worker thread that fetches it never waits for
+    another request: no stall whatever the concurrency.
+    """
+    state = request.app.state
+    async with state.gate.slot():
+        conn = await run_in_threadpool(checked_getconn, state.pool)
+        try:
+            yield conn
+        finally:
+            state.pool.putconn(conn)
 
 
 def _codes(values: list[str]) -> list[str]:
     return [c for v in values for c in _SPLIT.split(v.strip()) if c]
 
 
-def filters_dep(
+
+
+async def filters_dep(
+    request: Request,
     type_offre: list[str] = Query([], description="Code(s) de type d'offre (JDV_J238), répétable"),
     categorie: list[str] = Query([], description="Catégorie d'établissement FINESS (TRE_R66)"),
     activite: list[str] = Query([], description="Activité opérationnelle (JDV_J17)"),
@@ -33,7 +46,11 @@ def filters_dep(
     champ: list[str] = Query([], description="Champ d'activité (TRE_R227)"),
     age: int | None = Query(None, ge=0, le=130, description="Âge de la personne (ans)"),
 ) -> Filters:
-    return Filters(
+    """The search filters, checked against the in-memory nomenclatures of the current data version.
+
+    Raises InvalidInput (422) for malformed or unknown codes.
+    """
+    filters = Filters(
         type_offre=_codes(type_offre),
         categorie=_codes(categorie),
         activite=_codes(activite),
@@ -42,5 +59,7 @@ def filters_dep(
         champ=_codes(champ),
         age=age,
     )
-
-
+    catalog = request.app.state.data.catalog
+    if catalog is not None:
+        check_codes(filters, catalog)
+    return filters

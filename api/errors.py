@@ -1,48 +1,93 @@
-"""One table mapping domain exceptions to HTTP statuses, and the handlers that apply it.
+"""One table mapping errors to HTTP statuses and French messages, rendered as JSON (API) or HTML (pages).
 
-Clients receive ``{"detail": <French message>, "code": <machine code>, ...}``; never a stack trace.
+Clients receive ``{"detail": <French message>, "code": <machine code>, ...}`` from the API, and the French HTML
+error page from ``/`` and ``/cartes/*``; never a stack trace, SQL or server paths (those go to the log).
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from psycopg_pool import PoolTimeout
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gis.errors import DataNotLoaded, ImportFailed, InvalidInput, NotFound, RorGisError, SourceUnavailable
+from api.html import error_response
+from gis.errors import (
+    DatabaseUnavailable,
+    DataNotLoaded,
+    ImportFailed,
+    InvalidInput,
+    NotFound,
+    RorGisError,
+    Saturated,
+    SourceUnavailable,
+)
 
 log = logging.getLogger("ror_gis.api")
 
-STATUS_BY_ERROR: dict[type[RorGisError], int] = {
-    NotFound: 404,
-    InvalidInput: 422,
-    DataNotLoaded: 503,
-    SourceUnavailable: 503,
-    ImportFailed: 422,
+# error class -> (HTTP status, title of the HTML page)
+STATUS_BY_ERROR: dict[type[RorGisError], tuple[int, str]] = {
+    NotFound: (404, "Introuvable"),
+    InvalidInput: (422, "Requête invalide"),
+    DataNotLoaded: (503, "Données non chargées"),
+    SourceUnavailable: (503, "Source indisponible"),
+    ImportFailed: (422, "Import refusé"),
+    Saturated: (503, "Service saturé"),
+    DatabaseUnavailable: (503, "Service momentanément indisponible"),
 }
+RETRY_AFTER_S = {Saturated: "2", DatabaseUnavailable: "5"}
 
 _HTTP_MESSAGES = {
-    404: "Ressource introuvable.",
-    405: "Méthode non autorisée pour cette adresse.",
-    413: "Fichier trop volumineux.",
+    404: ("Introuvable", "Ressource introuvable."),
+    405: ("Méthode non autorisée", "Méthode non autorisée pour cette adresse."),
+    413: ("Fichier trop volumineux", "Fichier trop volumineux."),
 }
-
+_DB_DOWN = DatabaseUnavailable("La base de données ne répond pas ; réessayez dans quelques instants.")
+_INTERNAL = "Erreur interne du service. L'incident a été journalisé."
 _FIELD_NAMES = {"query": "paramètre", "path": "chemin", "body": "corps", "header": "en-tête"}
+_HTML_PREFIXES = ("/cartes",)
 
 
-def _status_for(exc: RorGisError) -> int:
+def wants_html(request: Request) -> bool:
+    """Pages (``/`` and ``/cartes/*``) answer errors as HTML; everything else as JSON."""
+    path = request.url.path
+    return path == "/" or any(path == p or path.startswith(p + "/") for p in _HTML_PREFIXES)
+
+
+def status_for(exc: RorGisError) -> tuple[int, str]:
+    """The (status, page title) of a domain error, from the most specific class in the table."""
     for cls in type(exc).__mro__:
         if cls in STATUS_BY_ERROR:
             return STATUS_BY_ERROR[cls]
-    return 400
+    return 400, "Requête invalide"
 
 
-def _validation_message(err: dict) -> str:
+def _retry_after(exc: RorGisError) -> dict[str, str] | None:
+    for cls, seconds in RETRY_AFTER_S.items():
+        if isinstance(exc, cls):
+            return {"Retry-After": seconds}
+    return None
+
+
+def render(request: Request, status: int, title: str, body: dict[str, Any],
+           headers: dict[str, str] | None = None) -> Response:
+    """The error answer in the form the client expects (HTML page or JSON body)."""
+    if wants_html(request):
+        response = error_response(request.app.state.settings, status_code=status, title=title,
+                                  message=str(body["detail"]))
+        if headers:
+            response.headers.update(headers)
+        return response
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _validation_message(err: Any) -> str:
     loc = [str(p) for p in err.get("loc", ())]
     where = _FIELD_NAMES.get(loc[0], loc[0]) if loc else "valeur"
     name = loc[-1] if len(loc) > 1 else ""
@@ -50,66 +95,73 @@ def _validation_message(err: dict) -> str:
     ctx = err.get("ctx") or {}
     if kind == "missing":
         what = "obligatoire"
-    elif kind.startswith("int") or kind.startswith("float"):
-        what = "doit être un nombre"
+    elif kind.startswith(("int", "float")):
+        what = "doit être un nombre entier" if kind.startswith("int") else "doit être un nombre"
     elif kind in ("greater_than_equal", "greater_than"):
         what = f"doit être supérieur ou égal à {ctx.get('ge', ctx.get('gt'))}"
     elif kind in ("less_than_equal", "less_than"):
         what = f"doit être inférieur ou égal à {ctx.get('le', ctx.get('lt'))}"
-    elif kind == "literal_error" or kind == "enum":
-        what = f"valeurs permises : {ctx.get('expected', '')}"
+    elif kind in ("literal_error", "enum"):
+        what = f"valeurs permises : {_french_or(ctx.get('expected', ''))}"
     elif kind == "string_too_short":
         what = "ne doit pas être vide" if ctx.get("min_length") == 1 else f"au moins {ctx.get('min_length')} caractères"
     elif kind == "string_too_long":
         what = f"trop long (au plus {ctx.get('max_length')} caractères)"
-    elif kind == "string_pattern_mismatch":
+    elif kind in ("string_pattern_mismatch", "value_error"):
         what = "format invalide"
+    elif kind.startswith("bool"):
+        what = "doit valoir true ou false"
     else:
         what = "valeur invalide"
     return f"{where} « {name} » : {what}".strip()
+
+
+def _french_or(expected: str) -> str:
+    """Pydantic's "'a', 'b' or 'c'" in French."""
+    return expected.replace("' or '", "' ou '")
 
 
 def install(app: FastAPI) -> None:
     """Register the exception handlers on ``app``."""
 
     @app.exception_handler(RorGisError)
-    async def domain_error(_request: Request, exc: RorGisError) -> JSONResponse:
-        body = {"detail": exc.message, "code": exc.code}
+    async def domain_error(request: Request, exc: RorGisError) -> Response:
+        status, title = status_for(exc)
+        body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
         if exc.details is not None:
             body["details"] = exc.details
-        return JSONResponse(body, status_code=_status_for(exc))
+        return render(request, status, title, body, _retry_after(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         messages = [_validation_message(e) for e in exc.errors()]
-        return JSONResponse(
-            {"detail": "Requête invalide : " + " ; ".join(messages), "code": "saisie_invalide",
-             "details": messages},
-            status_code=422,
-        )
+        body = {"detail": "Requête invalide : " + " ; ".join(messages), "code": "saisie_invalide",
+                "details": messages}
+        return render(request, 422, "Requête invalide", body)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        message = exc.detail if isinstance(exc.detail, str) and exc.status_code not in _HTTP_MESSAGES else (
-            _HTTP_MESSAGES.get(exc.status_code, "Erreur.")
-        )
-        return JSONResponse({"detail": message, "code": "http"}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        title, default = _HTTP_MESSAGES.get(exc.status_code, ("Erreur", "Erreur."))
+        message = exc.detail if isinstance(exc.detail, str) and exc.status_code not in _HTTP_MESSAGES else default
+        return render(request, exc.status_code, title, {"detail": message, "code": "http"},
+                      getattr(exc, "headers", None))
 
     @app.exception_handler(psycopg.OperationalError)
     @app.exception_handler(PoolTimeout)
-    async def database_down(_request: Request, exc: Exception) -> JSONResponse:
+    async def database_down(request: Request, exc: Exception) -> Response:
         log.error("database unavailable: %s", exc)
-        return JSONResponse(
-            {"detail": "La base de données ne répond pas ; réessayez dans quelques instants.",
-             "code": "base_indisponible"},
-            status_code=503,
-        )
+        pool = getattr(request.app.state, "pool", None)
+        if pool is not None:
+            await run_in_threadpool(pool.check)  # drop the dead connections now, not at their next use
+        return await domain_error(request, _DB_DOWN)
+
+    @app.exception_handler(psycopg.DataError)
+    async def bad_value(request: Request, exc: Exception) -> Response:
+        # e.g. a number out of PostgreSQL's range that validation let through: the input is at fault.
+        log.warning("value refused by the database: %s", exc)
+        return await domain_error(request, InvalidInput("Valeur hors des limites acceptées."))
 
     @app.exception_handler(Exception)
-    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error", exc_info=exc)
-        return JSONResponse(
-            {"detail": "Erreur interne du service. L'incident a été journalisé.", "code": "erreur_interne"},
-            status_code=500,
-        )
+        return render(request, 500, "Erreur interne", {"detail": _INTERNAL, "code": "erreur_interne"})

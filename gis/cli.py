@@ -247,9 +247,14 @@ def imports_cmd(run_id: int | None) -> None:
             click.echo(f"  [{r['gravite']}] {r['reference']} : {r['motif']}")
 
 
-def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:
+def _serve(host: str, port: int, workers: int | None, reload: bool = False) -> None:
+    """uvicorn with uvloop and httptools, one worker per core unless told otherwise."""
+    import os
+
     import uvicorn
 
+    settings = get_settings()
+    workers = workers or settings.workers or os.cpu_count() or 1
     base = f"http://{host}:{port}"
     click.echo(f"Recherche : {base}/   API : {base}/docs   santé : {base}/health   "
                f"intégration : {base}/cartes/integrer", err=True)
@@ -258,18 +263,22 @@ def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:
         factory=True,
         host=host,
         port=port,
-        workers=workers,
+        workers=1 if reload else workers,
         reload=reload,
         proxy_headers=True,
+        loop="uvloop",
+        http="httptools",
+        access_log=settings.access_log,
     )
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
-    """Lance l'API."""
+@click.option("--workers", default=None, type=click.IntRange(min=1),
+              help="Processus serveurs (défaut : ROR_GIS_WORKERS, sinon un par cœur).")
+def serve(host: str, port: int, workers: int | None) -> None:
+    """Lance l'API (uvloop + httptools, un processus par cœur par défaut)."""
     _serve(host, port, workers)
 
 
@@ -282,7 +291,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     settings = get_settings()
     run_load_demo(settings)
     if not no_serve:
-        _serve(host, port, 1)
+        _serve(host, port, None)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from importlib import resources
 
 import psycopg
+from psycopg import pq
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -24,16 +25,65 @@ def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
 def make_pool(
     url: str, *, min_size: int = 1, max_size: int = 10, timeout_ms: int = 15000, wait_s: float = 10.0
 ) -> ConnectionPool:
-    """A connection pool for the API; each connection has a statement timeout."""
+    """The API's pool of read-only, autocommit connections (one round trip per query: no BEGIN/COMMIT).
+
+    Each connection has a statement timeout and JIT off (the API's short queries never gain from it). A connection
+    is checked without a round trip when it is handed out (:func:`checked_getconn`); a dead one is replaced.
+    """
+    options = f"-c statement_timeout={int(timeout_ms)} -c jit=off -c default_transaction_read_only=on"
     return ConnectionPool(
         url,
-        min_size=min_size,
+        min_size=min(min_size, max_size),
         max_size=max_size,
-        kwargs={"row_factory": dict_row, "options": f"-c statement_timeout={int(timeout_ms)}"},
+        kwargs={"row_factory": dict_row, "autocommit": True, "options": options, "connect_timeout": 5},
         open=False,
         timeout=wait_s,
+        reconnect_timeout=3600,
         name="ror-gis",
     )
+
+
+def checked_getconn(pool: ConnectionPool) -> psycopg.Connection:
+    """A connection from ``pool`` that :func:`usable` accepts; dead ones go back to the pool, which replaces them.
+
+    Unlike the pool's own ``check`` (which sleeps a backoff delay after a failed check), this hands out the next
+    live connection at once, so that the first request after a database restart already succeeds.
+    """
+    for _ in range(pool.max_size):
+        conn = pool.getconn()
+        try:
+            usable(conn)
+        except psycopg.OperationalError:
+            pool.putconn(conn)  # a BAD connection is discarded and a new one is started
+            continue
+        return conn
+    return pool.getconn()
+
+
+@contextmanager
+def checked_connection(pool: ConnectionPool) -> Iterator[psycopg.Connection]:
+    """``with checked_connection(pool) as conn``: :func:`checked_getconn`, returned to the pool at the end."""
+    conn = checked_getconn(pool)
+    try:
+        yield conn
+    finally:
+        pool.putconn(conn)
+
+
+def usable(conn: psycopg.Connection) -> None:
+    """Raise ``psycopg.OperationalError`` when ``conn`` is dead, without a round trip to the server.
+
+    Reads whatever the server sent meanwhile (``consume_input``, non-blocking): after a restart or a terminated
+    backend the socket holds the FATAL message and EOF, and libpq marks the connection bad.
+    """
+    pgconn = conn.pgconn
+    if pgconn.status != pq.ConnStatus.OK:
+        raise psycopg.OperationalError("connection is closed")
+    # The first read may return the server's FATAL message (handled by libpq as a notice), the second its EOF.
+    for _ in range(2):
+        pgconn.consume_input()
+        if pgconn.status != pq.ConnStatus.OK or conn.closed:
+            raise psycopg.OperationalError("connection was closed by the server")
 
 
 def migrations() -> list[tuple[int, str, str]]:

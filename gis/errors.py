@@ -47,3 +47,15 @@ class ImportFailed(RorGisError):
     """An import was rolled back; ``details`` holds the rejection report."""
 
     code = "import_echoue"
+
+
+class Saturated(RorGisError):
+    """Too many requests are already waiting for the database (answered 503 with ``Retry-After``)."""
+
+    code = "service_sature"
+
+
+class DatabaseUnavailable(RorGisError):
+    """The database cannot be reached."""
+
+    code = "base_indisponible"

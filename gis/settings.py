@@ -40,10 +40,28 @@ class Settings(BaseSettings):
         "publishers when a source file is missing.",
     )
     download: bool = Field(default=True, description="Allow downloading missing sources.")
-    pool_min_size: int = 1
-    pool_max_size: int = 10
+    pool_min_size: int = 2
+    pool_max_size: int = Field(default=10, ge=1, le=200, description="Database connections per API process.")
     statement_timeout_ms: int = 15000
     pool_wait_s: float = Field(default=10.0, description="How long a request waits for a database connection.")
+    queue_max: int = Field(
+        default=2000, ge=0,
+        description="Requests allowed to wait for a database connection per process; beyond, 503 + Retry-After.",
+    )
+    cache_max_mb: int = Field(
+        default=256, ge=0, description="Memory of the in-process response cache (MB); 0 disables the cache."
+    )
+    cache_max_entry_mb: int = Field(default=16, ge=1, description="Largest answer kept in the response cache (MB).")
+    version_poll_s: float = Field(
+        default=2.0, gt=0, description="Safety re-read of the data version when no notification arrived (s)."
+    )
+    cors_origins: str = Field(
+        default="*",
+        description="Origins allowed to call the data API from a browser (comma-separated, or * for any); "
+        "credentials are never allowed. Empty: no CORS.",
+    )
+    workers: int | None = Field(default=None, ge=1, description="`ror-gis serve` processes; default one per core.")
+    access_log: bool = Field(default=False, description="Log every request (uvicorn access log).")
     frame_ancestors: str = Field(
         default="'self'",
         description="Space-separated CSP frame-ancestors allow-list for the embeddable maps "
@@ -51,6 +69,10 @@ class Settings(BaseSettings):
     )
     basemap: str = Field(default="plan-ign", description="Default basemap: plan-ign, osm or none.")
     public_url: str | None = Field(default=None, description="Public base URL, for embed codes.")
+
+    def cors_origin_list(self) -> list[str]:
+        """``cors_origins`` as a list."""
+        return [o for o in self.cors_origins.replace(",", " ").split() if o]
 
     def resolved_data_dir(self) -> Path:
         """The folder the loaders read first."""

@@ -6,9 +6,10 @@ from typing import Literal
 
 import psycopg
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from api.deps import get_conn
+from api.responses import GEOJSON, public_json
 from api.schemas import CommuneSearch, Feature
 from gis.layers import communes
 
@@ -20,10 +21,10 @@ def search_communes(
     q: str = Query(..., min_length=1, max_length=100, description="Nom, code postal ou code INSEE"),
     limit: int = Query(10, ge=1, le=50),
     conn: psycopg.Connection = Depends(get_conn),
-) -> dict:
+) -> Response:
     """Accent-, case- and hyphen-insensitive; `st`/`ste` = Saint/Sainte; a postcode returns every
     commune or arrondissement it serves; an INSEE code returns that commune first."""
-    return {"results": communes.search(conn, q, limit=limit)}
+    return public_json({"results": communes.search(conn, q, limit=limit)})
 
 
 @router.get("/{insee}", response_model=Feature, summary="Une commune (GeoJSON Feature)")
@@ -31,7 +32,7 @@ def get_commune(
     insee: str,
     geometry: Literal["full", "simplified", "centre", "none"] = Query("simplified"),
     conn: psycopg.Connection = Depends(get_conn),
-) -> JSONResponse:
+) -> Response:
     """A former, delegated or associated code answers with the current commune
     (`properties.code_demande` says which code was asked)."""
-    return JSONResponse(communes.feature(conn, insee, geometry=geometry), media_type="application/geo+json")
+    return public_json(communes.feature(conn, insee, geometry=geometry), GEOJSON)

@@ -6,9 +6,10 @@ from typing import Literal
 
 import psycopg
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from api.deps import get_conn
+from api.responses import GEOJSON, public_json
 from api.schemas import Feature, FeatureCollection
 from gis.layers import departements
 
@@ -19,12 +20,12 @@ Geometry = Literal["full", "simplified", "centre", "none"]
 @router.get("", response_model=FeatureCollection, summary="Départements chargés (GeoJSON)")
 def list_departements(
     geometry: Geometry = Query("simplified"), conn: psycopg.Connection = Depends(get_conn)
-) -> JSONResponse:
-    return JSONResponse(departements.collection(conn, geometry=geometry), media_type="application/geo+json")
+) -> Response:
+    return public_json(departements.collection(conn, geometry=geometry), GEOJSON)
 
 
 @router.get("/{code}", response_model=Feature, summary="Un département (GeoJSON Feature)")
 def get_departement(
     code: str, geometry: Geometry = Query("simplified"), conn: psycopg.Connection = Depends(get_conn)
-) -> JSONResponse:
-    return JSONResponse(departements.feature(conn, code, geometry=geometry), media_type="application/geo+json")
+) -> Response:
+    return public_json(departements.feature(conn, code, geometry=geometry), GEOJSON)

@@ -6,22 +6,26 @@ from typing import Literal
 
 import psycopg
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from api.deps import filters_dep, get_conn
+from api.responses import GEOJSON, PUBLIC_CACHE, json_bytes, public_json
 from gis import export
 from gis.layers import etablissements, nomenclatures, offres, territoires
-from gis.layers.offres import Filters
+from gis.layers.filters import Filters
 from gis.text import normalize
 
 router = APIRouter(prefix="/api/v1", tags=["offres"])
 
 Format = Literal["json", "geojson", "csv", "xlsx"]
+MAX_OFFSET = offres.MAX_OFFSET
+
+
 def _download(content: bytes, media_type: str, filename: str) -> Response:
     return Response(
         content,
         media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', **PUBLIC_CACHE},
     )
 
 
@@ -29,7 +33,7 @@ def _render(payload: dict, fmt: str, stem: str) -> Response:
     results = payload["results"]
     if fmt == "geojson":
         extra = {k: v for k, v in payload.items() if k != "results"}
-        return JSONResponse(offres.as_geojson(results, **extra), media_type="application/geo+json")
+        return public_json(offres.as_geojson(results, **extra), GEOJSON)
     if fmt == "csv":
         return _download(export.to_csv(results), "text/csv; charset=utf-8", f"{stem}.csv")
     if fmt == "xlsx":
@@ -38,7 +42,7 @@ def _render(payload: dict, fmt: str, stem: str) -> Response:
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             f"{stem}.xlsx",
         )
-    return JSONResponse(payload)
+    return public_json(payload)
 
 
 @router.get("/communes/{insee}/services", summary="Offres couvrant une commune")
@@ -46,7 +50,7 @@ def services_for_commune(
     insee: str,
     filters: Filters = Depends(filters_dep),
     limit: int = Query(100, ge=1, le=offres.MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     tri: Literal["distance", "nom", "motif"] = Query("distance"),
     format: Format = Query("json"),
     conn: psycopg.Connection = Depends(get_conn),
@@ -54,6 +58,8 @@ def services_for_commune(
     """Offers whose zone d'intervention covers the commune, with the reason (`couverture.motif`) and
     the distance from the commune's centre to the establishment. `format=csv|xlsx` downloads the list
     with French headers; `format=geojson` gives points."""
+    if format == "json":
+        return json_bytes(offres.covering_json(conn, insee, filters, limit=limit, offset=offset, sort=tri))
     if format in ("csv", "xlsx"):
         limit, offset = offres.MAX_LIMIT, 0
     payload = offres.covering(conn, insee, filters, limit=limit, offset=offset, sort=tri)
@@ -68,29 +74,31 @@ def services_nearby(
     rayon_km: float = Query(5.0, gt=0, le=100),
     filters: Filters = Depends(filters_dep),
     limit: int = Query(100, ge=1, le=offres.MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     format: Format = Query("json"),
     conn: psycopg.Connection = Depends(get_conn),
 ) -> Response:
     """Offers located within `rayon_km` of the point, nearest first."""
+    if format == "json":
+        return json_bytes(offres.nearby_json(conn, lat, lon, rayon_km, filters, limit=limit, offset=offset))
     payload = offres.nearby(conn, lat, lon, rayon_km, filters, limit=limit, offset=offset)
     return _render(payload, format, f"offres-autour-{lat:.4f}-{lon:.4f}")
 
 
 @router.get("/services/{offer_id:path}", summary="Une offre, sa zone d'intervention et son territoire")
-def service_detail(offer_id: str, conn: psycopg.Connection = Depends(get_conn)) -> dict:
+def service_detail(offer_id: str, conn: psycopg.Connection = Depends(get_conn)) -> Response:
     """By ROR resource id or identifiantOffre (e.g. `11/1234`). Sensitive units answer 404."""
-    return offres.detail(conn, offer_id)
+    return public_json(offres.detail(conn, offer_id))
 
 
 @router.get("/etablissements/{finess}", summary="Un établissement (EG) et ses offres")
-def etablissement_detail(finess: str, conn: psycopg.Connection = Depends(get_conn)) -> dict:
-    return etablissements.detail(conn, finess)
+def etablissement_detail(finess: str, conn: psycopg.Connection = Depends(get_conn)) -> Response:
+    return public_json(etablissements.detail(conn, finess))
 
 
 @router.get("/nomenclatures", summary="Nomenclatures chargées")
-def nomenclature_names(conn: psycopg.Connection = Depends(get_conn)) -> dict:
-    return {"nomenclatures": nomenclatures.names(conn)}
+def nomenclature_names(conn: psycopg.Connection = Depends(get_conn)) -> Response:
+    return public_json({"nomenclatures": nomenclatures.names(conn)})
 
 
 @router.get("/nomenclatures/{name}", summary="Codes et libellés d'une nomenclature")
@@ -98,8 +106,8 @@ def nomenclature_codes(
     name: str,
     obsoletes: bool = Query(False, description="Inclure les codes obsolètes"),
     conn: psycopg.Connection = Depends(get_conn),
-) -> dict:
-    return nomenclatures.codes(conn, name, include_deprecated=obsoletes)
+) -> Response:
+    return public_json(nomenclatures.codes(conn, name, include_deprecated=obsoletes))
 
 
 @router.get("/suggestions", summary="Suggestions pendant la saisie (types d'offre, activités, établissements)")
@@ -107,17 +115,17 @@ def suggestions(
     q: str = Query(..., min_length=1, max_length=100),
     limit: int = Query(8, ge=1, le=30),
     conn: psycopg.Connection = Depends(get_conn),
-) -> dict:
-    return nomenclatures.suggestions(conn, q, limit=limit)
+) -> Response:
+    return public_json(nomenclatures.suggestions(conn, q, limit=limit))
 
 
 @router.get("/communes/{insee}/territoires", summary="Territoires des offres couvrant une commune (GeoJSON)")
 def territories_for_commune(
     insee: str, filters: Filters = Depends(filters_dep), conn: psycopg.Connection = Depends(get_conn)
-) -> JSONResponse:
+) -> Response:
     """One Feature per declared unit (commune, département, région, polygon) of the covering offers,
     with `offres` (how many) and `exemples` (names)."""
-    return JSONResponse(territoires.territories_covering(conn, insee, filters), media_type="application/geo+json")
+    return public_json(territoires.territories_covering(conn, insee, filters), GEOJSON)
 
 
 @router.get("/couverture", summary="Nombre d'offres couvrant chaque commune (GeoJSON)")
@@ -126,8 +134,8 @@ def coverage_counts(
     departement: str | None = Query(None, description="Limiter à un département (ex. 93)"),
     geometrie: bool = Query(True, description="Inclure les contours (simplifiés)"),
     conn: psycopg.Connection = Depends(get_conn),
-) -> JSONResponse:
+) -> Response:
     """For planners: offers of the given type(s) covering each commune (Paris by arrondissement),
     offers per 10,000 inhabitants, and a summary of the communes and population covered by none."""
     body = territoires.coverage_by_commune(conn, filters, departement=departement, geometry=geometrie)
-    return JSONResponse(body, media_type="application/geo+json")
+    return public_json(body, GEOJSON)

@@ -6,9 +6,11 @@ import re
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from gis.errors import InvalidInput, NotFound
-from gis.layers.offres import _OFFER_COLUMNS, _OFFER_JOINS, _shape
+from gis.layers.filters import PUBLIC_OFFER
+from gis.layers.offer_json import OFFER_JOINS, offer_json
 
 FINESS_RE = re.compile(r"^[0-9][0-9AB][0-9]{7}$")
 
@@ -47,10 +49,10 @@ def detail(conn: psycopg.Connection, finess: str) -> dict[str, Any]:
     for key in ("date_ouverture", "source_date"):
         if eg[key] is not None:
             eg[key] = eg[key].isoformat()
-    sql = f"""
-        SELECT {_OFFER_COLUMNS} FROM offre o {_OFFER_JOINS}
-         WHERE o.etablissement_id = %s AND NOT o.unite_sensible AND o.statut <> 'fermee'
+    query = sql.SQL("""
+        SELECT {offer} AS body FROM offre o {joins}
+         WHERE o.etablissement_id = %s AND {public}
          ORDER BY o.nom
-    """  # noqa: S608 - constant fragments
-    eg["offres"] = [_shape(r) for r in conn.execute(sql, (pk,))]
+    """).format(offer=offer_json(), joins=OFFER_JOINS, public=PUBLIC_OFFER)
+    eg["offres"] = [r["body"] for r in conn.execute(query, (pk,))]
     return eg

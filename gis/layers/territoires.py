@@ -7,22 +7,23 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from gis.errors import InvalidInput, NotFound
 from gis.layers.communes import resolve
 from gis.layers.departements import DEPARTEMENT_RE
-from gis.layers.offres import Filters, _where, validate_filters
+from gis.layers.filters import Filters, validate_filters, where_clause
 
 
-def territories_covering(conn: psycopg.Connection, code: str, filters: Filters | None = None) -> dict[str, Any]:
+def territories_covering(conn: psycopg.Connection[Any], code: str, filters: Filters | None = None) -> dict[str, Any]:
     """One Feature per declared zone unit (commune, département, région, polygon) of the public offers
     covering the commune, with the number and the names of those offers."""
     filters = filters or Filters()
     validate_filters(conn, filters)
     insee = resolve(conn, code)["insee"]
     params: dict[str, Any] = {"insee": insee}
-    where = _where(filters, params)
-    sql = f"""
+    where = where_clause(filters, params)
+    query = sql.SQL("""
         WITH offers AS (
             SELECT o.id, o.nom FROM couverture cv JOIN offre o ON o.id = cv.offre_id
               LEFT JOIN etablissement e ON e.id = o.etablissement_id
@@ -54,10 +55,10 @@ def territories_covering(conn: psycopg.Connection, code: str, filters: Filters |
         SELECT 'polygone', o.id::text, 'Territoire déclaré', 1, ARRAY[o.nom], ST_AsGeoJSON(p.geom, 5)::json
           FROM zone_polygone p JOIN offers o ON o.id = p.offre_id
          ORDER BY 1, 2
-    """  # noqa: S608 - fragments are constants; values are bound
+    """).format(where=where)
     features = []
     order = {"region": 0, "departement": 1, "polygone": 2, "commune": 3}
-    for r in sorted(conn.execute(sql, params).fetchall(), key=lambda r: (order[r["niveau"]], r["code"])):
+    for r in sorted(conn.execute(query, params).fetchall(), key=lambda r: (order[r["niveau"]], r["code"])):
         if r["geometry"] is None:
             continue
         noms = r["noms"] or []
@@ -78,7 +79,7 @@ def territories_covering(conn: psycopg.Connection, code: str, filters: Filters |
 
 
 def coverage_by_commune(
-    conn: psycopg.Connection,
+    conn: psycopg.Connection[Any],
     filters: Filters,
     *,
     departement: str | None = None,
@@ -100,9 +101,9 @@ def coverage_by_commune(
         if conn.execute("SELECT 1 FROM geo_departement WHERE code = %s", (departement,)).fetchone() is None:
             raise NotFound(f"Département inconnu ou non chargé : {departement}.")
         params["dep"] = departement
-    where = _where(filters, params)
-    geom_sql = "ST_AsGeoJSON(c.geom_simple, 5)::json" if geometry else "NULL::json"
-    sql = f"""
+    where = where_clause(filters, params)
+    geom_sql = sql.SQL("ST_AsGeoJSON(c.geom_simple, 5)::json" if geometry else "NULL::json")
+    query = sql.SQL("""
         WITH counts AS (
             SELECT cv.insee, count(*) AS n
               FROM couverture cv JOIN offre o ON o.id = cv.offre_id
@@ -119,8 +120,8 @@ def coverage_by_commune(
          WHERE (%(dep)s::text IS NULL OR c.departement = %(dep)s)
            AND NOT EXISTS (SELECT 1 FROM geo_commune a WHERE a.parent_insee = c.insee AND a.geom IS NOT NULL)
          ORDER BY c.insee
-    """  # noqa: S608 - fragments are constants; values are bound
-    rows = conn.execute(sql, params).fetchall()
+    """).format(where=where, geom_sql=geom_sql)
+    rows = conn.execute(query, params).fetchall()
     features = [
         {
             "type": "Feature",

@@ -15,7 +15,7 @@ import psycopg
 from psycopg import sql
 
 from gis.errors import InvalidInput, NotFound
-from gis.layers.offres import CODE_RE, Filters, validate_filters
+from gis.layers.filters import CODE_RE, Filters, validate_filters
 from gis.layers.ogc import cql
 from gis.layers.ogc.registry import Collection, column
 

@@ -1,0 +1,134 @@
+"""Search filters shared by the offer layers: the codes a person chose, their checks, and their SQL condition.
+
+Every public query also carries the visibility rule (:data:`PUBLIC_OFFER`): sensitive units and closed offers are
+never returned, whatever the filters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from gis.errors import InvalidInput
+
+CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._|-]{0,29}$")
+
+# Visibility of the public answers (fail closed: a NULL flag hides the unit).
+PUBLIC_OFFER = sql.SQL("o.unite_sensible IS FALSE AND o.statut IS DISTINCT FROM 'fermee'")
+
+# filter name -> (nomenclature list, SQL condition on the offer ``o`` / its EG ``e``)
+FILTER_SQL: dict[str, tuple[str, sql.Composable]] = {
+    "type_offre": ("type_offre", sql.SQL("o.type_offre = ANY ({})").format(sql.Placeholder("type_offre"))),
+    "categorie": ("categorie_eg", sql.SQL("e.categorie = ANY ({})").format(sql.Placeholder("categorie"))),
+    "activite": ("activite", sql.SQL("o.activites && {}").format(sql.Placeholder("activite"))),
+    "mode_prise_en_charge": ("mode_prise_en_charge",
+                             sql.SQL("o.modes_pec && {}").format(sql.Placeholder("mode_prise_en_charge"))),
+    "public": ("public", sql.SQL("o.publics && {}").format(sql.Placeholder("public"))),
+    "champ": ("champ", sql.SQL("o.champ = ANY ({})").format(sql.Placeholder("champ"))),
+}
+
+
+@dataclass
+class Filters:
+    """Search filters (codes of the NOS lists); every list field is an OR of codes."""
+
+    type_offre: list[str] = field(default_factory=list)
+    categorie: list[str] = field(default_factory=list)
+    activite: list[str] = field(default_factory=list)
+    mode_prise_en_charge: list[str] = field(default_factory=list)
+    public: list[str] = field(default_factory=list)
+    champ: list[str] = field(default_factory=list)
+    age: int | None = None
+    checked: bool = field(default=False, compare=False, repr=False)
+
+    def code_fields(self) -> dict[str, list[str]]:
+        """The code lists by filter name."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("age", "checked")}
+
+
+def _malformed(filters: Filters) -> list[str]:
+    problems = []
+    for name, codes in filters.code_fields().items():
+        bad = [c for c in codes if not CODE_RE.match(c)]
+        if bad:
+            problems.append(f"{name} : code(s) mal formé(s) {', '.join(repr(b[:30]) for b in bad[:5])}")
+    if filters.age is not None and not 0 <= filters.age <= 130:
+        problems.append("age : entre 0 et 130 ans")
+    return problems
+
+
+def _unknown(name: str, codes: list[str], known: frozenset[str] | None) -> str | None:
+    if not codes or not known:  # nomenclature not loaded: cannot check
+        return None
+    unknown = [c for c in codes if c not in known]
+    if not unknown:
+        return None
+    nomenclature = FILTER_SQL[name][0]
+    return (f"{name} : code(s) inconnu(s) {', '.join(unknown[:10])} "
+            f"(codes permis : /api/v1/nomenclatures/{nomenclature})")
+
+
+def _raise(problems: list[str]) -> None:
+    if problems:
+        raise InvalidInput("Filtre invalide — " + " ; ".join(problems), details=problems)
+
+
+def check_codes(filters: Filters, catalog: Mapping[str, frozenset[str]]) -> None:
+    """Check ``filters`` against an in-memory catalog ``{nomenclature: codes}``; mark them checked.
+
+    Raises
+    ------
+    InvalidInput
+        For malformed codes, or codes absent from a loaded nomenclature.
+    """
+    problems = _malformed(filters)
+    if not problems:
+        for name, codes in filters.code_fields().items():
+            message = _unknown(name, codes, catalog.get(FILTER_SQL[name][0]))
+            if message:
+                problems.append(message)
+    _raise(problems)
+    filters.checked = True
+
+
+def validate_filters(conn: psycopg.Connection[Any], filters: Filters) -> None:
+    """Check ``filters`` against the nomenclatures in the database (one query), unless already checked.
+
+    Raises
+    ------
+    InvalidInput
+        For malformed codes, or codes absent from a loaded nomenclature.
+    """
+    if filters.checked:
+        return
+    _raise(_malformed(filters))
+    names = [FILTER_SQL[n][0] for n, codes in filters.code_fields().items() if codes]
+    if not names:
+        filters.checked = True
+        return
+    rows = conn.execute(
+        "SELECT name, array_agg(code) AS codes FROM nomenclature WHERE name = ANY (%s) GROUP BY name", (names,)
+    ).fetchall()
+    check_codes(filters, {r["name"]: frozenset(r["codes"]) for r in rows})
+
+
+def where_clause(filters: Filters, params: dict[str, Any]) -> sql.Composable:
+    """The public-visibility rule AND the filters, as SQL over ``o`` (offre) and ``e`` (etablissement).
+
+    The filter values are added to ``params`` (bound, never interpolated).
+    """
+    conditions: list[sql.Composable] = [PUBLIC_OFFER]
+    for name, codes in filters.code_fields().items():
+        if codes:
+            params[name] = codes
+            conditions.append(FILTER_SQL[name][1])
+    if filters.age is not None:
+        params["age"] = filters.age
+        conditions.append(sql.SQL("{} BETWEEN coalesce(o.age_min, 0) AND coalesce(o.age_max, 200)").format(
+            sql.Placeholder("age")))
+    return sql.SQL(" AND ").join(conditions)
