@@ -1,9 +1,10 @@
 """Benchmark of the OGC API against tipg on the same database, in one run (see docs/ogc.md).
 
-Starts ror-gis (``uvicorn api.app``, one worker) and tipg (from its own virtualenv, default
-``/tmp/tipg-venv``: ``python3 -m venv /tmp/tipg-venv && /tmp/tipg-venv/bin/pip install tipg uvicorn``)
-on free local ports, both on ``ROR_GIS_DATABASE_URL``, runs ANALYZE, then for every request kind
-alternates the servers with ``wrk`` (median of ``--runs`` runs) and prints req/s, p50, p99, errors and
+Starts ror-gis twice (``ror-gis serve``, default workers: with its response cache, and with the cache off,
+``ROR_GIS_CACHE_MAX_MB=0``, for the uncached database path) and tipg (same number of workers, from its own
+virtualenv, default ``/tmp/tipg-venv``: ``python3 -m venv /tmp/tipg-venv && /tmp/tipg-venv/bin/pip install
+tipg uvicorn``) on free local ports, all on ``ROR_GIS_DATABASE_URL``, runs ANALYZE, then for every request
+kind alternates the servers with ``wrk`` (median of ``--runs`` runs) and prints req/s, p50, p99, errors and
 the ratio ror-gis / tipg. Data must be loaded (``ror-gis load demo``).
 
 Usage: ``.venv/bin/python scripts/bench_ogc.py [--runs 3] [--duration 5] [--connections 16] [--json out]``
@@ -53,7 +54,8 @@ def rotating_tiles(z: int = 13, around: tuple[float, float] = (2.35, 48.86), spa
     return [f"{z}/{x}/{y}" for x in range(x0 - half, x0 + half) for y in range(y0 - half, y0 + half)]
 
 
-# (name, ror-gis path or rotating template, tipg path or template); "{tile}" rotates over rotating_tiles()
+# (name, ror-gis path or rotating template, tipg path or template); "{tile}" rotates over rotating_tiles().
+# Every case runs against ror-gis with its cache off, except the "cached" ones (cache on).
 CASES: list[tuple[str, str, str]] = [
     ("commune by id (full geometry)", "/ogc/collections/communes/items/93066",
      "/collections/public.geo_commune/items/93066"),
@@ -67,8 +69,12 @@ CASES: list[tuple[str, str, str]] = [
      "/collections/public.geo_commune/tiles/WebMercatorQuad/{tile}"),
     ("MVT establishments, rotating z13", "/ogc/collections/etablissements/tiles/WebMercatorQuad/{tile}",
      "/collections/public.etablissement/tiles/WebMercatorQuad/{tile}"),
-    ("MVT communes, same tile (repeat)", "/ogc/collections/communes/tiles/WebMercatorQuad/12/2074/1409",
+    ("MVT communes, same tile, cached", "/ogc/collections/communes/tiles/WebMercatorQuad/12/2074/1409",
      "/collections/public.geo_commune/tiles/WebMercatorQuad/12/2074/1409"),
+    ("MVT communes, rotating z13, cached", "/ogc/collections/communes/tiles/WebMercatorQuad/{tile}",
+     "/collections/public.geo_commune/tiles/WebMercatorQuad/{tile}"),
+    ("commune by id, cached", "/ogc/collections/communes/items/93066",
+     "/collections/public.geo_commune/items/93066"),
 ]
 
 
@@ -151,6 +157,8 @@ def run_case(case: tuple[str, str, str], servers: dict[str, str], args: argparse
              tmp: Path) -> dict[str, object]:
     """Alternate the servers ``args.runs`` times for one request kind; medians."""
     name, ror_path, tipg_path = case
+    ror = "ror-gis" if name.endswith("cached") else "ror-gis (sans cache)"
+    servers = {"ror-gis": servers[ror], "tipg": servers["tipg"]}
     paths = {"ror-gis": ror_path, "tipg": tipg_path}
     results: dict[str, list[dict[str, float]]] = {"ror-gis": [], "tipg": []}
     sizes = {k: check(servers[k], p) for k, p in paths.items()}
@@ -198,20 +206,24 @@ def main() -> int:
     db = Settings().database_url
     with psycopg.connect(db, autocommit=True) as conn:
         conn.execute("ANALYZE")
-    ports = {"ror-gis": free_port(), "tipg": free_port()}
+    ports = {"ror-gis": free_port(), "ror-gis (sans cache)": free_port(), "tipg": free_port()}
     servers = {k: f"http://127.0.0.1:{p}" for k, p in ports.items()}
-    venv_bin = Path(sys.executable).parent
+    ror = str(Path(sys.executable).parent / "ror-gis")
+    env = {**os.environ, "ROR_GIS_DATABASE_URL": db}
+    workers = str(os.cpu_count() or 1)
     procs = [
-        start([str(venv_bin / "uvicorn"), "--factory", "api.app:create_app", "--port", str(ports["ror-gis"]),
-               "--log-level", "warning", "--no-access-log"], {**os.environ, "ROR_GIS_DATABASE_URL": db},
-              servers["ror-gis"], "/ogc/conformance"),
+        start([ror, "serve", "--port", str(ports["ror-gis"])], env, servers["ror-gis"], "/ogc/conformance"),
+        start([ror, "serve", "--port", str(ports["ror-gis (sans cache)"])], {**env, "ROR_GIS_CACHE_MAX_MB": "0"},
+              servers["ror-gis (sans cache)"], "/ogc/conformance"),
         start([str(args.tipg_venv / "bin" / "uvicorn"), "tipg.main:app", "--port", str(ports["tipg"]),
-               "--log-level", "warning", "--no-access-log"], tipg_env(db), servers["tipg"], "/collections"),
+               "--workers", workers, "--log-level", "warning", "--no-access-log"], tipg_env(db), servers["tipg"],
+              "/collections"),
     ]
     rows = []
     try:
         print(f"load average {os.getloadavg()[0]:.2f}; wrk -t2 -c{args.connections} -d{args.duration}s, "
-              f"median of {args.runs}, servers alternated")
+              f"median of {args.runs}, servers alternated, {workers} workers each; ror-gis cache off unless "
+              "'cached'")
         print(f"{'request':38} {'ror r/s':>8} {'p50':>7} {'p99':>7} {'err':>5} | {'tipg r/s':>8} {'p50':>7} "
               f"{'p99':>7} {'err':>5} | ratio")
         with tempfile.TemporaryDirectory() as tmp:

@@ -81,4 +81,5 @@ def items_query(request: Request, coll: Collection) -> ItemsQuery:
         filter_srid=parse_crs(qp.get("filter-crs"), "filter-crs"),
         srid=parse_crs(qp.get("crs")),
         args={p.name: qp.get(p.name, "") for p in coll.params},
+        catalog=getattr(getattr(request.app.state, "data", None), "catalog", None),
     )

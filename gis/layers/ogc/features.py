@@ -7,6 +7,7 @@ One statement per page: the number matched and the page's features (``json_build
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -15,7 +16,7 @@ import psycopg
 from psycopg import sql
 
 from gis.errors import InvalidInput, NotFound
-from gis.layers.filters import CODE_RE, Filters, validate_filters
+from gis.layers.filters import CODE_RE, Filters, check_codes, validate_filters
 from gis.layers.ogc import cql
 from gis.layers.ogc.registry import Collection, column
 
@@ -38,6 +39,7 @@ class ItemsQuery:
     filter_srid: int = 4326
     srid: int = 4326
     args: dict[str, str] = field(default_factory=dict)
+    catalog: Mapping[str, frozenset[str]] | None = None  # in-memory nomenclatures: codes checked without SQL
 
 
 def check_page(limit: int, offset: int) -> None:
@@ -48,7 +50,8 @@ def check_page(limit: int, offset: int) -> None:
         raise InvalidInput("offset : entier positif ou nul.")
 
 
-def collection_params(conn: psycopg.Connection, coll: Collection, args: dict[str, str]) -> dict[str, Any]:
+def collection_params(conn: psycopg.Connection, coll: Collection, args: dict[str, str],
+                      catalog: Mapping[str, frozenset[str]] | None = None) -> dict[str, Any]:
     """Validated parameters of a parameterised collection (e.g. ``type_offre`` of ``couverture``).
 
     Raises
@@ -65,7 +68,10 @@ def collection_params(conn: psycopg.Connection, coll: Collection, args: dict[str
         if any(not CODE_RE.match(c) for c in codes):
             raise InvalidInput(f"{p.name} : code(s) mal formé(s).")
         if p.name == "type_offre":
-            validate_filters(conn, Filters(type_offre=codes))
+            if catalog is not None:
+                check_codes(Filters(type_offre=codes), catalog)
+            else:
+                validate_filters(conn, Filters(type_offre=codes))
         params[p.name] = codes
     return params
 
@@ -78,7 +84,23 @@ def _geometry(srid: int) -> sql.Composable:
 
 
 def selected_props(coll: Collection, properties: list[str] | None) -> tuple[str, ...]:
-    """The properties to output (all by default); InvalidInput for an unknown name."""
+    """The properties to output.
+
+    Parameters
+    ----------
+    coll : Collection
+    properties : list of str, optional
+        Names asked for (``properties=`` parameter); None means every property.
+
+    Returns
+    -------
+    tuple of str
+
+    Raises
+    ------
+    InvalidInput
+        For a name that is not a property of ``coll``.
+    """
     if properties is None:
         return coll.prop_names
     unknown = [p for p in properties if coll.prop(p) is None]
@@ -104,8 +126,22 @@ def _feature_text(collection_id: str, props: tuple[str, ...], srid: int) -> str:
 
 def where_sql(conn: psycopg.Connection, coll: Collection, q: ItemsQuery,
               params: dict[str, Any]) -> sql.Composable:
-    """The WHERE condition (on alias ``t``) of bbox + filter; bound values added to ``params``."""
-    params.update(collection_params(conn, coll, q.args))
+    """The WHERE condition (on alias ``t``) of the collection parameters, ``bbox`` and ``filter``.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Used to check the codes of a parameterised collection.
+    coll : Collection
+    q : ItemsQuery
+    params : dict
+        Named parameters of the statement, completed in place (every value is bound).
+
+    Returns
+    -------
+    psycopg.sql.Composable
+    """
+    params.update(collection_params(conn, coll, q.args, q.catalog))
     conditions: list[sql.Composable] = [sql.SQL("TRUE")]
     if q.bbox is not None:
         if len(q.bbox) not in (4, 6):
@@ -122,13 +158,34 @@ def where_sql(conn: psycopg.Connection, coll: Collection, q: ItemsQuery,
 
 
 def order_sql(coll: Collection, sortby: list[str]) -> sql.Composable:
-    """ORDER BY of ``sortby`` (``nom``, ``-population``…), always ending with the id (stable pages)."""
+    """The ORDER BY keys of ``sortby``, always ending with the id so that pages are stable.
+
+    Parameters
+    ----------
+    coll : Collection
+    sortby : list of str
+        ``nom``, ``+nom`` (ascending) or ``-population`` (descending); empty for the collection's default.
+
+    Returns
+    -------
+    psycopg.sql.Composable
+
+    Raises
+    ------
+    InvalidInput
+        For an unknown property.
+    """
+    return sql.SQL(_order_text(coll, tuple(item.strip() for item in sortby)))
+
+
+@lru_cache(maxsize=1024)
+def _order_text(coll: Collection, sortby: tuple[str, ...]) -> str:
     keys: list[sql.Composable] = []
     names = []
     for item in sortby:
-        m = _SORT_RE.match(item.strip())
+        m = _SORT_RE.match(item)
         if not m or (m.group(2) != "id" and coll.prop(m.group(2)) is None):
-            raise InvalidInput(f"sortby : propriété inconnue « {item.strip()[:40]} » "
+            raise InvalidInput(f"sortby : propriété inconnue « {item[:40]} » "
                                f"(permises : {', '.join(coll.prop_names)}).")
         names.append(m.group(2))
         direction = sql.SQL("DESC NULLS LAST" if m.group(1) == "-" else "ASC NULLS LAST")
@@ -137,14 +194,34 @@ def order_sql(coll: Collection, sortby: list[str]) -> sql.Composable:
         if name not in names:
             keys.append(column(name))
             names.append(name)
-    return sql.SQL(", ").join(keys)
+    return sql.SQL(", ").join(keys).as_string(None)
+
+
+_WHERE = "\x00where\x00"
+WHERE_SLOT = sql.SQL(_WHERE)  # stands for the WHERE condition in a cached statement template
+
+
+def with_where(template: str, where: sql.Composable) -> sql.Composed:
+    """A cached statement template (text with :data:`WHERE_SLOT`) with the request's condition put in.
+
+    Composing identifiers and literals costs milliseconds per request; templates are composed once.
+    """
+    parts = template.split(_WHERE)
+    out: list[sql.Composable] = [sql.SQL(parts[0])]
+    for part in parts[1:]:
+        out += [where, sql.SQL(part)]
+    return sql.Composed(out)
 
 
 def run_checked(conn: psycopg.Connection, query: sql.Composable, params: dict[str, Any],
-                filtered: bool) -> list[dict[str, Any]]:
-    """Run ``query``; with a client filter, a data or geometry error of PostgreSQL is the client's (422)."""
+                filtered: bool, *, binary: bool = False) -> list[dict[str, Any]]:
+    """Run ``query``; with a client filter, a data or geometry error of PostgreSQL is the client's (422).
+
+    ``binary`` asks for results in binary format (bytea without hex decoding, e.g. MVT tiles).
+    """
     try:
-        return conn.execute(query, params).fetchall()
+        with conn.cursor(binary=binary) as cur:
+            return cur.execute(query, params).fetchall()
     except (psycopg.errors.DataException, psycopg.errors.InternalError_) as exc:
         if not filtered:
             raise
@@ -169,17 +246,23 @@ def items(conn: psycopg.Connection, coll: Collection, q: ItemsQuery) -> tuple[in
     check_page(q.limit, q.offset)
     params: dict[str, Any] = {"limit": q.limit, "offset": q.offset}
     where = where_sql(conn, coll, q, params)
-    src = sql.SQL(coll.source)
-    query = sql.SQL("""
+    order = order_sql(coll, q.sortby).as_string(None)
+    template = _items_text(coll, selected_props(coll, q.properties), q.srid, order)
+    query = with_where(template, where)
+    row = run_checked(conn, query, params, q.filter is not None or q.bbox is not None)[0]
+    return int(row["matched"]), int(row["returned"]), row["features"]
+
+
+@lru_cache(maxsize=512)
+def _items_text(coll: Collection, props: tuple[str, ...], srid: int, order: str) -> str:
+    return sql.SQL("""
         SELECT m.matched, p.returned, p.features
           FROM (SELECT count(*) AS matched FROM ({src}) t WHERE {where}) m,
                (SELECT count(*) AS returned, coalesce(json_agg(x.f), '[]')::text AS features
                   FROM (SELECT {feature} AS f FROM ({src}) t WHERE {where}
                          ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) x) p
-    """).format(src=src, where=where, order=order_sql(coll, q.sortby),
-                feature=feature_sql(coll, selected_props(coll, q.properties), q.srid))
-    row = run_checked(conn, query, params, q.filter is not None or q.bbox is not None)[0]
-    return int(row["matched"]), int(row["returned"]), row["features"]
+    """).format(src=sql.SQL(coll.source), where=WHERE_SLOT, order=sql.SQL(order),
+                feature=feature_sql(coll, props, srid)).as_string(None)
 
 
 def item(conn: psycopg.Connection, coll: Collection, feature_id: str, q: ItemsQuery) -> str:
@@ -191,7 +274,7 @@ def item(conn: psycopg.Connection, coll: Collection, feature_id: str, q: ItemsQu
         When the collection has no feature with that id.
     """
     params: dict[str, Any] = {"fid": feature_id[:200]}
-    params.update(collection_params(conn, coll, q.args))
+    params.update(collection_params(conn, coll, q.args, q.catalog))
     query = sql.SQL("SELECT {feature}::text AS f FROM ({src}) t WHERE t.id = %(fid)s LIMIT 1").format(
         feature=feature_sql(coll, selected_props(coll, q.properties), q.srid),
         src=sql.SQL(coll.source),
@@ -203,7 +286,20 @@ def item(conn: psycopg.Connection, coll: Collection, feature_id: str, q: ItemsQu
 
 
 def all_features(conn: psycopg.Connection, coll: Collection, q: ItemsQuery) -> str:
-    """Every matching feature as a GeoJSON FeatureCollection (JSON text), for downloads."""
+    """Every matching feature (no paging), for downloads.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+    coll : Collection
+    q : ItemsQuery
+        ``bbox``, ``filter``, ``properties``, ``sortby``, ``srid`` and the collection parameters apply.
+
+    Returns
+    -------
+    str
+        A GeoJSON FeatureCollection built by PostgreSQL.
+    """
     params: dict[str, Any] = {}
     where = where_sql(conn, coll, q, params)
     query = sql.SQL("""
@@ -215,7 +311,18 @@ def all_features(conn: psycopg.Connection, coll: Collection, q: ItemsQuery) -> s
 
 
 def extent(conn: psycopg.Connection, coll: Collection) -> list[float] | None:
-    """``[minx, miny, maxx, maxy]`` (CRS84) of the collection's data, or None when empty."""
+    """Spatial extent of a collection.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+    coll : Collection
+
+    Returns
+    -------
+    list of float or None
+        ``[minx, miny, maxx, maxy]`` in CRS84, or None when the collection is empty.
+    """
     row = conn.execute(sql.SQL(
         "SELECT ARRAY[ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)] AS b FROM ({}) x"
     ).format(sql.SQL(coll.extent_sql))).fetchone()
