@@ -126,6 +126,10 @@ def test_html_pages(fixture_http):
         r = fixture_http.get(path, params={"f": "html"})
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/html"), path
         assert "<script" not in r.text and 'lang="fr"' in r.text
+    assert "Tuile vectorielle (MVT)" in fixture_http.get("/ogc/api", params={"f": "html"}).text
+    items_page = fixture_http.get("/ogc/collections/communes/items",
+                                  params={"f": "html", "departement": "93", "limit": 20, "offset": 15}).text
+    assert "Saint-Denis" in items_page and 'rel="next"' in items_page and 'rel="prev"' in items_page
     negotiated = fixture_http.get("/ogc/collections", headers={"Accept": "text/html"})
     assert negotiated.headers["content-type"].startswith("text/html")
     assert negotiated.headers["cache-control"].startswith("private")  # never cached by URL for JSON clients
