@@ -10,6 +10,7 @@ GeoJSON/WKT geometries (points, lines, polygons). Property names must be queryab
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,8 @@ from gis.layers.ogc.registry import Collection, column
 
 MAX_FILTER_CHARS = 20_000
 MAX_NODES = 500
+MAX_NESTING = 64  # the cql2 parser is recursive: ~2,000 nested levels overflow its stack and kill the process
+_RUN_OF_PREFIX_OPS = re.compile(rf"(?:(?:\bNOT\b|-)\s*){{{MAX_NESTING + 1},}}", re.IGNORECASE)
 GEOMETRY_NAMES = ("geometry", "geom")
 
 _COMPARISONS = {"=": "=", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -54,6 +57,8 @@ def parse(text: str, lang: str | None = None) -> dict[str, Any]:
     lang = (lang or "cql2-text").lower()
     if len(text) > MAX_FILTER_CHARS:
         raise InvalidInput(f"Filtre trop long (au plus {MAX_FILTER_CHARS} caractères).")
+    if lang == "cql2-text":
+        _check_nesting(text)
     try:
         if lang == "cql2-text":
             expr = cql2.parse_text(text)
@@ -65,6 +70,22 @@ def parse(text: str, lang: str | None = None) -> dict[str, Any]:
     except (cql2.ParseError, cql2.ValidationError, ValueError) as exc:
         reason = str(exc).splitlines()[0][:200] if str(exc) else "syntaxe"
         raise InvalidInput(f"Filtre CQL2 invalide : {reason}") from None
+
+
+def _check_nesting(text: str) -> None:
+    """Reject a cql2-text filter nested deeper than :data:`MAX_NESTING` (parentheses, NOT or minus chains)."""
+    depth = deepest = 0
+    quoted = False
+    for char in text:
+        if char == "'":
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif not quoted and char == ")":
+            depth -= 1
+    if deepest > MAX_NESTING or _RUN_OF_PREFIX_OPS.search(re.sub(r"'[^']*'", "''", text)):
+        raise InvalidInput(f"Filtre trop imbriqué (au plus {MAX_NESTING} niveaux).")
 
 
 @dataclass

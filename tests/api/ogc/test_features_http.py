@@ -164,6 +164,15 @@ def test_odd_geometries_never_500(fixture_http, text):
     assert fixture_http.get("/ogc/collections/communes/items", params={"filter": text}).status_code in (200, 422)
 
 
+@pytest.mark.parametrize("text", ["(" * 3000 + "nom = 'a'" + ")" * 3000, "NOT " * 4000 + "nom = 'a'",
+                                  "population = " + "-" * 5000 + "1"])
+def test_deep_filters_are_422_and_the_server_survives(fixture_http, text):
+    # the cql2 parser is recursive: such filters used to overflow its stack and kill the process
+    r = fixture_http.get("/ogc/collections/communes/items", params={"filter": text})
+    assert r.status_code == 422 and "imbriqué" in r.json()["detail"]
+    assert fixture_http.get("/ogc/conformance").status_code == 200
+
+
 def test_huge_limit_is_capped(fixture_http):
     r = _get(fixture_http, "/ogc/collections/regions/items", limit="9223372036854775808")
     assert r.json()["numberReturned"] == 1
