@@ -90,7 +90,7 @@ def openapi_document(base: str, collections: dict[str, Collection]) -> dict[str,
             "getTileJSON", "TileJSON", ["collectionId", "tms", "type_offre", "filter"], _JSON, "Tiles"),
         "/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileCol}/{tileRow}": _op(
             "getTile", "Tuile vectorielle (MVT)", ["collectionId", "tms", "z", "x", "y", "type_offre", "filter",
-                                                   "filter-lang"], mvt, "Tiles"),
+                                                   "filter-lang", "properties"], mvt, "Tiles"),
     }
     return {
         "openapi": "3.0.3",

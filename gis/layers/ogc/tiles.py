@@ -11,7 +11,7 @@ import psycopg
 from psycopg import sql
 
 from gis.errors import NotFound
-from gis.layers.ogc.features import WHERE_SLOT, ItemsQuery, run_checked, where_sql, with_where
+from gis.layers.ogc.features import WHERE_SLOT, ItemsQuery, run_checked, selected_props, where_sql, with_where
 from gis.layers.ogc.registry import Collection, column
 
 TMS_ID = "WebMercatorQuad"
@@ -41,7 +41,8 @@ def tile(conn: psycopg.Connection, coll: Collection, z: int, x: int, y: int, q: 
     z, x, y : int
         Tile matrix, column and row in WebMercatorQuad.
     q : ItemsQuery
-        Only ``filter``, ``filter_srid`` and ``args`` (collection parameters) are used.
+        Only ``filter``, ``filter_srid``, ``properties`` (lighter tiles) and ``args`` (collection parameters)
+        are used.
 
     Returns
     -------
@@ -51,14 +52,15 @@ def tile(conn: psycopg.Connection, coll: Collection, z: int, x: int, y: int, q: 
     params: dict[str, Any] = {"z": z, "x": x, "y": y, "layer": coll.id}
     only_filter = ItemsQuery(filter=q.filter, filter_srid=q.filter_srid, args=q.args, catalog=q.catalog)
     where = where_sql(conn, coll, only_filter, params)
-    query = with_where(_tile_text(coll, z < coll.simple_below_zoom), where)
+    props = selected_props(coll, q.properties)
+    query = with_where(_tile_text(coll, z < coll.simple_below_zoom, props), where)
     row = run_checked(conn, query, params, q.filter is not None, binary=True)[0]
     return bytes(row["tile"] or b"")
 
 
 @lru_cache(maxsize=64)
-def _tile_text(coll: Collection, simple: bool) -> str:
-    """The tile statement of ``coll`` (display geometry when ``simple``), composed once."""
+def _tile_text(coll: Collection, simple: bool, props: tuple[str, ...]) -> str:
+    """The tile statement of ``coll`` (display geometry when ``simple``) with ``props``, composed once."""
     return sql.SQL("""
         SELECT ST_AsMVT(m, %(layer)s, {extent}, 'geom') AS tile FROM (
             SELECT ST_AsMVTGeom(ST_Transform({geom}, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s),
@@ -69,7 +71,7 @@ def _tile_text(coll: Collection, simple: bool) -> str:
         ) m  -- no "WHERE m.geom IS NOT NULL": pushed down, it runs ST_AsMVTGeom twice; ST_AsMVT skips NULLs
     """).format(extent=sql.Literal(EXTENT), buffer=sql.Literal(BUFFER), margin=sql.Literal(BUFFER / EXTENT),
                 geom=column("geom_simple" if simple else "geom"),
-                props=sql.SQL(", ").join(column(p) for p in ("id", *coll.prop_names)),
+                props=sql.SQL(", ").join(column(p) for p in ("id", *props)),
                 src=sql.SQL(coll.source), where=WHERE_SLOT).as_string(None)
 
 

@@ -56,6 +56,11 @@ def test_coverage_choropleth_tile(fixture_http):
     assert {f["properties"]["insee"] for f in filtered["couverture"]["features"]} == {"93066"}
 
 
+def test_tile_properties_subset(fixture_http):
+    layers = _tile(fixture_http, "territoires", *tile_of(2.44, 48.91, 10), properties="offre_id,niveau")
+    assert all(set(f["properties"]) == {"id", "offre_id", "niveau"} for f in layers["territoires"]["features"])
+
+
 def test_empty_tile(fixture_http):
     assert _tile(fixture_http, "etablissements", 10, 0, 0) == {}
 
