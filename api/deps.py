@@ -5,17 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 
-import psycopg
 from fastapi import Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from gis.db import checked_getconn
+from gis.db import Conn, checked_getconn
 from gis.layers.filters import Filters, check_codes
 
 _SPLIT = re.compile(r"[,\s]+")
 
 
-async def get_conn(request: Request) -> AsyncIterator[psycopg.Connection]:
+async def get_conn(request: Request) -> AsyncIterator[Conn]:
     """A pooled read-only connection, taken after a slot of the gate (queueing on the event loop).
 
     Holding a slot guarantees that a connection is free, so the worker thread that fetches it never waits for
@@ -36,9 +35,12 @@ def _codes(values: list[str]) -> list[str]:
 
 
 
+_TYPE_HELP = "Code(s) de type d'offre (JDV_J238), répétable"
+
+
 async def filters_dep(
     request: Request,
-    type_offre: list[str] = Query([], description="Code(s) de type d'offre (JDV_J238), répétable"),
+    type_offre: list[str] = Query([], description=_TYPE_HELP),
     categorie: list[str] = Query([], description="Catégorie d'établissement FINESS (TRE_R66)"),
     activite: list[str] = Query([], description="Activité opérationnelle (JDV_J17)"),
     mode_prise_en_charge: list[str] = Query([], description="Mode de prise en charge (TRE_R213)"),
@@ -50,6 +52,25 @@ async def filters_dep(
 
     Raises InvalidInput (422) for malformed or unknown codes.
     """
+    return _checked(request, type_offre, categorie, activite, mode_prise_en_charge, public, champ, age)
+
+
+async def coverage_filters_dep(
+    request: Request,
+    type_offre: list[str] = Query(..., min_length=1, description=_TYPE_HELP + " (obligatoire)"),
+    categorie: list[str] = Query([], description="Catégorie d'établissement FINESS (TRE_R66)"),
+    activite: list[str] = Query([], description="Activité opérationnelle (JDV_J17)"),
+    mode_prise_en_charge: list[str] = Query([], description="Mode de prise en charge (TRE_R213)"),
+    public: list[str] = Query([], description="Public pris en charge (JDV_J29)"),
+    champ: list[str] = Query([], description="Champ d'activité (TRE_R227)"),
+    age: int | None = Query(None, ge=0, le=130, description="Âge de la personne (ans)"),
+) -> Filters:
+    """:func:`filters_dep` with at least one type d'offre (coverage maps are per type)."""
+    return _checked(request, type_offre, categorie, activite, mode_prise_en_charge, public, champ, age)
+
+
+def _checked(request: Request, type_offre: list[str], categorie: list[str], activite: list[str],
+             mode_prise_en_charge: list[str], public: list[str], champ: list[str], age: int | None) -> Filters:
     filters = Filters(
         type_offre=_codes(type_offre),
         categorie=_codes(categorie),

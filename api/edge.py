@@ -7,7 +7,12 @@ since every answer cached or served to a browser across origins is public. Prefl
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gis.errors import PayloadTooLarge
 
 # A CSP for answers that are not pages (JSON, GeoJSON, files): nothing may run or load in their context.
 DATA_CSP = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -102,3 +107,71 @@ class CorsMiddleware:
             ]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
+
+
+class OptionsMiddleware:
+    """``OPTIONS`` on any route (that is not a CORS preflight): 204 with the ``Allow`` header of that path."""
+
+    def __init__(self, app: ASGIApp, *, routes: Callable[[], list[BaseRoute]]) -> None:
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        methods: set[str] = set()
+        for route in _flatten(self.routes()):
+            match, _ = route.matches({**scope, "method": "GET"})
+            if match != Match.NONE:
+                methods |= set(getattr(route, "methods", None) or {"GET", "HEAD"})
+        if not methods:
+            await self.app(scope, receive, send)
+            return
+        if "GET" in methods:
+            methods.add("HEAD")
+        allow = ", ".join(sorted(methods | {"OPTIONS"}))
+        await send({"type": "http.response.start", "status": 204,
+                    "headers": [(b"allow", allow.encode()), (b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def _flatten(routes: list[BaseRoute]) -> list[BaseRoute]:
+    """The routes, with those of included routers (FastAPI keeps them behind a wrapper) spelled out."""
+    out: list[BaseRoute] = []
+    for route in routes:
+        inner = getattr(getattr(route, "original_router", None), "routes", None)
+        out.extend(_flatten(inner) if inner is not None else [route])
+    return out
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies over ``max_bytes`` while they stream in (``Content-Length`` or chunked): 413 in French
+    through the error table, before the body is buffered or parsed."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+        too_large = PayloadTooLarge(f"Envoi trop volumineux : au plus {self.max_bytes // 2**20} Mo.")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            scope = {**scope, "ror_gis.too_large": too_large}
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            if "ror_gis.too_large" in scope:
+                raise scope["ror_gis.too_large"]
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise too_large
+            return message
+
+        await self.app(scope, limited_receive, send)

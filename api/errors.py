@@ -24,6 +24,7 @@ from gis.errors import (
     ImportFailed,
     InvalidInput,
     NotFound,
+    PayloadTooLarge,
     RorGisError,
     Saturated,
     SourceUnavailable,
@@ -35,6 +36,7 @@ log = logging.getLogger("ror_gis.api")
 STATUS_BY_ERROR: dict[type[RorGisError], tuple[int, str]] = {
     NotFound: (404, "Introuvable"),
     InvalidInput: (422, "Requête invalide"),
+    PayloadTooLarge: (413, "Fichier trop volumineux"),
     DataNotLoaded: (503, "Données non chargées"),
     SourceUnavailable: (503, "Source indisponible"),
     ImportFailed: (422, "Import refusé"),
@@ -52,6 +54,15 @@ _DB_DOWN = DatabaseUnavailable("La base de données ne répond pas ; réessayez 
 _INTERNAL = "Erreur interne du service. L'incident a été journalisé."
 _FIELD_NAMES = {"query": "paramètre", "path": "chemin", "body": "corps", "header": "en-tête"}
 _HTML_PREFIXES = ("/cartes",)
+# What a malformed value of these parameters should look like (pattern mismatch).
+_PATTERN_HELP = {
+    "insee": "code INSEE mal formé (5 caractères, ex. 93066, 2A004)",
+    "finess": "numéro FINESS mal formé (9 caractères, ex. 750000523)",
+    "code": "code de département mal formé (ex. 93, 2A, 974)",
+    "departement": "code de département mal formé (ex. 93, 2A, 974)",
+    "offer_id": "identifiant d'offre mal formé",
+    "name": "nom de nomenclature mal formé",
+}
 
 
 def wants_html(request: Request) -> bool:
@@ -108,7 +119,7 @@ def _validation_message(err: Any) -> str:
     elif kind == "string_too_long":
         what = f"trop long (au plus {ctx.get('max_length')} caractères)"
     elif kind in ("string_pattern_mismatch", "value_error"):
-        what = "format invalide"
+        what = _PATTERN_HELP.get(name, "format invalide")
     elif kind.startswith("bool"):
         what = "doit valoir true ou false"
     else:

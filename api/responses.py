@@ -11,6 +11,12 @@ PUBLIC_CACHE = {"Cache-Control": "public, max-age=60"}
 GEOJSON = "application/geo+json"
 
 
+class GeoJSONResponse(JSONResponse):
+    """GeoJSON (RFC 7946): documents the ``application/geo+json`` content type in the OpenAPI document."""
+
+    media_type = GEOJSON
+
+
 def public_json(payload: Any, media_type: str = "application/json") -> Response:
     """``payload`` serialised as JSON, public and cacheable."""
     return JSONResponse(payload, media_type=media_type, headers=PUBLIC_CACHE)

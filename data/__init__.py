@@ -1,1 +1,1 @@
-"""Source manifests and loaders for reference data (no data is copied into the repository)."""
+"""Source manifests of the reference data (no data is copied into the repository; no code imports ``gis``)."""

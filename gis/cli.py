@@ -1,20 +1,31 @@
-"""The ``ror-gis`` command line: schema, loaders, server."""
+"""The ``ror-gis`` command line: schema, loaders, server.
+
+Output for people goes through ``click.echo`` (results on stdout, progress and errors on stderr);
+library code logs through ``logging`` (INFO and above shown on stderr), and long loops draw a
+``click.progressbar``. Click's own messages (help, usage errors) are in French (:mod:`gis.cli_fr`).
+"""
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from data.communes.fetch import Fetcher
+from gis import cli_fr
 from gis.db import connect, migrate
 from gis.errors import RorGisError
-from gis.progress import Progress
+from gis.importers.report import ImportReport, count_lines
+from gis.progress import Bar, Progress
 from gis.settings import Settings, get_settings
+from gis.sources import Fetcher
+
+cli_fr.install()
 
 
 def _fail(exc: RorGisError) -> None:
@@ -42,6 +53,7 @@ def ensure_database(url: str) -> bool:
 
 
 def init_db(settings: Settings) -> list[str]:
+    """Create the database if needed and apply the migrations; return their names."""
     if ensure_database(settings.database_url):
         click.echo("Base de données créée.", err=True)
     with connect(settings.database_url) as conn:
@@ -49,6 +61,7 @@ def init_db(settings: Settings) -> list[str]:
 
 
 def fetcher_for(settings: Settings) -> Fetcher:
+    """The source fetcher of the settings (downloads reported on stderr)."""
     return Fetcher(
         settings.resolved_data_dir(),
         settings.cache_dir,
@@ -56,6 +69,25 @@ def fetcher_for(settings: Settings) -> Fetcher:
         allow_download=settings.download,
         log=lambda m: click.echo(m, err=True),
     )
+
+
+def _bar(label: str, total: int) -> Bar:
+    return click.progressbar(length=total, label=label, file=click.get_text_stream("stderr"))
+
+
+def progress_for(label: str) -> Progress:
+    """A Progress whose steps are logged and whose counters draw a ``click.progressbar`` on stderr."""
+    return Progress(label, bar=_bar)
+
+
+def _setup_logging() -> None:
+    """INFO messages of the library on stderr, as plain lines (no-op when logging is configured)."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
 
 
 class _Cli(click.Group):
@@ -71,6 +103,7 @@ class _Cli(click.Group):
 @click.group(cls=_Cli)
 def main() -> None:
     """ror-gis : service cartographique du ROR Île-de-France."""
+    _setup_logging()
 
 
 @main.group()
@@ -92,26 +125,44 @@ def load() -> None:
 
 
 def run_geography(settings: Settings, region: str) -> None:
+    """Load the geography of ``region``, print its summary, refresh the derived data."""
     from gis.importers.geography import load_geography
-    from gis.maintenance import after_load
 
     with connect(settings.database_url) as conn:
-        summary = load_geography(conn, fetcher_for(settings), region=region, progress=Progress("géographie"))
-        after_load(conn)
-    for line in summary.lines():
-        click.echo(line)
+        summary = load_geography(conn, fetcher_for(settings), region=region, progress=progress_for("géographie"))
+        for line in summary.lines():
+            click.echo(line)
+        _finish(conn)
 
 
-def _print_report(report) -> None:
+def _print_report(report: ImportReport) -> None:
     for line in report.lines():
         click.echo(line)
 
 
-def _finish(conn, *, coverage_done: bool = False) -> None:
+def _finish(conn: psycopg.Connection, *, coverage_done: bool = False) -> None:
     from gis.maintenance import after_load
 
     derived = after_load(conn, coverage_done=coverage_done)
-    click.echo(f"Couverture recalculée : {derived['couverture']} lignes commune × offre.")
+    if derived["offres"] == 0:
+        click.echo("Couverture : aucune offre chargée pour l'instant (elles viennent de « load fhir » ou "
+                   "« load demo »).")
+    else:
+        click.echo(f"Couverture recalculée : {derived['couverture']} lignes commune × offre "
+                   f"pour {derived['offres']} offres.")
+
+
+def summary_lines(summary: dict[str, Any]) -> list[str]:
+    """A demo generation summary as short lines."""
+    flat: dict[str, Any] = {}
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{k}": v for k, v in value.items()})
+        elif isinstance(value, list):
+            flat.update({f"{key}.{i}": v for i, v in enumerate(value, 1)})
+        else:
+            flat[key] = value
+    return count_lines(flat)
 
 
 @load.command("geography")
@@ -124,6 +175,7 @@ def load_geography_cmd(region: str) -> None:
 
 
 def run_nomenclatures(settings: Settings) -> None:
+    """Load the NOS code lists and print the report."""
     from gis.importers.nomenclatures import load_nomenclatures
 
     with connect(settings.database_url) as conn:
@@ -131,23 +183,26 @@ def run_nomenclatures(settings: Settings) -> None:
 
 
 def run_establishments(settings: Settings) -> None:
-    from gis.importers.establishments import load_establishments
+    """Load the real establishment files, print the report, refresh the derived data."""
+    from gis.importers.etablissements import load_establishments
 
     with connect(settings.database_url) as conn:
-        _print_report(load_establishments(conn, settings.resolved_data_dir(), progress=Progress("établissements")))
+        _print_report(load_establishments(conn, settings.resolved_data_dir(), progress=progress_for("établissements")))
         _finish(conn)
 
 
 def run_fhir(settings: Settings, paths: list[Path], *, fictif: bool = False, source: str = "fhir") -> None:
+    """Import FHIR files, print the report, refresh the derived data."""
     from gis.importers.fhir import load_fhir
 
     with connect(settings.database_url) as conn:
-        _print_report(load_fhir(conn, paths, source=source, fictif=fictif, progress=Progress("fhir")))
+        _print_report(load_fhir(conn, paths, source=source, fictif=fictif, progress=progress_for("fhir")))
         _finish(conn, coverage_done=True)
 
 
-def run_demo_data(settings: Settings, out: Path, seed: int) -> dict:
-    from gis.demo_data import generate
+def run_demo_data(settings: Settings, out: Path, seed: int) -> dict[str, Any]:
+    """Generate the fictitious demo Bundles into ``out``; return the generation summary."""
+    from gis.demo import generate
 
     with connect(settings.database_url) as conn:
         return generate(conn, out, seed=seed)
@@ -157,15 +212,25 @@ DEMO_SEED = 20261123
 
 
 def run_load_demo(settings: Settings) -> None:
-    """Geography, nomenclatures, real establishments, then fictitious offers generated from them."""
+    """Load everything for the demonstration.
+
+    Geography, nomenclatures, real establishments, then fictitious offers generated from them
+    (replacing the previous demo set exactly).
+    """
+    from gis.demo import load_demo
+
     init_db(settings)
     run_geography(settings, "11")
     run_nomenclatures(settings)
     run_establishments(settings)
     out = settings.cache_dir / "demo-fhir"
-    summary = run_demo_data(settings, out, DEMO_SEED)
-    click.echo(f"Données fictives générées dans {out} : {summary}")
-    run_fhir(settings, [out], fictif=True, source="demo (données fictives)")
+    with connect(settings.database_url) as conn:
+        summary, report = load_demo(conn, out, seed=DEMO_SEED, progress=progress_for("démo"))
+        click.echo(f"Données fictives générées dans {out} :")
+        for line in summary_lines(summary):
+            click.echo(line)
+        _print_report(report)
+        _finish(conn, coverage_done=True)
 
 
 @load.command("nomenclatures")
@@ -222,27 +287,39 @@ def load_demo_cmd() -> None:
 def demo_data_cmd(out: Path, seed: int) -> None:
     """Génère des offres et territoires FICTIFS (Bundles FHIR) à partir des établissements chargés."""
     summary = run_demo_data(get_settings(), out, seed)
-    click.echo(f"Données fictives écrites dans {out} : {summary}")
+    click.echo(f"Données fictives écrites dans {out} :")
+    for line in summary_lines(summary):
+        click.echo(line)
 
 
 @main.command("imports")
 @click.argument("run_id", required=False, type=int)
 def imports_cmd(run_id: int | None) -> None:
-    """Liste les derniers imports, ou les lignes rejetées d'un import."""
+    """Liste les derniers imports, ou le détail d'un import (lignes rejetées ou signalées)."""
     from gis.importers.report import get_run, recent_runs, run_rejections
 
     with connect(get_settings().database_url) as conn:
         if run_id is None:
-            for r in recent_runs(conn):
+            runs = recent_runs(conn)
+            if not runs:
+                click.echo("Aucun import enregistré.")
+            for r in runs:
                 click.echo(
-                    f"#{r['id']} {r['started_at']:%Y-%m-%d %H:%M} {r['kind']:<14} {r['status']:<8} "
-                    f"rejets {r['rejets']:<5} alertes {r['alertes']:<5} {r['source']}"
+                    f"#{r['id']} {r['started_at']:%Y-%m-%d %H:%M} {r['kind']:<14} {r['statut']:<8} "
+                    f"{r.get('duree_s', 0):>6.1f} s  rejets {r['rejets']:<5} alertes {r['alertes']:<5} "
+                    f"{r['source']}"
                 )
             return
         run = get_run(conn, run_id)
         if run is None:
-            _fail(RorGisError(f"Import inconnu : {run_id}."))
-        click.echo(f"#{run['id']} {run['kind']} {run['status']} {run['source']} {run['message'] or ''}")
+            raise RorGisError(f"Import inconnu : {run_id}.")
+        click.echo(f"#{run['id']} {run['kind']} ({run['source']}) : {run['statut']}, "
+                   f"{run['started_at']:%Y-%m-%d %H:%M:%S}, {run.get('duree_s', 0):.1f} s, "
+                   f"rejets {run['rejets']}, alertes {run['alertes']}.")
+        if run["message"]:
+            click.echo(run["message"])
+        for line in count_lines(run["counts"]):
+            click.echo(line)
         for r in run_rejections(conn, run_id):
             click.echo(f"  [{r['gravite']}] {r['reference']} : {r['motif']}")
 

@@ -1,24 +1,46 @@
-"""Post-import upkeep: search names and coverage, run by the CLI after every load."""
+"""Post-import upkeep: search names and coverage, run by the CLI after every load.
+
+Every step ends with ``ANALYZE`` of what it rewrote (the coverage table, the named tables), so the
+planner sees the new data at once even where autovacuum is off.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 
 import psycopg
+from psycopg import sql
 
+from gis.importers.report import analyze
 from gis.territories import coverage
 from gis.text import normalize
 
+log = logging.getLogger(__name__)
+NAMED_TABLES = ("etablissement", "offre")
+
 
 def refresh_search_names(conn: psycopg.Connection) -> int:
-    """Fill ``nom_norm`` of establishments and offers (Python normalisation, done once per load)."""
+    """Fill ``nom_norm`` of establishments and offers (Python normalisation, done once per load).
+
+    Parameters
+    ----------
+    conn
+        Open connection.
+
+    Returns
+    -------
+    int
+        Number of rows named.
+    """
     n = 0
     with conn.transaction():
-        for table in ("etablissement", "offre"):
-            rows = conn.execute(f"SELECT id, nom FROM {table} WHERE nom_norm IS NULL").fetchall()  # noqa: S608
+        for table in NAMED_TABLES:
+            ident = sql.Identifier(table)
+            rows = conn.execute(sql.SQL("SELECT id, nom FROM {} WHERE nom_norm IS NULL").format(ident)).fetchall()
             with conn.cursor() as cur:
                 cur.executemany(
-                    f"UPDATE {table} SET nom_norm = %s WHERE id = %s",  # noqa: S608 - fixed table names
+                    sql.SQL("UPDATE {} SET nom_norm = %s WHERE id = %s").format(ident),
                     [(normalize(r["nom"] or ""), r["id"]) for r in rows],
                 )
             n += len(rows)
@@ -26,11 +48,22 @@ def refresh_search_names(conn: psycopg.Connection) -> int:
 
 
 def after_load(conn: psycopg.Connection, *, coverage_done: bool = False) -> dict[str, int]:
-    """Everything derived from the loaded data: search names, the coverage table, and the status
-    line of the offers shown by /health.
+    """Refresh everything derived from the loaded data, then ``ANALYZE`` the tables rewritten.
 
-    ``coverage_done``: the importer already refreshed the coverage of what it changed (FHIR import);
-    geography and establishment loads move communes or points, so they need the full refresh.
+    Search names, the coverage table, the status line of the offers shown by /health.
+
+    Parameters
+    ----------
+    conn
+        Open connection.
+    coverage_done
+        The importer already refreshed the coverage of what it changed (FHIR import); geography and
+        establishment loads move communes or points, so they need the full refresh.
+
+    Returns
+    -------
+    dict
+        ``noms`` (rows named), ``couverture`` (rows of the coverage table), ``offres`` (offers loaded).
     """
     names = refresh_search_names(conn)
     if not coverage_done:
@@ -49,4 +82,6 @@ def after_load(conn: psycopg.Connection, *, coverage_done: bool = False) -> dict
             "details = excluded.details",
             (version, json.dumps({**stats, "couverture": rows})),
         )
-    return {"noms": names, "couverture": rows}
+    analyze(conn, ("couverture", *NAMED_TABLES))
+    log.info("données dérivées à jour : %s", version)
+    return {"noms": names, "couverture": rows, "offres": stats["offres"]}

@@ -1,33 +1,79 @@
-"""Progress and summaries printed by long-running commands (to stderr, so stdout stays clean)."""
+"""Progress of long-running loads.
+
+Library code reports through a :class:`Progress`: ``step(message)`` for the stages of a load (sent to
+the ``gis.progress`` logger, INFO) and ``count(what, done, total)`` for long loops. Counters go to a
+*bar factory* when one is given — the command line passes one built on ``click.progressbar``
+(:func:`gis.cli.progress_for`) — and are otherwise ignored. Nothing here prints.
+"""
 
 from __future__ import annotations
 
-import sys
-import time
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+
+class Bar(Protocol):
+    """What a progress bar must offer (``click.progressbar`` objects do)."""
+
+    def update(self, n_steps: int) -> None:
+        """Advance by ``n_steps``."""
+
+    def render_finish(self) -> None:
+        """Finish the bar."""
+
+
+BarFactory = Callable[[str, int], Bar]
 
 
 class Progress:
-    """Prints steps and throttled counters: ``[géographie] communes 600/1286``."""
+    """Steps to the log, counters to an optional progress bar.
 
-    def __init__(self, label: str, *, stream=None, quiet: bool = False) -> None:
+    Parameters
+    ----------
+    label
+        Prefix of the step messages (``[géographie] lecture du COG 2026``).
+    quiet
+        Report nothing.
+    bar
+        ``bar(label, total)`` returns a progress bar for a counted loop.
+    """
+
+    def __init__(self, label: str, *, quiet: bool = False, bar: BarFactory | None = None) -> None:
         self.label = label
-        self.stream = stream or sys.stderr
         self.quiet = quiet
-        self._last = 0.0
+        self._bar_factory = bar
+        self._bar: Bar | None = None
+        self._what: str | None = None
+        self._done = 0
 
     def step(self, message: str) -> None:
+        """Report the start of a stage."""
+        self.close()
         if not self.quiet:
-            print(f"[{self.label}] {message}", file=self.stream, flush=True)
+            log.info("[%s] %s", self.label, message)
 
     def count(self, what: str, done: int, total: int | None = None) -> None:
-        now = time.monotonic()
-        if self.quiet or (now - self._last < 1.0 and (total is None or done < total)):
+        """Report ``done`` items of ``total`` in the loop ``what``."""
+        if self.quiet or self._bar_factory is None or not total:
             return
-        self._last = now
-        suffix = f"/{total}" if total else ""
-        print(f"[{self.label}] {what} {done}{suffix}", file=self.stream, flush=True)
+        if self._bar is None or self._what != what:
+            self.close()
+            self._bar, self._what, self._done = self._bar_factory(f"[{self.label}] {what}", total), what, 0
+        self._bar.update(done - self._done)
+        self._done = done
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        """Finish the current bar, if any."""
+        if self._bar is not None:
+            self._bar.render_finish()
+            self._bar, self._what = None, None
 
 
 def silent() -> Progress:
+    """A Progress that reports nothing."""
     return Progress("", quiet=True)
-

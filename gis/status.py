@@ -22,5 +22,6 @@ def data_status(conn: psycopg.Connection) -> dict[str, Any]:
 
 
 def schema_version(conn: psycopg.Connection) -> int | None:
+    """The highest schema migration applied (None before ``db init``)."""
     row = conn.execute("SELECT max(version) AS v FROM schema_migrations").fetchone()
     return row["v"] if row else None

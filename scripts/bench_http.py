@@ -155,7 +155,7 @@ def median_run(url: str, runs: int, **kw: object) -> dict[str, float]:
 
 def paris_db_ms(db_url: str) -> float:
     sys.path.insert(0, str(REPO))
-    from gis.layers import offres  # noqa: PLC0415 - optional, only for this measure
+    from gis.layers import offres
 
     times = []
     with psycopg.connect(db_url, autocommit=True) as conn:

@@ -23,9 +23,9 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from data.communes.fetch import Fetcher
 from gis.db import connect, migrate
 from gis.settings import Settings
+from gis.sources import Fetcher
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -3,6 +3,7 @@ cluster): its own data directory, its own port on 127.0.0.1, trust authenticatio
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -60,8 +61,6 @@ class TempCluster:
         self._run("pg_ctl", "-D", str(self.datadir), "-m", mode, "-w", "stop")
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)

@@ -1,5 +1,6 @@
-"""Load a FINESS extraction « etalab-cs1100507 » (établissements géolocalisés) into ``etablissement``
-and ``entite_juridique``.
+"""Load a FINESS extraction « etalab-cs1100507 » into ``etablissement`` and ``entite_juridique``.
+
+The extraction is the one of the établissements géolocalisés.
 
 Layout (``data/finess/README.md``): line 1 is a manifest ``finess;etalab;<n>;<YYYY-MM-DD>`` (the date
 is the extraction date, used as ``source_date``); then ``structureet`` lines (32 fields incl. the
@@ -35,11 +36,15 @@ import psycopg
 from pyproj import Transformer
 
 from gis.errors import InvalidInput
-from gis.importers.establishments import FINESS_RE, EtabRecord, clean_phone, split_cp_ville, upsert_etablissements
+from gis.identifiers import is_finess
+from gis.importers.etablissements.cleaning import clean_phone, split_cp_ville
+from gis.importers.etablissements.record import EtabRecord, upsert_etablissements
 from gis.importers.geocoding import locate_etablissements
-from gis.importers.report import ImportReport, run_import
+from gis.importers.report import ImportReport, run_import, shown_path
 
 SOURCE = "finess"
+#: Tables a FINESS load writes (analysed at the end of the load).
+TABLES = ("etablissement", "entite_juridique")
 SOURCE_LABEL = "FINESS – extraction etalab cs1100507"
 PROJECTIONS: dict[str, int] = {
     "LAMBERT_93": 2154,
@@ -101,8 +106,10 @@ def _decode(raw: bytes) -> str:
 
 
 def parse_extraction(text: str, name: str) -> tuple[date, list[tuple[str, list[str]]]]:
-    """(extraction date, [(reference, fields)]) of a FINESS file; raises InvalidInput when the file
-    is not a FINESS extraction."""
+    """(extraction date, [(reference, fields)]) of a FINESS file.
+
+    Raises InvalidInput when the file is not a FINESS extraction.
+    """
     lines = text.splitlines()
     m = _MANIFEST.match(lines[0]) if lines else None
     if not m:
@@ -134,103 +141,133 @@ def _geolocation(fields: list[str]) -> tuple[str, str, str, str, str]:
 
 
 def load_finess(conn: psycopg.Connection, path: Path, *, departements: set[str] | None = None) -> ImportReport:
-    """Load a cs1100507 extraction (see module docstring) and place the loaded établissements.
+    """Load a cs1100507 extraction (see the module docstring) and place the loaded établissements.
 
-    ``departements``: INSEE département codes to keep ('75', '971'…); default: those loaded in
-    ``geo_departement``. Counts: ``lignes_structure``, ``lignes_geolocalisation``, ``charges``,
-    ``hors_perimetre``, ``sans_coordonnees``, ``rejetes``, ``alertes``, ``geocodage.*``.
+    Parameters
+    ----------
+    conn
+        Open connection.
+    path
+        The extraction file.
+    departements
+        INSEE département codes to keep ('75', '971'…); default: those loaded in ``geo_departement``.
+
+    Returns
+    -------
+    ImportReport
+        Counts: ``lignes_structure``, ``lignes_geolocalisation``, ``charges``, ``hors_perimetre``,
+        ``sans_coordonnees``, ``rejetes``, ``alertes``, ``geocodage.*``.
     """
     path = Path(path)
 
     def work(report: ImportReport) -> None:
         if not path.is_file():
-            raise InvalidInput(f"Fichier FINESS introuvable : {path}")
+            raise InvalidInput(f"Fichier FINESS introuvable : {shown_path(path)}")
         extraction, rows = parse_extraction(_decode(path.read_bytes()), path.name)
         report.counts["date_extraction"] = int(extraction.strftime("%Y%m%d"))
         keep = departements
         if keep is None:
             keep = {r["code"] for r in conn.execute("SELECT code FROM geo_departement")}
         keep = {departement_insee(d) for d in keep}
-
-        structures: dict[str, EtabRecord] = {}
-        geoloc: dict[str, tuple[str, list[str]]] = {}
-        for ref, f in rows:
-            tag = f[0] if f else ""
-            if tag == "structureet":
-                report.counts["lignes_structure"] += 1
-                if len(f) not in (STRUCTURE_FIELDS, STRUCTURE_FIELDS + 1):
-                    report.reject(ref, f"ligne illisible : {len(f)} champs au lieu de 32")
-                    continue
-                finess = f[1].strip()
-                if not FINESS_RE.match(finess):
-                    report.reject(ref, f"numéro FINESS ET mal formé ({finess!r})")
-                    continue
-                dep = f[13].strip()
-                if departement_insee(dep) not in keep:
-                    report.counts["hors_perimetre"] += 1
-                    continue
-                if finess in structures:
-                    report.reject(ref, f"FINESS {finess} en double dans le fichier")
-                    continue
-                nom = (f[4] or f[3]).strip()
-                if not nom:
-                    report.reject(ref, f"FINESS {finess} : raison sociale absente")
-                    continue
-                cp, ville = split_cp_ville(f[15])
-                ej = f[2].strip()
-                if ej and not FINESS_RE.match(ej):
-                    report.warn(ref, f"FINESS {finess} : numéro FINESS EJ mal formé ({ej!r}), ignoré")
-                    ej = ""
-                adresse = " ".join(x.strip() for x in (f[7], f[8], f[9], f[10]) if x.strip()) or None
-                categorie = f[18].strip()
-                try:
-                    ouverture = date.fromisoformat(f[28].strip()) if f[28].strip() else None
-                except ValueError:
-                    ouverture = None
-                    report.warn(ref, f"FINESS {finess} : date d'ouverture illisible ({f[28]!r})")
-                structures[finess] = EtabRecord(
-                    finess=finess, nom=nom, source=SOURCE, source_label=SOURCE_LABEL,
-                    source_date=extraction, ref=ref, finess_ej=ej or None,
-                    categorie=categorie if re.fullmatch(r"\d{3}", categorie) else None,
-                    adresse=adresse, code_postal=cp, ville=ville,
-                    commune_declaree=commune_insee(dep, f[12].strip(), cp),
-                    telephone=clean_phone(f[16]), date_ouverture=ouverture,
-                )
-            elif tag == "geolocalisation":
-                report.counts["lignes_geolocalisation"] += 1
-                if len(f) < 6:
-                    report.reject(ref, f"ligne de géolocalisation illisible : {len(f)} champs")
-                    continue
-                geoloc[f[1].strip()] = (ref, f)
-            else:
-                report.reject(ref, f"ligne illisible : section inconnue {tag[:30]!r}")
-
-        for finess, (ref, f) in geoloc.items():
-            rec = structures.get(finess)
-            if rec is None:
-                continue  # établissement out of perimeter or rejected
-            _finess, x, y, projection, source = _geolocation(f)
-            epsg = PROJECTIONS.get(projection)
-            if epsg is None:
-                report.reject(ref, f"FINESS {finess} : projection inconnue ({projection!r}), coordonnées ignorées")
-                continue
-            try:
-                lon, lat = transformer(epsg).transform(float(x), float(y))
-            except ValueError:
-                report.reject(ref, f"FINESS {finess} : coordonnées illisibles ({x!r}, {y!r})")
-                continue
-            if not _in_france(lat, lon):
-                report.reject(
-                    ref, f"FINESS {finess} : coordonnées hors de France ({x}, {y} {projection} → "
-                    f"lat {lat:.5f}, lon {lon:.5f}), coordonnées ignorées"
-                )
-                continue
-            rec.lat, rec.lon = lat, lon
-            rec.geocodage_source = f"finess:{source}"
+        structures, geoloc = _sections(rows, keep, extraction, report)
+        _geolocate(structures, geoloc, report)
         report.counts["sans_coordonnees"] = sum(1 for r in structures.values() if r.lat is None)
         ids = upsert_etablissements(conn, list(structures.values()))
         report.counts["charges"] = len(ids)
         for key, value in locate_etablissements(conn, ids).items():
             report.counts[f"geocodage.{key}"] = value
 
-    return run_import(conn, "finess", str(path), work)
+    return run_import(conn, "finess", shown_path(path), work, tables=TABLES)
+
+
+def _sections(
+    rows: list[tuple[str, list[str]]], keep: set[str], extraction: date, report: ImportReport
+) -> tuple[dict[str, EtabRecord], dict[str, tuple[str, list[str]]]]:
+    """Records of the kept ``structureet`` lines, and the ``geolocalisation`` lines by FINESS."""
+    structures: dict[str, EtabRecord] = {}
+    geoloc: dict[str, tuple[str, list[str]]] = {}
+    for ref, f in rows:
+        tag = f[0] if f else ""
+        if tag == "structureet":
+            report.counts["lignes_structure"] += 1
+            rec = _structure(ref, f, keep, extraction, report)
+            if rec is None:
+                continue
+            if rec.finess in structures:
+                report.reject(ref, f"FINESS {rec.finess} en double dans le fichier")
+                continue
+            structures[rec.finess] = rec
+        elif tag == "geolocalisation":
+            report.counts["lignes_geolocalisation"] += 1
+            if len(f) < 6:
+                report.reject(ref, f"ligne de géolocalisation illisible : {len(f)} champs")
+                continue
+            geoloc[f[1].strip()] = (ref, f)
+        else:
+            report.reject(ref, f"ligne illisible : section inconnue {tag[:30]!r}")
+    return structures, geoloc
+
+
+def _structure(ref: str, f: list[str], keep: set[str], extraction: date, report: ImportReport) -> EtabRecord | None:
+    """Record of one ``structureet`` line; None when rejected or out of the perimeter (counted)."""
+    if len(f) not in (STRUCTURE_FIELDS, STRUCTURE_FIELDS + 1):
+        report.reject(ref, f"ligne illisible : {len(f)} champs au lieu de 32")
+        return None
+    finess = f[1].strip()
+    if not is_finess(finess):
+        report.reject(ref, f"numéro FINESS ET mal formé ({finess!r})")
+        return None
+    dep = f[13].strip()
+    if departement_insee(dep) not in keep:
+        report.counts["hors_perimetre"] += 1
+        return None
+    nom = (f[4] or f[3]).strip()
+    if not nom:
+        report.reject(ref, f"FINESS {finess} : raison sociale absente")
+        return None
+    cp, ville = split_cp_ville(f[15])
+    ej = f[2].strip()
+    if ej and not is_finess(ej):
+        report.warn(ref, f"FINESS {finess} : numéro FINESS EJ mal formé ({ej!r}), ignoré")
+        ej = ""
+    categorie = f[18].strip()
+    try:
+        ouverture = date.fromisoformat(f[28].strip()) if f[28].strip() else None
+    except ValueError:
+        ouverture = None
+        report.warn(ref, f"FINESS {finess} : date d'ouverture illisible ({f[28]!r})")
+    return EtabRecord(
+        finess=finess, nom=nom, source=SOURCE, source_label=SOURCE_LABEL, source_date=extraction, ref=ref,
+        finess_ej=ej or None, categorie=categorie if re.fullmatch(r"\d{3}", categorie) else None,
+        adresse=" ".join(x.strip() for x in (f[7], f[8], f[9], f[10]) if x.strip()) or None,
+        code_postal=cp, ville=ville, commune_declaree=commune_insee(dep, f[12].strip(), cp),
+        telephone=clean_phone(f[16]), date_ouverture=ouverture,
+    )
+
+
+def _geolocate(
+    structures: dict[str, EtabRecord], geoloc: dict[str, tuple[str, list[str]]], report: ImportReport
+) -> None:
+    """Set the WGS84 point of the records from their ``geolocalisation`` line (rejections reported)."""
+    for finess, (ref, f) in geoloc.items():
+        rec = structures.get(finess)
+        if rec is None:
+            continue  # établissement out of perimeter or rejected
+        _finess, x, y, projection, source = _geolocation(f)
+        epsg = PROJECTIONS.get(projection)
+        if epsg is None:
+            report.reject(ref, f"FINESS {finess} : projection inconnue ({projection!r}), coordonnées ignorées")
+            continue
+        try:
+            lon, lat = transformer(epsg).transform(float(x), float(y))
+        except ValueError:
+            report.reject(ref, f"FINESS {finess} : coordonnées illisibles ({x!r}, {y!r})")
+            continue
+        if not _in_france(lat, lon):
+            report.reject(
+                ref, f"FINESS {finess} : coordonnées hors de France ({x}, {y} {projection} → "
+                f"lat {lat:.5f}, lon {lon:.5f}), coordonnées ignorées"
+            )
+            continue
+        rec.lat, rec.lon = lat, lon
+        rec.geocodage_source = f"finess:{source}"

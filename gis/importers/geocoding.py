@@ -26,27 +26,83 @@ in Python. For each établissement it:
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import psycopg
+from psycopg import sql
 
+from gis.importers.statements import statement
 from gis.text import normalize
 
 POSTCODE_TOLERANCE_M = 5000.0
 OUTSIDE = "point hors de la région chargée"
 
 
-def _target(ids: list[int] | None) -> tuple[str, tuple]:
+def commune_at(conn: psycopg.Connection, lat: float, lon: float) -> tuple[str | None, str | None]:
+    """The commune and the municipal arrondissement (or None) containing a WGS84 point.
+
+    Parameters
+    ----------
+    conn
+        Open connection (rows as dicts).
+    lat, lon
+        WGS84 latitude and longitude.
+
+    Returns
+    -------
+    tuple
+        ``(commune INSEE, arrondissement INSEE)``; ``(None, None)`` outside the loaded geography.
+    """
+    rows = conn.execute(
+        "SELECT insee, type, parent_insee FROM geo_commune "
+        "WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326)) ORDER BY type, insee",
+        (lon, lat),
+    ).fetchall()
+    arr = next((r for r in rows if r["type"] == "arrondissement-municipal"), None)
+    if arr:
+        return arr["parent_insee"], arr["insee"]
+    com = next((r for r in rows if r["type"] == "commune"), None)
+    return (com["insee"], None) if com else (None, None)
+
+
+def current_commune(conn: psycopg.Connection, code: str) -> str | None:
+    """The current commune (or arrondissement) of a current, former, delegated or associated code.
+
+    Parameters
+    ----------
+    conn
+        Open connection.
+    code
+        A 5-character COG code (upper case).
+
+    Returns
+    -------
+    str or None
+        The INSEE code loaded in ``geo_commune``, None when the code is unknown.
+    """
+    row = conn.execute(
+        "SELECT insee FROM geo_commune WHERE insee = %(c)s UNION ALL "
+        "(SELECT a.insee FROM geo_commune_alias a JOIN geo_commune c ON c.insee = a.insee "
+        " WHERE a.code = %(c)s ORDER BY c.population DESC NULLS LAST LIMIT 1) LIMIT 1",
+        {"c": code},
+    ).fetchone()
+    return row["insee"] if row else None
+
+
+def _target(ids: list[int] | None) -> tuple[sql.Composable, tuple[Any, ...]]:
     if ids is None:
-        return "TRUE", ()
-    return "e.id = ANY(%s)", (list(ids),)
+        return sql.SQL("TRUE"), ()
+    return sql.SQL("e.id = ANY(%s)"), (list(ids),)
 
 
 def _place_without_coordinates(conn: psycopg.Connection, ids: list[int] | None) -> None:
     """Commune centre for établissements without coordinates (step 1 of the module docstring)."""
     where, params = _target(ids)
     rows = conn.execute(
-        f"SELECT e.id, e.code_postal, e.ville, e.commune_declaree FROM etablissement e "  # noqa: S608
-        f"WHERE e.geom IS NULL AND ({where})",
+        sql.SQL(
+            "SELECT e.id, e.code_postal, e.ville, e.commune_declaree FROM etablissement e "
+            "WHERE e.geom IS NULL AND ({})"
+        ).format(where),
         params,
     ).fetchall()
     if not rows:
@@ -59,134 +115,89 @@ def _place_without_coordinates(conn: psycopg.Connection, ids: list[int] | None) 
     with conn.cursor().copy("COPY _geo_wanted (id, cp, ville_norm, decl) FROM STDIN") as copy:
         for r in rows:
             copy.write_row((r["id"], r["code_postal"], normalize(r["ville"] or ""), r["commune_declaree"]))
-    conn.execute(
-        """
-        UPDATE etablissement e
-           SET geom = x.centre, geocodage_qualite = 'commune',
-               geocodage_source = 'centre de la commune ' || x.insee
-          FROM (SELECT w.id,
-                       COALESCE(
-                         (SELECT c.insee FROM geo_commune c WHERE c.insee = w.decl),
-                         (SELECT a.insee FROM geo_commune_alias a WHERE a.code = w.decl ORDER BY a.insee LIMIT 1),
-                         (SELECT c.insee FROM geo_commune c
-                           WHERE w.cp = ANY(c.codes_postaux)
-                             AND (c.type = 'arrondissement-municipal'
-                                  OR NOT EXISTS (SELECT 1 FROM geo_commune k
-                                                  WHERE k.parent_insee = c.insee AND w.cp = ANY(k.codes_postaux)))
-                           ORDER BY (c.nom_norm = w.ville_norm) DESC, c.insee LIMIT 1)
-                       ) AS insee
-                  FROM _geo_wanted w) f
-          JOIN geo_commune x ON x.insee = f.insee
-         WHERE e.id = f.id AND x.centre IS NOT NULL
-        """
-    )
+    conn.execute(statement("geocoding_place"))
     conn.execute(
         "UPDATE etablissement e SET geocodage_qualite = 'aucune' "
         "FROM _geo_wanted w WHERE e.id = w.id AND e.geom IS NULL"
     )
 
 
-def locate_etablissements(conn: psycopg.Connection, ids: list[int] | None = None) -> dict[str, int]:
-    """Point-in-polygon placement and consistency flags (see module docstring).
+def _set_communes(conn: psycopg.Connection, where: sql.Composable, params: tuple[Any, ...]) -> None:
+    """Commune and arrondissement polygons containing each point; alerts cleared."""
+    conn.execute(
+        sql.SQL(
+            """
+            UPDATE etablissement e
+               SET commune_insee = (SELECT c.insee FROM geo_commune c
+                                     WHERE c.type = 'commune' AND ST_Intersects(c.geom, e.geom)
+                                     ORDER BY c.insee LIMIT 1),
+                   arrondissement_insee = (SELECT c.insee FROM geo_commune c
+                                            WHERE c.type = 'arrondissement-municipal'
+                                              AND ST_Intersects(c.geom, e.geom)
+                                            ORDER BY c.insee LIMIT 1),
+                   geocodage_alerte = NULL
+             WHERE {}
+            """
+        ).format(where),
+        params,
+    )
 
-    ``ids`` restricts the work to those établissements (default: all). Returns counts:
-    ``localises`` (in a commune), ``centre_commune`` (placed at a commune centre), ``sans_position``,
-    ``hors_region``, ``alerte_code_postal``, ``alerte_commune``, ``alertes`` (rows with any alert).
+
+def _reasons(r: dict[str, Any], counts: Counter) -> str:
+    """French alert text of one checked row (and the counts of each kind)."""
+    reasons = []
+    place = r["arrondissement_insee"] or r["commune_insee"]
+    if r["outside"]:
+        reasons.append(OUTSIDE)
+        counts["hors_region"] += 1
+    if r["bad_cp"]:
+        reasons.append(f"code postal déclaré {r['cp']} incohérent avec la commune du point ({r['nom']}, {place})")
+        counts["alerte_code_postal"] += 1
+    if r["bad_commune"]:
+        known = "" if r["decl_resolved"] else " (code inconnu de la géographie chargée)"
+        reasons.append(
+            f"commune déclarée {r['decl']}{known} différente de la commune du point ({r['nom']}, {place})"
+        )
+        counts["alerte_commune"] += 1
+    return "; ".join(reasons)
+
+
+def locate_etablissements(conn: psycopg.Connection, ids: list[int] | None = None) -> dict[str, int]:
+    """Point-in-polygon placement and consistency flags (see the module docstring).
+
+    Parameters
+    ----------
+    conn
+        Open connection, inside the load's transaction.
+    ids
+        Restricts the work to these établissements (default: all).
+
+    Returns
+    -------
+    dict
+        Counts: ``localises`` (in a commune), ``centre_commune`` (placed at a commune centre),
+        ``sans_position``, ``hors_region``, ``alerte_code_postal``, ``alerte_commune``,
+        ``etablissements_signales`` (rows with any ``geocodage_alerte``; these are flags on the
+        établissements, not rows of the import report, hence not counted in its ``alertes``).
     """
     where, params = _target(ids)
     _place_without_coordinates(conn, ids)
-    conn.execute(
-        f"""
-        UPDATE etablissement e
-           SET commune_insee = (SELECT c.insee FROM geo_commune c
-                                 WHERE c.type = 'commune' AND ST_Intersects(c.geom, e.geom)
-                                 ORDER BY c.insee LIMIT 1),
-               arrondissement_insee = (SELECT c.insee FROM geo_commune c
-                                        WHERE c.type = 'arrondissement-municipal'
-                                          AND ST_Intersects(c.geom, e.geom)
-                                        ORDER BY c.insee LIMIT 1),
-               geocodage_alerte = NULL
-         WHERE {where}
-        """,  # noqa: S608 - fixed fragments, values bound
-        params,
-    )
-    rows = conn.execute(
-        f"""
-        WITH t AS (
-            SELECT e.id, e.geom, e.code_postal AS cp, e.commune_declaree AS decl,
-                   e.commune_insee, e.arrondissement_insee, c.departement, c.nom,
-                   c.codes_postaux || COALESCE(ar.codes_postaux, '{{}}') AS cps
-              FROM etablissement e
-              LEFT JOIN geo_commune c ON c.insee = e.commune_insee
-              LEFT JOIN geo_commune ar ON ar.insee = e.arrondissement_insee
-             WHERE e.geom IS NOT NULL AND ({where})
-        ), checks AS (
-            SELECT t.id,
-                   t.commune_insee IS NULL AS outside,
-                   (t.commune_insee IS NOT NULL AND t.cp ~ '^[0-9]{{5}}$' AND NOT (t.cp = ANY(t.cps)) AND (
-                        CASE WHEN left(t.cp, 2) = '97' THEN left(t.cp, 3)
-                             WHEN left(t.cp, 2) = '20' THEN '20' ELSE left(t.cp, 2) END
-                        <> CASE WHEN t.departement IN ('2A', '2B') THEN '20' ELSE t.departement END
-                        OR (EXISTS (SELECT 1 FROM geo_commune k WHERE t.cp = ANY(k.codes_postaux))
-                            AND NOT EXISTS (SELECT 1 FROM geo_commune k
-                                             WHERE t.cp = ANY(k.codes_postaux)
-                                               AND ST_DWithin(k.geom_l93, ST_Transform(t.geom, 2154), %s)))
-                   )) AS bad_cp,
-                   (SELECT COALESCE((SELECT c.insee FROM geo_commune c WHERE c.insee = t.decl),
-                                    (SELECT a.insee FROM geo_commune_alias a WHERE a.code = t.decl
-                                      ORDER BY a.insee LIMIT 1))) AS decl_resolved,
-                   t.decl, t.cp, t.commune_insee, t.arrondissement_insee, t.nom
-              FROM t
-        )
-        SELECT id, outside, bad_cp, decl, cp, commune_insee, arrondissement_insee, nom,
-               (decl IS NOT NULL AND commune_insee IS NOT NULL
-                AND decl_resolved IS DISTINCT FROM commune_insee
-                AND decl_resolved IS DISTINCT FROM arrondissement_insee) AS bad_commune,
-               decl_resolved
-          FROM checks
-         WHERE outside OR bad_cp
-            OR (decl IS NOT NULL AND commune_insee IS NOT NULL
-                AND decl_resolved IS DISTINCT FROM commune_insee
-                AND decl_resolved IS DISTINCT FROM arrondissement_insee)
-        """,  # noqa: S608 - fixed fragments, values bound
-        (*params, POSTCODE_TOLERANCE_M),
-    ).fetchall()
-
+    _set_communes(conn, where, params)
+    rows = conn.execute(statement("geocoding_checks").format(where=where), (*params, POSTCODE_TOLERANCE_M)).fetchall()
     counts: Counter = Counter()
-    updates = []
-    for r in rows:
-        reasons = []
-        if r["outside"]:
-            reasons.append(OUTSIDE)
-            counts["hors_region"] += 1
-        if r["bad_cp"]:
-            place = r["arrondissement_insee"] or r["commune_insee"]
-            reasons.append(
-                f"code postal déclaré {r['cp']} incohérent avec la commune du point ({r['nom']}, {place})"
-            )
-            counts["alerte_code_postal"] += 1
-        if r["bad_commune"]:
-            known = "" if r["decl_resolved"] else " (code inconnu de la géographie chargée)"
-            place = r["arrondissement_insee"] or r["commune_insee"]
-            reasons.append(
-                f"commune déclarée {r['decl']}{known} différente de la commune du point ({r['nom']}, {place})"
-            )
-            counts["alerte_commune"] += 1
-        updates.append(("; ".join(reasons), r["id"]))
+    updates = [(_reasons(r, counts), r["id"]) for r in rows]
     with conn.cursor() as cur:
         cur.executemany("UPDATE etablissement SET geocodage_alerte = %s WHERE id = %s", updates)
-    counts["alertes"] = len(updates)
-
+    counts["etablissements_signales"] = len(updates)
     stats = conn.execute(
-        f"""
-        SELECT count(*) FILTER (WHERE e.commune_insee IS NOT NULL) AS localises,
-               count(*) FILTER (WHERE e.geocodage_qualite = 'commune') AS centre_commune,
-               count(*) FILTER (WHERE e.geom IS NULL) AS sans_position
-          FROM etablissement e WHERE {where}
-        """,  # noqa: S608 - fixed fragments, values bound
+        sql.SQL(
+            "SELECT count(*) FILTER (WHERE e.commune_insee IS NOT NULL) AS localises, "
+            "count(*) FILTER (WHERE e.geocodage_qualite = 'commune') AS centre_commune, "
+            "count(*) FILTER (WHERE e.geom IS NULL) AS sans_position FROM etablissement e WHERE {}"
+        ).format(where),
         params,
     ).fetchone()
-    counts.update({k: v for k, v in stats.items()})
+    counts.update(dict(stats))
     for key in ("hors_region", "alerte_code_postal", "alerte_commune"):
         counts.setdefault(key, 0)
     return dict(counts)

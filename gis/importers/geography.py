@@ -1,8 +1,11 @@
-"""Load the reference geography: COG 2026 communes, arrondissements, départements, régions, their
-former and delegated codes, and IGN 2018 polygons (merged communes get the union of their parts).
+"""Load the reference geography (COG 2026 and IGN 2018 polygons).
+
+Communes, arrondissements, départements, régions, their former and delegated codes, and IGN 2018
+polygons (merged communes get the union of their parts).
 
 The whole load runs in one transaction: a failure leaves the previous geography intact, and running
-it twice gives the same state.
+it twice gives the same state. Every load is recorded in the import history (kind ``geography``),
+failed ones too, and the geography tables are analysed at the end.
 """
 
 from __future__ import annotations
@@ -13,15 +16,20 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
-from data.communes.fetch import Fetcher, Source, load_manifest, sha256_of
 from gis.errors import InvalidInput
+from gis.importers.report import ImportReport, recorded
+from gis.importers.statements import statement
 from gis.progress import Progress, silent
+from gis.sources import Fetcher, Source, load_manifest, sha256_of
 from gis.text import normalize
 
 IDF = "11"
 # Display geometry: Douglas-Peucker tolerance in metres (Lambert-93), then 5-decimal rounding.
 SIMPLIFY_TOLERANCE_M = 60.0
+#: Tables a geography load writes (analysed at the end of the load).
+TABLES = ("geo_commune", "geo_commune_alias", "geo_departement", "geo_region")
 
 
 @dataclass
@@ -41,6 +49,7 @@ class GeographySummary:
     sources: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
+        """The summary as stored in ``data_source.details``."""
         return {
             "region": self.region,
             "communes": self.communes,
@@ -56,6 +65,7 @@ class GeographySummary:
         }
 
     def lines(self) -> list[str]:
+        """The summary as French lines for the command line."""
         out = [
             f"Géographie chargée (région {self.region}) : {self.communes} communes, "
             f"{self.arrondissements} arrondissements municipaux, {self.departements} départements, "
@@ -158,12 +168,54 @@ def load_geography(
     region: str = IDF,
     progress: Progress | None = None,
 ) -> GeographySummary:
-    """Replace the reference geography by the given scope ('11' or 'all'), in one transaction."""
+    """Replace the reference geography by the given scope, in one transaction.
+
+    Parameters
+    ----------
+    conn
+        Open connection.
+    fetcher
+        Finds (or downloads) the source files of ``data/communes/sources.toml``.
+    region
+        INSEE région code (``'11'``, Île-de-France) or ``'all'``.
+    progress
+        Where the steps are reported (default: nowhere).
+
+    Returns
+    -------
+    GeographySummary
+        What was loaded; also stored in ``data_source`` and in the import history.
+
+    Raises
+    ------
+    InvalidInput
+        Bad region code, or unusable source files (nothing is changed; the failure is recorded).
+    SourceUnavailable
+        A source file is missing and cannot be downloaded (recorded too).
+    """
     if region != "all" and not (len(region) == 2 and region.isdigit()):
         raise InvalidInput(f"Région invalide : {region!r} (attendu : code INSEE à 2 chiffres ou 'all').")
     progress = progress or silent()
-    manifest = load_manifest()
     summary = GeographySummary(region=region)
+    with recorded(conn, "geography", f"COG 2026 / IGN 2018, région {region}", tables=TABLES) as report:
+        inputs = _read_inputs(fetcher, region, summary, progress)
+        _stage(conn, inputs, progress)
+        progress.step("remplacement des tables de géographie")
+        _replace_communes(conn, inputs["rows"], inputs["aliases"])
+        progress.step("construction des géométries (unions, simplification, Lambert-93)")
+        conn.execute(statement("geography_geometries"))
+        _simplify(conn, "geo_commune", SIMPLIFY_TOLERANCE_M)
+        progress.step("départements et régions")
+        _departements_and_regions(conn, inputs, summary)
+        progress.step("contrôles")
+        _check(conn, summary, len(inputs["aliases"]))
+        _record(conn, summary, report)
+    return summary
+
+
+def _read_inputs(fetcher: Fetcher, region: str, summary: GeographySummary, progress: Progress) -> dict[str, Any]:
+    """The COG rows and aliases of the scope, and the 2018 polygons (sources listed in ``summary``)."""
+    manifest = load_manifest()
 
     def source(name: str) -> Path:
         src: Source = manifest[name]
@@ -178,172 +230,124 @@ def load_geography(
     cog = _read_json(source("cog_communes"))
     departements = _read_json(source("cog_departements"))
     regions = _read_json(source("cog_regions"))
-    epci = _read_json(source("cog_epci"))
-    ept = _read_json(source("cog_ept"))
-    rows, alias_rows = plan_communes(cog, epci, ept, region)
+    rows, alias_rows = plan_communes(cog, _read_json(source("cog_epci")), _read_json(source("cog_ept")), region)
     if not rows:
         raise InvalidInput(f"Aucune commune pour la région {region!r} dans le COG.")
     codes = {r["insee"] for r in rows}
-    dep_codes = {r["departement"] for r in rows}
-    reg_codes = {r["region"] for r in rows}
-
     progress.step("lecture des contours IGN 2018")
     polygons_source = "communes_idf_2018" if region == IDF else "communes_france_2018"
-    polygons = _geometry_features(source(polygons_source), "code")
-    paris = _geometry_features(source("paris_arrondissements"), "c_arinsee") if "75056" in codes else []
+    return {
+        "region": region, "rows": rows, "aliases": alias_rows, "codes": codes,
+        "departements": [d for d in departements if d["code"] in {r["departement"] for r in rows}],
+        "regions": [r for r in regions if r["code"] in {c["region"] for c in rows}],
+        "polygons_source": polygons_source,
+        "polygons": _geometry_features(source(polygons_source), "code"),
+        "paris": _geometry_features(source("paris_arrondissements"), "c_arinsee") if "75056" in codes else [],
+    }
 
-    with conn.transaction():
-        conn.execute(
-            "CREATE TEMP TABLE stage_geom (code text, geojson text, origin text) ON COMMIT DROP"
-        )
-        conn.execute("CREATE TEMP TABLE stage_parts (insee text, code text) ON COMMIT DROP")
-        with conn.cursor().copy("COPY stage_geom (code, geojson, origin) FROM STDIN") as copy:
-            for i, (code, geo) in enumerate(polygons, 1):
-                copy.write_row((code, geo, polygons_source))
-                progress.count("contours lus", i, len(polygons))
-            for code, geo in paris:
-                copy.write_row((code, geo, "paris_arrondissements"))
-        # Each current commune is made of its own 2018 polygon plus those of the codes merged into it.
-        with conn.cursor().copy("COPY stage_parts (insee, code) FROM STDIN") as copy:
-            for code in codes:
-                copy.write_row((code, code))
-            for old, insee, _kind, _nom in alias_rows:
-                copy.write_row((insee, old))
 
-        progress.step("remplacement des tables de géographie")
-        for table in ("geo_commune_alias", "geo_commune", "geo_departement", "geo_region"):
-            conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-        cols = ", ".join(_COMMUNE_COLUMNS)
-        with conn.cursor().copy(f"COPY geo_commune ({cols}) FROM STDIN") as copy:
-            for r in rows:
-                copy.write_row(tuple(r[c] for c in _COMMUNE_COLUMNS))
-        with conn.cursor().copy("COPY geo_commune_alias (code, insee, kind, nom) FROM STDIN") as copy:
-            for a in alias_rows:
-                copy.write_row(a)
+def _stage(conn: psycopg.Connection, inputs: dict[str, Any], progress: Progress) -> None:
+    """Temporary tables: every polygon read, and the parts (own code + merged codes) of each commune."""
+    conn.execute("CREATE TEMP TABLE stage_geom (code text, geojson text, origin text) ON COMMIT DROP")
+    conn.execute("CREATE TEMP TABLE stage_parts (insee text, code text) ON COMMIT DROP")
+    polygons = inputs["polygons"]
+    with conn.cursor().copy("COPY stage_geom (code, geojson, origin) FROM STDIN") as copy:
+        for i, (code, geo) in enumerate(polygons, 1):
+            copy.write_row((code, geo, inputs["polygons_source"]))
+            progress.count("contours lus", i, len(polygons))
+        for code, geo in inputs["paris"]:
+            copy.write_row((code, geo, "paris_arrondissements"))
+    with conn.cursor().copy("COPY stage_parts (insee, code) FROM STDIN") as copy:
+        for code in inputs["codes"]:
+            copy.write_row((code, code))
+        for old, insee, _kind, _nom in inputs["aliases"]:
+            copy.write_row((insee, old))
 
-        progress.step("construction des géométries (unions, simplification, Lambert-93)")
-        conn.execute(
-            """
-            UPDATE geo_commune c
-               SET geom = g.geom, geom_source = g.parts
-              FROM (SELECT p.insee,
-                           ST_Multi(ST_CollectionExtract(ST_MakeValid(
-                               ST_Union(ST_SetSRID(ST_GeomFromGeoJSON(s.geojson), 4326))), 3)) AS geom,
-                           string_agg(s.code, ',' ORDER BY s.code) AS parts
-                      FROM stage_parts p JOIN stage_geom s ON s.code = p.code
-                     GROUP BY p.insee) g
-             WHERE c.insee = g.insee
-            """
-        )
-        conn.execute(
-            """
-            UPDATE geo_commune
-               SET geom_l93 = ST_Transform(geom, 2154),
-                   centre = ST_PointOnSurface(geom),
-                   area_km2 = ST_Area(ST_Transform(geom, 2154)) / 1e6
-             WHERE geom IS NOT NULL
-            """
-        )
-        conn.execute(
-            """
-            UPDATE geo_commune
-               SET geom_simple = ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_ReducePrecision(
-                       ST_Transform(ST_SimplifyPreserveTopology(geom_l93, %s), 4326), 0.00001)), 3))
-             WHERE geom IS NOT NULL
-            """,
-            (SIMPLIFY_TOLERANCE_M,),
-        )
 
-        progress.step("départements et régions")
-        dep_rows = [d for d in departements if d["code"] in dep_codes]
-        reg_rows = [r for r in regions if r["code"] in reg_codes]
-        with conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO geo_departement (code, nom, region, chef_lieu) VALUES (%s, %s, %s, %s)",
-                [(d["code"], d["nom"], d["region"], d.get("chefLieu")) for d in dep_rows],
-            )
-            cur.executemany(
-                "INSERT INTO geo_region (code, nom) VALUES (%s, %s)",
-                [(r["code"], r["nom"]) for r in reg_rows],
-            )
-        conn.execute(
-            """
-            UPDATE geo_departement d
-               SET geom = u.geom
-              FROM (SELECT departement,
-                           ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(geom)), 3)) AS geom
-                      FROM geo_commune WHERE type = 'commune' AND geom IS NOT NULL
-                     GROUP BY departement) u
-             WHERE d.code = u.departement
-            """
-        )
-        conn.execute(
-            """
-            UPDATE geo_region r
-               SET geom = u.geom
-              FROM (SELECT region, ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(geom)), 3)) AS geom
-                      FROM geo_departement WHERE geom IS NOT NULL GROUP BY region) u
-             WHERE r.code = u.region
-            """
-        )
-        for table, tol in (("geo_departement", 100.0), ("geo_region", 200.0)):
-            conn.execute(
-                f"""
-                UPDATE {table}
-                   SET geom_simple = ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_ReducePrecision(
-                           ST_Transform(ST_SimplifyPreserveTopology(ST_Transform(geom, 2154), %s), 4326),
-                           0.00001)), 3))
-                 WHERE geom IS NOT NULL
-                """,  # noqa: S608 - fixed table names
-                (tol,),
-            )
+def _replace_communes(conn: psycopg.Connection, rows: list[dict[str, Any]], alias_rows: list[tuple]) -> None:
+    for table in ("geo_commune_alias", "geo_commune", "geo_departement", "geo_region"):
+        conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+    copy_sql = sql.SQL("COPY geo_commune ({}) FROM STDIN").format(
+        sql.SQL(", ").join(map(sql.Identifier, _COMMUNE_COLUMNS))
+    )
+    with conn.cursor().copy(copy_sql) as copy:
+        for r in rows:
+            copy.write_row(tuple(r[c] for c in _COMMUNE_COLUMNS))
+    with conn.cursor().copy("COPY geo_commune_alias (code, insee, kind, nom) FROM STDIN") as copy:
+        for a in alias_rows:
+            copy.write_row(a)
 
-        progress.step("contrôles")
-        stats = conn.execute(
-            """
-            SELECT count(*) FILTER (WHERE type = 'commune') AS communes,
-                   count(*) FILTER (WHERE type = 'arrondissement-municipal') AS arrondissements
-              FROM geo_commune
-            """
-        ).fetchone()
-        summary.communes = stats["communes"]
-        summary.arrondissements = stats["arrondissements"]
-        summary.departements = len(dep_rows)
-        summary.regions = len(reg_rows)
-        summary.aliases = len(alias_rows)
-        summary.without_geometry = [
-            f"{r['insee']} {r['nom']}"
-            for r in conn.execute(
-                "SELECT insee, nom FROM geo_commune WHERE geom IS NULL OR ST_IsEmpty(geom) ORDER BY insee"
-            )
-        ]
-        summary.invalid_geometry = [
-            f"{r['insee']} {r['nom']}"
-            for r in conn.execute(
-                "SELECT insee, nom FROM geo_commune WHERE geom IS NOT NULL AND NOT ST_IsValid(geom) "
-                "ORDER BY insee"
-            )
-        ]
-        summary.merged = {
-            r["insee"]: r["geom_source"].split(",")
-            for r in conn.execute(
-                "SELECT insee, geom_source FROM geo_commune WHERE geom_source LIKE '%,%' ORDER BY insee"
-            )
-        }
-        unused = conn.execute(
-            "SELECT count(DISTINCT s.code) AS n FROM stage_geom s "
-            "WHERE s.origin <> 'paris_arrondissements' AND NOT EXISTS "
-            "(SELECT 1 FROM stage_parts p WHERE p.code = s.code)"
-        ).fetchone()["n"]
-        if unused and region == IDF:
-            summary.warnings.append(f"{unused} contours 2018 ne correspondent à aucune commune 2026.")
-        conn.execute(
-            """
-            INSERT INTO data_source (name, loaded_at, version, details)
-            VALUES ('geographie', now(), %s, %s)
-            ON CONFLICT (name) DO UPDATE
-               SET loaded_at = excluded.loaded_at, version = excluded.version, details = excluded.details
-            """,
-            ("COG 2026 / IGN Admin Express 2018", json.dumps(summary.as_dict())),
+
+def _simplify(conn: psycopg.Connection, table: str, tolerance_m: float) -> None:
+    conn.execute(statement("geography_simplify").format(table=sql.Identifier(table)), (tolerance_m,))
+
+
+def _departements_and_regions(conn: psycopg.Connection, inputs: dict[str, Any], summary: GeographySummary) -> None:
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO geo_departement (code, nom, region, chef_lieu) VALUES (%s, %s, %s, %s)",
+            [(d["code"], d["nom"], d["region"], d.get("chefLieu")) for d in inputs["departements"]],
         )
-    return summary
+        cur.executemany(
+            "INSERT INTO geo_region (code, nom) VALUES (%s, %s)", [(r["code"], r["nom"]) for r in inputs["regions"]]
+        )
+    conn.execute(statement("geography_areas"))
+    for table, tol in (("geo_departement", 100.0), ("geo_region", 200.0)):
+        _simplify(conn, table, tol)
+    summary.departements = len(inputs["departements"])
+    summary.regions = len(inputs["regions"])
+    unused = conn.execute(
+        "SELECT count(DISTINCT s.code) AS n FROM stage_geom s "
+        "WHERE s.origin <> 'paris_arrondissements' AND NOT EXISTS "
+        "(SELECT 1 FROM stage_parts p WHERE p.code = s.code)"
+    ).fetchone()["n"]
+    if unused and inputs["region"] == IDF:
+        summary.warnings.append(f"{unused} contours 2018 ne correspondent à aucune commune 2026.")
+
+
+def _check(conn: psycopg.Connection, summary: GeographySummary, aliases: int) -> None:
+    """Counts, communes without or with an invalid geometry, communes merged since 2018."""
+    stats = conn.execute(
+        "SELECT count(*) FILTER (WHERE type = 'commune') AS communes, "
+        "count(*) FILTER (WHERE type = 'arrondissement-municipal') AS arrondissements FROM geo_commune"
+    ).fetchone()
+    summary.communes = stats["communes"]
+    summary.arrondissements = stats["arrondissements"]
+    summary.aliases = aliases
+    summary.without_geometry = [
+        f"{r['insee']} {r['nom']}"
+        for r in conn.execute(
+            "SELECT insee, nom FROM geo_commune WHERE geom IS NULL OR ST_IsEmpty(geom) ORDER BY insee"
+        )
+    ]
+    summary.invalid_geometry = [
+        f"{r['insee']} {r['nom']}"
+        for r in conn.execute(
+            "SELECT insee, nom FROM geo_commune WHERE geom IS NOT NULL AND NOT ST_IsValid(geom) ORDER BY insee"
+        )
+    ]
+    summary.merged = {
+        r["insee"]: r["geom_source"].split(",")
+        for r in conn.execute("SELECT insee, geom_source FROM geo_commune WHERE geom_source LIKE '%,%' ORDER BY insee")
+    }
+
+
+def _record(conn: psycopg.Connection, summary: GeographySummary, report: ImportReport) -> None:
+    """The summary in ``data_source`` and in the import report (counts, flagged communes)."""
+    conn.execute(
+        "INSERT INTO data_source (name, loaded_at, version, details) VALUES ('geographie', now(), %s, %s) "
+        "ON CONFLICT (name) DO UPDATE "
+        "SET loaded_at = excluded.loaded_at, version = excluded.version, details = excluded.details",
+        ("COG 2026 / IGN Admin Express 2018", json.dumps(summary.as_dict())),
+    )
+    report.counts.update({
+        "communes": summary.communes, "arrondissements": summary.arrondissements,
+        "departements": summary.departements, "regions": summary.regions, "codes_anciens": summary.aliases,
+        "communes_fusionnees": len(summary.merged),
+    })
+    for commune in summary.without_geometry:
+        report.warn(commune, "Commune sans géométrie.")
+    for commune in summary.invalid_geometry:
+        report.warn(commune, "Géométrie invalide.")
+    for warning in summary.warnings:
+        report.warn("géographie", warning)

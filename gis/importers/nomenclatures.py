@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 
 from gis.errors import InvalidInput
-from gis.importers.report import ImportReport, run_import
+from gis.importers.report import ImportReport, run_import, shown_path
 from gis.text import normalize
 
 # List name (nomenclature.name) → file of data_dir/nomenclatures.
@@ -50,7 +50,7 @@ _BASE_COLUMNS = {"code", "label", "system", "date_fin", "status"}
 def _rows(name: str, path: Path, report: ImportReport) -> list[tuple]:
     """Rows (name, code, label, system, deprecated, extra, label_norm) of one CSV file."""
     if not path.is_file():
-        raise InvalidInput(f"Fichier de nomenclature introuvable : {path}")
+        raise InvalidInput(f"Fichier de nomenclature introuvable : {shown_path(path)}")
     with path.open(encoding="utf-8-sig", newline="") as f:
         reader = csv.DictReader(f)
         if not reader.fieldnames or not {"code", "label"} <= set(reader.fieldnames):
@@ -100,11 +100,11 @@ def load_nomenclatures(conn: psycopg.Connection, data_dir: Path) -> ImportReport
             report.counts["codes"] += len(rows)
         report.counts["listes"] = len(NOMENCLATURE_FILES)
 
-    return run_import(conn, "nomenclatures", str(folder), work)
+    return run_import(conn, "nomenclatures", shown_path(folder), work, tables=("nomenclature",))
 
 
 def labels(conn: psycopg.Connection, name: str) -> dict[str, str]:
-    """code → label of one list (empty when the list is not loaded)."""
+    """Code → label of one list (empty when the list is not loaded)."""
     return {
         r["code"]: r["label"]
         for r in conn.execute("SELECT code, label FROM nomenclature WHERE name = %s ORDER BY code", (name,))

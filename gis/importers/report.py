@@ -2,25 +2,81 @@
 
 The data work runs in one transaction; whatever happens, the run and its rejected rows are then
 written in a transaction of their own, so a data steward can always see what was rejected and why.
+Then the tables the load touched are analysed (``ANALYZE``), so that the planner sees the new data
+at once even where autovacuum is off.
+
+What the history shows is meant for people: the source is a path relative to the data directory
+(never an absolute server path), the reasons are French; an unexpected error is stored as a French
+sentence and its full text goes to the server log (``logging``), never to the report.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from gis.errors import ImportFailed, RorGisError
+from gis.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 MAX_STORED_REJECTIONS = 20_000
+STATUS_LABELS = {"en_cours": "en cours", "reussi": "réussi", "echoue": "échoué"}
+INTERNAL_ERROR = ("erreur interne pendant le chargement (le détail est dans le journal du serveur) ; "
+                  "aucune donnée n'a été modifiée.")
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s:;,'\"«»()\[\]]+/)*[^\s:;,'\"«»()\[\]]+")
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as the import history shows it: relative to the data directory (or the cache).
+
+    Parameters
+    ----------
+    path
+        A file or folder, absolute or relative.
+
+    Returns
+    -------
+    str
+        ``finess/etalab.csv`` for a file of the data directory (``dossier de données`` for the
+        directory itself), ``demo-fhir`` for a folder of the cache, the bare file name for anything
+        else: never an absolute server path.
+    """
+    p = Path(path)
+    if not p.is_absolute():
+        return p.as_posix()
+    settings = get_settings()
+    for base, itself in ((settings.resolved_data_dir(), "dossier de données"), (settings.cache_dir, "cache")):
+        try:
+            relative = p.resolve().relative_to(Path(base).resolve()).as_posix()
+        except ValueError:
+            continue
+        return itself if relative in ("", ".") else relative
+    return p.name or "."
+
+
+def hide_paths(text: str | None) -> str | None:
+    """``text`` with every absolute path replaced by :func:`shown_path` (for rows stored earlier)."""
+    if not text:
+        return text
+    return _ABSOLUTE_PATH.sub(lambda m: shown_path(m.group(0)), text)
 
 
 @dataclass
 class Rejection:
+    """One rejected (``rejet``) or flagged (``alerte``) row of an import, with its French reason."""
+
     reference: str
     motif: str
     gravite: str = "rejet"  # 'rejet' (row not loaded) or 'alerte' (loaded, with a warning)
@@ -37,24 +93,30 @@ class ImportReport:
     status: str = "en_cours"
     message: str | None = None
     run_id: int | None = None
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def reject(self, reference: str, motif: str) -> None:
+        """Record a row that was not loaded, with its French reason."""
         self.rejections.append(Rejection(reference, motif, "rejet"))
         self.counts["rejetes"] += 1
 
     def warn(self, reference: str, motif: str) -> None:
+        """Record a row loaded with a warning (French)."""
         self.rejections.append(Rejection(reference, motif, "alerte"))
         self.counts["alertes"] += 1
 
     @property
     def rejected(self) -> list[Rejection]:
+        """Rows not loaded."""
         return [r for r in self.rejections if r.gravite == "rejet"]
 
     @property
     def warnings(self) -> list[Rejection]:
+        """Rows loaded with a warning."""
         return [r for r in self.rejections if r.gravite == "alerte"]
 
     def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (``ImportFailed.details``)."""
         return {
             "run_id": self.run_id,
             "kind": self.kind,
@@ -66,23 +128,47 @@ class ImportReport:
         }
 
     def lines(self, *, max_rows: int = 20) -> list[str]:
-        counts = ", ".join(f"{k} : {v}" for k, v in sorted(self.counts.items()))
-        out = [f"Import {self.kind} ({self.source}) : {self.status}. {counts}"]
+        """Readable summary: a title line, the counts a few per line, then the first rejected rows."""
+        title = f"Import {self.kind} ({self.source}) : {STATUS_LABELS.get(self.status, self.status)}."
+        if self.run_id is not None:
+            title += f" Voir « ror-gis imports {self.run_id} »."
+        out = [title, *count_lines(self.counts)]
         if self.message:
             out.append(self.message)
         for r in self.rejections[:max_rows]:
             out.append(f"  [{r.gravite}] {r.reference} : {r.motif}")
         if len(self.rejections) > max_rows:
-            out.append(f"  … {len(self.rejections) - max_rows} autres lignes (voir ror-gis imports)")
+            out.append(f"  … {len(self.rejections) - max_rows} autres lignes (voir ror-gis imports {self.run_id})")
         return out
+
+
+def count_lines(counts: dict[str, Any], *, width: int = 100) -> list[str]:
+    """Counts as short lines (``  clé : valeur, …``), grouped by prefix (``source.lus`` → ``source``)."""
+    groups: dict[str, list[str]] = {"": []}  # ungrouped counts first
+    for key, value in sorted(counts.items()):
+        head, _, tail = key.partition(".")
+        groups.setdefault(head if tail else "", []).append(f"{tail or head} : {value}")
+    out: list[str] = []
+    for head, items in groups.items():
+        if not items:
+            continue
+        line = f"  {head} —" if head else " "
+        for item in items:
+            if len(line) + len(item) + 2 > width and not line.endswith(("—", " ")):
+                out.append(line.rstrip(","))
+                line = "    "
+            line += f" {item},"
+        out.append(line.rstrip(","))
+    return out
 
 
 def _save(conn: psycopg.Connection, report: ImportReport) -> None:
     with conn.transaction():
         row = conn.execute(
-            "INSERT INTO import_run (kind, source, finished_at, status, counts, message) "
-            "VALUES (%s, %s, now(), %s, %s, %s) RETURNING id",
-            (report.kind, report.source, report.status, json.dumps(dict(report.counts)), report.message),
+            "INSERT INTO import_run (kind, source, started_at, finished_at, status, counts, message) "
+            "VALUES (%s, %s, %s, clock_timestamp(), %s, %s, %s) RETURNING id",
+            (report.kind, report.source, report.started_at, report.status, json.dumps(dict(report.counts)),
+             report.message),
         ).fetchone()
         report.run_id = row["id"]
         with conn.cursor() as cur:
@@ -95,55 +181,117 @@ def _save(conn: psycopg.Connection, report: ImportReport) -> None:
             )
 
 
+def analyze(conn: psycopg.Connection, tables: Iterable[str]) -> None:
+    """``ANALYZE`` the given tables (in a transaction of its own), so plans see the new data at once.
+
+    Parameters
+    ----------
+    conn
+        Open connection.
+    tables
+        Table names (composed as identifiers).
+    """
+    names = list(dict.fromkeys(tables))
+    if not names:
+        return
+    with conn.transaction():
+        conn.execute(sql.SQL("ANALYZE {}").format(sql.SQL(", ").join(sql.Identifier(t) for t in names)))
+
+
+@contextmanager
+def recorded(conn: psycopg.Connection, kind: str, source: str, *, tables: Iterable[str] = ()) -> Iterator[ImportReport]:
+    """Run the body in one transaction and record the run whatever the outcome.
+
+    The original exception is re-raised after the run is recorded as ``echoue`` (with a French
+    message; an unexpected error is logged in full and stored as a generic French sentence). On
+    success the run is recorded as ``reussi`` and ``tables`` are analysed.
+    """
+    report = ImportReport(kind=kind, source=source)
+    try:
+        with conn.transaction():
+            yield report
+    except Exception as exc:
+        report.status = "echoue"
+        if isinstance(exc, RorGisError):
+            report.message = hide_paths(exc.message)
+        else:
+            log.exception("import %s (%s) annulé", kind, source)
+            report.message = f"Import annulé : {INTERNAL_ERROR}"
+        _save(conn, report)
+        raise
+    report.status = "reussi"
+    _save(conn, report)
+    analyze(conn, tables)
+
+
 def run_import(
     conn: psycopg.Connection,
     kind: str,
     source: str,
     work: Callable[[ImportReport], None],
+    *,
+    tables: Iterable[str] = (),
 ) -> ImportReport:
     """Run ``work(report)`` in one transaction and record the run whatever the outcome.
 
     ``work`` loads what it can and calls ``report.reject`` for bad rows; it raises (any exception)
     when the input as a whole is unusable, which rolls everything back and raises ImportFailed.
+    ``tables`` are analysed after a successful load.
     """
-    report = ImportReport(kind=kind, source=source)
+    holder: list[ImportReport] = []
     try:
-        with conn.transaction():
+        with recorded(conn, kind, source, tables=tables) as report:
+            holder.append(report)
             work(report)
     except Exception as exc:
-        report.status = "echoue"
-        if isinstance(exc, RorGisError):
-            report.message = exc.message
-        else:
-            report.message = f"Import annulé, rien n'a été écrit : {exc.__class__.__name__}: {exc}"
-        _save(conn, report)
+        if not holder:
+            raise
+        report = holder[0]
         raise ImportFailed(
             f"Import {kind} annulé, aucune donnée modifiée : {report.message}", details=report.as_dict()
         ) from exc
-    report.status = "reussi"
-    _save(conn, report)
-    return report
+    return holder[0]
+
+
+_RUN_COLUMNS = sql.SQL(
+    "r.id, r.kind, r.source, r.started_at, r.finished_at, r.status, r.counts, r.message, "
+    "COALESCE((r.counts->>'rejetes')::int, (SELECT count(*) FROM import_rejet j "
+    "WHERE j.run_id = r.id AND j.gravite = 'rejet'))::int AS rejets, "
+    "COALESCE((r.counts->>'alertes')::int, (SELECT count(*) FROM import_rejet j "
+    "WHERE j.run_id = r.id AND j.gravite = 'alerte'))::int AS alertes"
+)
+
+
+def _readable(row: dict[str, Any]) -> dict[str, Any]:
+    row["source"] = hide_paths(row["source"])
+    row["message"] = hide_paths(row["message"])
+    row["statut"] = STATUS_LABELS.get(row["status"], row["status"])
+    if row.get("finished_at") and row.get("started_at"):
+        row["duree_s"] = round((row["finished_at"] - row["started_at"]).total_seconds(), 1)
+    return row
 
 
 def recent_runs(conn: psycopg.Connection, *, limit: int = 20) -> list[dict[str, Any]]:
-    return conn.execute(
-        "SELECT r.id, r.kind, r.source, r.started_at, r.finished_at, r.status, r.counts, r.message, "
-        "(SELECT count(*) FROM import_rejet j WHERE j.run_id = r.id AND j.gravite = 'rejet') AS rejets, "
-        "(SELECT count(*) FROM import_rejet j WHERE j.run_id = r.id AND j.gravite = 'alerte') AS alertes "
-        "FROM import_run r ORDER BY r.id DESC LIMIT %s",
-        (limit,),
+    """The latest runs, newest first, as the history shows them (see the module docstring)."""
+    rows = conn.execute(
+        sql.SQL("SELECT {} FROM import_run r ORDER BY r.id DESC LIMIT %s").format(_RUN_COLUMNS), (limit,)
     ).fetchall()
+    return [_readable(r) for r in rows]
 
 
 def get_run(conn: psycopg.Connection, run_id: int) -> dict[str, Any] | None:
-    return conn.execute(
-        "SELECT r.id, r.kind, r.source, r.started_at, r.finished_at, r.status, r.counts, r.message "
-        "FROM import_run r WHERE r.id = %s",
-        (run_id,),
-    ).fetchone()
+    """One run (None when unknown)."""
+    query = sql.SQL("SELECT {} FROM import_run r WHERE r.id = %s").format(_RUN_COLUMNS)
+    row = conn.execute(query, (run_id,)).fetchone()
+    return _readable(row) if row else None
 
 
 def run_rejections(conn: psycopg.Connection, run_id: int) -> list[dict[str, Any]]:
-    return conn.execute(
+    """Rejected and flagged rows of one run, in order."""
+    rows = conn.execute(
         "SELECT n, reference, motif, gravite FROM import_rejet WHERE run_id = %s ORDER BY n", (run_id,)
     ).fetchall()
+    for r in rows:
+        r["reference"] = hide_paths(r["reference"])
+        r["motif"] = hide_paths(r["motif"])
+    return rows

@@ -1,0 +1,71 @@
+"""What the demo generator reads from the database (real EGs, communes, neighbours, shapes)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import psycopg
+
+
+def real_egs(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    """Real located EGs with a FINESS (FINESS order), their commune, arrondissement and département."""
+    return conn.execute(
+        """
+        SELECT e.finess, e.nom, e.categorie, round(ST_Y(e.geom)::numeric, 5)::float AS lat,
+               round(ST_X(e.geom)::numeric, 5)::float AS lon, c.insee AS commune, e.arrondissement_insee AS arr,
+               c.departement
+          FROM etablissement e JOIN geo_commune c ON c.insee = e.commune_insee
+         WHERE e.finess IS NOT NULL AND e.geom IS NOT NULL AND NOT e.fictif
+         ORDER BY e.finess
+        """
+    ).fetchall()
+
+
+def neighbours(conn: psycopg.Connection) -> dict[str, list[str]]:
+    """Communes (and arrondissements among themselves) touching each other, nearest first."""
+    rows = conn.execute(
+        """
+        SELECT a.insee, array_agg(b.insee ORDER BY ST_Distance(a.centre, b.centre), b.insee) AS voisins
+          FROM geo_commune a
+          JOIN geo_commune b ON b.insee <> a.insee AND b.type = a.type AND ST_DWithin(a.geom_l93, b.geom_l93, 50)
+         GROUP BY a.insee
+        """
+    ).fetchall()
+    return {r["insee"]: r["voisins"] for r in rows}
+
+
+def places(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    """Where invented services sit: arrondissements and communes (not Paris as a whole), populous first."""
+    return conn.execute(
+        "SELECT insee, nom, departement FROM geo_commune WHERE insee <> '75056' AND geom IS NOT NULL "
+        "ORDER BY population DESC NULLS LAST, insee"
+    ).fetchall()
+
+
+def random_point(conn: psycopg.Connection, insee: str, seed: int) -> tuple[float, float]:
+    """A point of commune ``insee`` drawn by PostGIS with ``seed`` (5 decimals)."""
+    row = conn.execute(
+        "SELECT round(ST_Y(p)::numeric, 5)::float AS lat, round(ST_X(p)::numeric, 5)::float AS lon FROM ("
+        " SELECT (ST_Dump(ST_GeneratePoints(geom, 1, %s))).geom AS p FROM geo_commune WHERE insee = %s) s LIMIT 1",
+        (seed, insee),
+    ).fetchone()
+    return row["lat"], row["lon"]
+
+
+def buffer(conn: psycopg.Connection, lat: float, lon: float, metres: float) -> dict[str, Any]:
+    """GeoJSON disc of ``metres`` around a point."""
+    row = conn.execute(
+        "SELECT ST_AsGeoJSON(ST_Buffer(ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s, 24)::geometry, 5) AS g",
+        (lon, lat, metres),
+    ).fetchone()
+    return json.loads(row["g"])
+
+
+def hull(conn: psycopg.Connection, codes: list[str]) -> dict[str, Any]:
+    """GeoJSON convex hull of communes."""
+    row = conn.execute(
+        "SELECT ST_AsGeoJSON(ST_ConvexHull(ST_Collect(geom_simple)), 5) AS g FROM geo_commune WHERE insee = ANY(%s)",
+        (codes,),
+    ).fetchone()
+    return json.loads(row["g"])

@@ -1,0 +1,20 @@
+-- Insert or merge one établissement by FINESS: the newest source (source_date) wins field by field,
+-- older values are kept where it has none; a source point replaces a point that is not from a
+-- source or is older. Composed by gis.importers.etablissements.record: the merged columns,
+-- their values and SET list, and the "newer" and "take geometry" conditions.
+INSERT INTO etablissement AS t
+       (finess, {columns}, geom, geocodage_source, geocodage_qualite, source, source_date, provenance, updated_at)
+VALUES (%(finess)s, {values},
+        CASE WHEN %(lon)s::float8 IS NULL THEN NULL
+             ELSE ST_SetSRID(ST_MakePoint(%(lon)s::float8, %(lat)s::float8), 4326) END,
+        %(geocodage_source)s, %(geocodage_qualite)s, %(source)s, %(source_date)s, %(provenance)s::jsonb, now())
+ON CONFLICT (finess) DO UPDATE SET
+    {merged},
+    geom = CASE WHEN {take_geom} THEN excluded.geom ELSE t.geom END,
+    geocodage_source = CASE WHEN {take_geom} THEN excluded.geocodage_source ELSE t.geocodage_source END,
+    geocodage_qualite = CASE WHEN {take_geom} THEN excluded.geocodage_qualite ELSE t.geocodage_qualite END,
+    source = CASE WHEN {newer} THEN excluded.source ELSE t.source END,
+    source_date = GREATEST(t.source_date, excluded.source_date),
+    provenance = (SELECT COALESCE(jsonb_agg(p), '[]'::jsonb) FROM jsonb_array_elements(t.provenance) p
+                   WHERE NOT excluded.provenance @> jsonb_build_array(p)) || excluded.provenance,
+    updated_at = now()

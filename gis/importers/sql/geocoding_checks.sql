@@ -1,0 +1,39 @@
+-- Établissements (of the selection composed in) whose point disagrees with what they declare:
+-- outside every loaded commune, a postcode of another place, or another declared commune.
+-- Parameter: the postcode tolerance in metres. Literal braces are doubled (psycopg.sql template).
+WITH t AS (
+    SELECT e.id, e.geom, e.code_postal AS cp, e.commune_declaree AS decl,
+           e.commune_insee, e.arrondissement_insee, c.departement, c.nom,
+           c.codes_postaux || COALESCE(ar.codes_postaux, '{{}}') AS cps
+      FROM etablissement e
+      LEFT JOIN geo_commune c ON c.insee = e.commune_insee
+      LEFT JOIN geo_commune ar ON ar.insee = e.arrondissement_insee
+     WHERE e.geom IS NOT NULL AND ({where})
+), checks AS (
+    SELECT t.id,
+           t.commune_insee IS NULL AS outside,
+           (t.commune_insee IS NOT NULL AND t.cp ~ '^[0-9]{{5}}$' AND NOT (t.cp = ANY(t.cps)) AND (
+                CASE WHEN left(t.cp, 2) = '97' THEN left(t.cp, 3)
+                     WHEN left(t.cp, 2) = '20' THEN '20' ELSE left(t.cp, 2) END
+                <> CASE WHEN t.departement IN ('2A', '2B') THEN '20' ELSE t.departement END
+                OR (EXISTS (SELECT 1 FROM geo_commune k WHERE t.cp = ANY(k.codes_postaux))
+                    AND NOT EXISTS (SELECT 1 FROM geo_commune k
+                                     WHERE t.cp = ANY(k.codes_postaux)
+                                       AND ST_DWithin(k.geom_l93, ST_Transform(t.geom, 2154), %s)))
+           )) AS bad_cp,
+           (SELECT COALESCE((SELECT c.insee FROM geo_commune c WHERE c.insee = t.decl),
+                            (SELECT a.insee FROM geo_commune_alias a WHERE a.code = t.decl
+                              ORDER BY a.insee LIMIT 1))) AS decl_resolved,
+           t.decl, t.cp, t.commune_insee, t.arrondissement_insee, t.nom
+      FROM t
+)
+SELECT id, outside, bad_cp, decl, cp, commune_insee, arrondissement_insee, nom,
+       (decl IS NOT NULL AND commune_insee IS NOT NULL
+        AND decl_resolved IS DISTINCT FROM commune_insee
+        AND decl_resolved IS DISTINCT FROM arrondissement_insee) AS bad_commune,
+       decl_resolved
+  FROM checks
+ WHERE outside OR bad_cp
+    OR (decl IS NOT NULL AND commune_insee IS NOT NULL
+        AND decl_resolved IS DISTINCT FROM commune_insee
+        AND decl_resolved IS DISTINCT FROM arrondissement_insee)

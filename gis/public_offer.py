@@ -1,0 +1,86 @@
+"""The public JSON form of an offer, built by PostgreSQL (no per-row work in Python).
+
+:func:`offer_json` is a ``json_build_object`` over ``o`` (offre) and the joins of :data:`OFFER_JOINS`; the layers add
+their own keys (coverage, distance). Only contacts of confidentiality level 1 (accès libre) are included. The form is
+precomputed into ``offre.doc_public`` at load time (:func:`fill_docs_sql`, migration 005) and read with
+:func:`public_doc`, which builds it on the fly when it is missing.
+"""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+
+def labelled(array_sql: str, nomenclature: str) -> sql.Composable:
+    """SQL giving ``[{"code", "label"}]`` for an array of codes of one nomenclature, in order."""
+    return sql.SQL(
+        "(SELECT coalesce(json_agg(json_build_object('code', u.c, 'label', n.label) ORDER BY u.i), '[]')"
+        " FROM unnest({arr}) WITH ORDINALITY u(c, i)"
+        " LEFT JOIN nomenclature n ON n.name = {name} AND n.code = u.c)"
+    ).format(arr=sql.SQL(array_sql), name=sql.Literal(nomenclature))
+
+
+OFFER_JOINS = sql.SQL("""
+    LEFT JOIN etablissement e ON e.id = o.etablissement_id
+    LEFT JOIN nomenclature nt ON nt.name = 'type_offre' AND nt.code = o.type_offre
+    LEFT JOIN nomenclature nch ON nch.name = 'champ' AND nch.code = o.champ
+    LEFT JOIN nomenclature ncat ON ncat.name = 'categorie_eg' AND ncat.code = e.categorie
+""")
+
+PUBLIC_CONTACTS = sql.SQL(
+    "(SELECT coalesce(jsonb_agg(c), '[]') FROM jsonb_array_elements(o.contacts) c"
+    " WHERE c->>'confidentialite' = '1')"
+)
+
+ETABLISSEMENT_JSON = sql.SQL("""CASE WHEN e.nom IS NULL THEN NULL ELSE json_build_object(
+        'finess', e.finess, 'nom', e.nom,
+        'categorie', json_build_object('code', e.categorie, 'label', ncat.label),
+        'adresse', e.adresse, 'code_postal', e.code_postal, 'ville', e.ville, 'commune_insee', e.commune_insee,
+        'lat', round(ST_Y(e.geom)::numeric, 5), 'lon', round(ST_X(e.geom)::numeric, 5)) END""")
+
+
+def offer_json(extra: sql.Composable | None = None) -> sql.Composable:
+    """``json_build_object(...)`` of the public offer, followed by the ``extra`` key/value pairs (SQL)."""
+    parts: list[sql.Composable] = [sql.SQL("""json_build_object(
+        'id', o.ror_id, 'identifiant', o.identifiant, 'nom', o.nom,
+        'type_offre', json_build_object('code', o.type_offre, 'label', nt.label),
+        'champ', json_build_object('code', o.champ, 'label', nch.label),
+        'activites', {activites}, 'publics', {publics}, 'modes_prise_en_charge', {modes},
+        'age_min', o.age_min, 'age_max', o.age_max, 'contacts', {contacts},
+        'lat', round(ST_Y(o.geom)::numeric, 5), 'lon', round(ST_X(o.geom)::numeric, 5),
+        'fictif', o.fictif, 'etablissement', {etab}""").format(
+        activites=labelled("o.activites", "activite"),
+        publics=labelled("o.publics", "public"),
+        modes=labelled("o.modes_pec", "mode_prise_en_charge"),
+        contacts=PUBLIC_CONTACTS,
+        etab=ETABLISSEMENT_JSON,
+    )]
+    if extra is not None:
+        parts.append(sql.SQL(", ") + extra)
+    parts.append(sql.SQL(")"))
+    return sql.Composed(parts)
+
+
+def public_doc() -> sql.Composable:
+    """The public form (JSON text) of offer ``o``: its precomputed ``doc_public``, or built now when missing."""
+    return sql.SQL("coalesce(o.doc_public, ({})::text)").format(offer_json())
+
+
+def public_doc_with(extra: sql.Composable) -> sql.Composable:
+    """The public form (JSON text) of the offer ``p.id`` with more members, by text concatenation (no parsing).
+
+    ``extra`` is SQL giving the text of the members to add (``'"key" : ' || value``). The document is read from
+    ``offre.doc_public``, or built by a subquery only when it is missing.
+    """
+    return sql.SQL("""left(coalesce((SELECT d.doc_public FROM offre d WHERE d.id = p.id),
+                             (SELECT ({offer})::text FROM offre o {joins} WHERE o.id = p.id)), -1)
+        || ', ' || {extra} || '}}'""").format(offer=offer_json(), joins=OFFER_JOINS, extra=extra)
+
+
+def fill_docs_sql() -> sql.Composable:
+    """``UPDATE`` filling ``offre.doc_public`` wherever it is missing (run at the end of every load)."""
+    return sql.SQL("""
+        UPDATE offre u SET doc_public = d.doc
+          FROM (SELECT o.id, ({offer})::text AS doc FROM offre o {joins} WHERE o.doc_public IS NULL) d
+         WHERE u.id = d.id
+    """).format(offer=offer_json(), joins=OFFER_JOINS)
