@@ -75,4 +75,4 @@ def test_largest_accepted_csv_of_unmatched_rows_gives_a_small_page(http):
     assert resp.status_code == 200, resp.text[:300]
     assert "Lignes non rapprochées (49500 ; les 500 premières)" in resp.text
     assert len(resp.content) < 1_000_000, len(resp.content)
-    assert elapsed < 15, elapsed  # ≤ 2 s on a quiet machine: see make bench-upload
+    assert elapsed < 30, elapsed  # generous: shared CI machine; time and memory are measured by make bench-upload
