@@ -132,13 +132,20 @@ def covering_json(
         raise InvalidInput(f"tri : valeurs permises {', '.join(SORTS)}.")
     code = check_insee(code)
     validate_filters(conn, filters)
-    params: dict[str, Any] = {"code": code, "limit": limit, "offset": offset, "motifs": list(MOTIFS)}
-    query = sql.SQL(_COVERING).format(where=where_clause(filters, params), order=SORTS[sort],
-                                      doc=public_doc_with(_COVERAGE_EXTRA))
+    query, params = covering_statement(code, filters, limit=limit, offset=offset, sort=sort)
     row = conn.execute(query, params).fetchone()
     if row is None:
         raise NotFound(f"Aucune commune ne correspond au code INSEE {code}.")
     return str(_value(row)).encode()
+
+
+def covering_statement(code: str, filters: Filters, *, limit: int, offset: int,
+                       sort: str) -> tuple[sql.Composed, dict[str, Any]]:
+    """The one statement of :func:`covering_json` and its parameters (already checked), e.g. for EXPLAIN."""
+    params: dict[str, Any] = {"code": code, "limit": limit, "offset": offset, "motifs": list(MOTIFS)}
+    query = sql.SQL(_COVERING).format(where=where_clause(filters, params), order=SORTS[sort],
+                                      doc=public_doc_with(_COVERAGE_EXTRA))
+    return query, params
 
 
 def covering(conn: Conn, code: str, filters: Filters | None = None, *, limit: int = 100,
