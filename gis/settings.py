@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -69,6 +70,9 @@ class Settings(BaseSettings):
     )
     basemap: str = Field(default="plan-ign", description="Default basemap: plan-ign, osm or none.")
     public_url: str | None = Field(default=None, description="Public base URL, for embed codes.")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as plain text, or one JSON object per line (servers)."
+    )
 
     def cors_origin_list(self) -> list[str]:
         """``cors_origins`` as a list."""
