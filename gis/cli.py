@@ -1,23 +1,24 @@
 """The ``ror-gis`` command line: schema, loaders, server.
 
 Output for people goes through ``click.echo`` (results on stdout, progress and errors on stderr);
-library code logs through ``logging`` (INFO and above shown on stderr), and long loops draw a
+library code logs through ``logging`` (INFO and above on stderr, as text or JSON lines: :mod:`gis.logs`,
+setting ``ROR_GIS_LOG_FORMAT``), and long loops draw a
 ``click.progressbar``. Click's own messages (help, usage errors) are in French (:mod:`gis.cli_fr`).
 """
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, cast
 
 import click
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import DictRow
 
-from gis import cli_fr
+from gis import cli_fr, logs
 from gis.db import connect, migrate
 from gis.errors import RorGisError
 from gis.importers.report import ImportReport, count_lines
@@ -28,7 +29,7 @@ from gis.sources import Fetcher
 cli_fr.install()
 
 
-def _fail(exc: RorGisError) -> None:
+def _fail(exc: RorGisError) -> NoReturn:
     click.secho(f"Erreur : {exc.message}", fg="red", err=True)
     details = exc.details if isinstance(exc.details, list) else []
     for line in details[:50]:
@@ -48,8 +49,14 @@ def ensure_database(url: str) -> bool:
     dbname = params.get("dbname")
     admin = make_conninfo(url, dbname="postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(str(dbname))))
     return True
+
+
+def _connect(url: str) -> psycopg.Connection[DictRow]:
+    """Return a connection of :func:`gis.db.connect` (rows as dicts)."""
+    # TODO(lead): drop the cast once gis.db.connect is annotated ``-> psycopg.Connection[DictRow]``.
+    return cast("psycopg.Connection[DictRow]", connect(url))
 
 
 def init_db(settings: Settings) -> list[str]:
@@ -61,7 +68,7 @@ def init_db(settings: Settings) -> list[str]:
 
 
 def fetcher_for(settings: Settings) -> Fetcher:
-    """The source fetcher of the settings (downloads reported on stderr)."""
+    """Return the source fetcher of the settings (downloads reported on stderr)."""
     return Fetcher(
         settings.resolved_data_dir(),
         settings.cache_dir,
@@ -72,28 +79,18 @@ def fetcher_for(settings: Settings) -> Fetcher:
 
 
 def _bar(label: str, total: int) -> Bar:
-    return click.progressbar(length=total, label=label, file=click.get_text_stream("stderr"))
+    return click.progressbar(length=total, label=label, file=sys.stderr)
 
 
 def progress_for(label: str) -> Progress:
-    """A Progress whose steps are logged and whose counters draw a ``click.progressbar`` on stderr."""
+    """Return a Progress whose steps are logged and whose counters draw a ``click.progressbar`` on stderr."""
     return Progress(label, bar=_bar)
-
-
-def _setup_logging() -> None:
-    """INFO messages of the library on stderr, as plain lines (no-op when logging is configured)."""
-    root = logging.getLogger()
-    if not root.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        root.addHandler(handler)
-        root.setLevel(logging.INFO)
 
 
 class _Cli(click.Group):
     """Domain errors end every command the same way: a French message on stderr and exit code 1."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except RorGisError as exc:
@@ -103,7 +100,7 @@ class _Cli(click.Group):
 @click.group(cls=_Cli)
 def main() -> None:
     """ror-gis : service cartographique du ROR Île-de-France."""
-    _setup_logging()
+    logs.configure()
 
 
 @main.group()
@@ -128,7 +125,7 @@ def run_geography(settings: Settings, region: str) -> None:
     """Load the geography of ``region``, print its summary, refresh the derived data."""
     from gis.importers.geography import load_geography
 
-    with connect(settings.database_url) as conn:
+    with _connect(settings.database_url) as conn:
         summary = load_geography(conn, fetcher_for(settings), region=region, progress=progress_for("géographie"))
         for line in summary.lines():
             click.echo(line)
@@ -140,7 +137,7 @@ def _print_report(report: ImportReport) -> None:
         click.echo(line)
 
 
-def _finish(conn: psycopg.Connection, *, coverage_done: bool = False) -> None:
+def _finish(conn: psycopg.Connection[DictRow], *, coverage_done: bool = False) -> None:
     from gis.maintenance import after_load
 
     derived = after_load(conn, coverage_done=coverage_done)
@@ -153,7 +150,7 @@ def _finish(conn: psycopg.Connection, *, coverage_done: bool = False) -> None:
 
 
 def summary_lines(summary: dict[str, Any]) -> list[str]:
-    """A demo generation summary as short lines."""
+    """Return a demo generation summary as short lines."""
     flat: dict[str, Any] = {}
     for key, value in summary.items():
         if isinstance(value, dict):
@@ -178,7 +175,7 @@ def run_nomenclatures(settings: Settings) -> None:
     """Load the NOS code lists and print the report."""
     from gis.importers.nomenclatures import load_nomenclatures
 
-    with connect(settings.database_url) as conn:
+    with _connect(settings.database_url) as conn:
         _print_report(load_nomenclatures(conn, settings.resolved_data_dir()))
 
 
@@ -186,7 +183,7 @@ def run_establishments(settings: Settings) -> None:
     """Load the real establishment files, print the report, refresh the derived data."""
     from gis.importers.etablissements import load_establishments
 
-    with connect(settings.database_url) as conn:
+    with _connect(settings.database_url) as conn:
         _print_report(load_establishments(conn, settings.resolved_data_dir(), progress=progress_for("établissements")))
         _finish(conn)
 
@@ -195,7 +192,7 @@ def run_fhir(settings: Settings, paths: list[Path], *, fictif: bool = False, sou
     """Import FHIR files, print the report, refresh the derived data."""
     from gis.importers.fhir import load_fhir
 
-    with connect(settings.database_url) as conn:
+    with _connect(settings.database_url) as conn:
         _print_report(load_fhir(conn, paths, source=source, fictif=fictif, progress=progress_for("fhir")))
         _finish(conn, coverage_done=True)
 
@@ -204,7 +201,7 @@ def run_demo_data(settings: Settings, out: Path, seed: int) -> dict[str, Any]:
     """Generate the fictitious demo Bundles into ``out``; return the generation summary."""
     from gis.demo import generate
 
-    with connect(settings.database_url) as conn:
+    with _connect(settings.database_url) as conn:
         return generate(conn, out, seed=seed)
 
 
@@ -224,7 +221,7 @@ def run_load_demo(settings: Settings) -> None:
     run_nomenclatures(settings)
     run_establishments(settings)
     out = settings.cache_dir / "demo-fhir"
-    with connect(settings.database_url) as conn:
+    with _connect(settings.database_url) as conn:
         summary, report = load_demo(conn, out, seed=DEMO_SEED, progress=progress_for("démo"))
         click.echo(f"Données fictives générées dans {out} :")
         for line in summary_lines(summary):
@@ -252,7 +249,7 @@ def load_finess_cmd(file: Path, departements: tuple[str, ...]) -> None:
 
     settings = get_settings()
     init_db(settings)
-    with connect(settings.database_url) as conn:
+    with _connect(settings.database_url) as conn:
         _print_report(load_finess(conn, file, departements=set(departements) or None))
         _finish(conn)
 
@@ -295,10 +292,10 @@ def demo_data_cmd(out: Path, seed: int) -> None:
 @main.command("imports")
 @click.argument("run_id", required=False, type=int)
 def imports_cmd(run_id: int | None) -> None:
-    """Liste les derniers imports, ou le détail d'un import (lignes rejetées ou signalées)."""
+    """Affiche les derniers imports, ou le détail d'un import (lignes rejetées ou signalées)."""
     from gis.importers.report import get_run, recent_runs, run_rejections
 
-    with connect(get_settings().database_url) as conn:
+    with _connect(get_settings().database_url) as conn:
         if run_id is None:
             runs = recent_runs(conn)
             if not runs:
@@ -325,7 +322,7 @@ def imports_cmd(run_id: int | None) -> None:
 
 
 def _serve(host: str, port: int, workers: int | None, reload: bool = False) -> None:
-    """uvicorn with uvloop and httptools, one worker per core unless told otherwise."""
+    """Run uvicorn with uvloop and httptools, one worker per core unless told otherwise."""
     import os
 
     import uvicorn
@@ -346,6 +343,7 @@ def _serve(host: str, port: int, workers: int | None, reload: bool = False) -> N
         loop="uvloop",
         http="httptools",
         access_log=settings.access_log,
+        log_config=logs.uvicorn_config(settings.log_format),
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.rows import DictRow
 
 from gis.demo.generate import generate
 from gis.importers.fhir import load_fhir
@@ -19,7 +20,7 @@ DEMO_SEED = 20261123
 
 
 def load_demo(
-    conn: psycopg.Connection,
+    conn: psycopg.Connection[DictRow],
     out_dir: Path,
     *,
     seed: int = DEMO_SEED,
