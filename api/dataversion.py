@@ -91,7 +91,7 @@ class DataState:
         self._wake = loop.create_future()
         wake = self._wake
         fd = conn.pgconn.socket
-        loop.add_reader(fd, lambda: wake.done() or wake.set_result(None))
+        loop.add_reader(fd, _resolve, wake)
         try:
             await asyncio.wait_for(asyncio.shield(wake), timeout)
         except TimeoutError:
@@ -129,6 +129,11 @@ class DataState:
                 delay = min(delay * 2, 2.0)
             finally:
                 self._conn = None
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 async def start(state: DataState, url: str, poll_s: float) -> asyncio.Task[None]:

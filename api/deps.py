@@ -5,17 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 
-import psycopg
 from fastapi import Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from gis.db import checked_getconn
+from gis.db import Conn, checked_getconn
 from gis.layers.filters import Filters, check_codes
 
 _SPLIT = re.compile(r"[,\s]+")
 
 
-async def get_conn(request: Request) -> AsyncIterator[psycopg.Connection]:
+async def get_conn(request: Request) -> AsyncIterator[Conn]:
     """A pooled read-only connection, taken after a slot of the gate (queueing on the event loop).
 
     Holding a slot guarantees that a connection is free, so the worker thread that fetches it never waits for

@@ -52,6 +52,15 @@ _DB_DOWN = DatabaseUnavailable("La base de données ne répond pas ; réessayez 
 _INTERNAL = "Erreur interne du service. L'incident a été journalisé."
 _FIELD_NAMES = {"query": "paramètre", "path": "chemin", "body": "corps", "header": "en-tête"}
 _HTML_PREFIXES = ("/cartes",)
+# What a malformed value of these parameters should look like (pattern mismatch).
+_PATTERN_HELP = {
+    "insee": "code INSEE mal formé (5 caractères, ex. 93066, 2A004)",
+    "finess": "numéro FINESS mal formé (9 caractères, ex. 750000523)",
+    "code": "code de département mal formé (ex. 93, 2A, 974)",
+    "departement": "code de département mal formé (ex. 93, 2A, 974)",
+    "offer_id": "identifiant d'offre mal formé",
+    "name": "nom de nomenclature mal formé",
+}
 
 
 def wants_html(request: Request) -> bool:
@@ -108,7 +117,7 @@ def _validation_message(err: Any) -> str:
     elif kind == "string_too_long":
         what = f"trop long (au plus {ctx.get('max_length')} caractères)"
     elif kind in ("string_pattern_mismatch", "value_error"):
-        what = "format invalide"
+        what = _PATTERN_HELP.get(name, "format invalide")
     elif kind.startswith("bool"):
         what = "doit valoir true ou false"
     else:

@@ -3,12 +3,13 @@ OpenAPI document, checked before any query)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Path, Query
 
-INSEE_PATTERN = r"^(?:\d{5}|2[ABab]\d{3})$"
-FINESS_PATTERN = r"^[0-9][0-9ABab][0-9]{7}$"
+# gis.identifiers' rules, lower case accepted (the layers upper-case the code).
+INSEE_PATTERN = r"^(?:[0-9]{5}|2[ABab][0-9]{3})$"
+FINESS_PATTERN = r"^(?:[0-9]{2}|2[ABab])[0-9]{7}$"
 DEPARTEMENT_PATTERN = r"^(?:\d{2}|2[ABab]|97\d|98\d)$"
 OFFER_ID_PATTERN = r"^[0-9A-Za-z._/|-]{1,64}$"
 NOMENCLATURE_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
@@ -24,3 +25,14 @@ OfferId = Annotated[str, Path(pattern=OFFER_ID_PATTERN, description="Identifiant
 NomenclatureName = Annotated[str, Path(pattern=NOMENCLATURE_PATTERN, examples=["type_offre"])]
 DepartementFilter = Annotated[str | None, Query(pattern=DEPARTEMENT_PATTERN,
                                                 description="Limiter à un département (ex. 93)")]
+
+
+GeometryMode = Literal["full", "simplified", "centre", "none"]
+
+
+def geometrie_dep(
+    geometrie: GeometryMode | None = Query(None, description="full, simplified (défaut), centre ou none"),
+    geometry: GeometryMode | None = Query(None, deprecated=True, description="Ancien nom de « geometrie »"),
+) -> GeometryMode:
+    """The geometry mode, under its French name ``geometrie`` (``geometry`` kept as a deprecated alias)."""
+    return geometrie or geometry or "simplified"

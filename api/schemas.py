@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class CommuneHit(BaseModel):
@@ -27,11 +27,17 @@ class CommuneSearch(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
-    database: str
+    statut: str = Field(description="ok ou indisponible")
+    base: str = Field(description="ok ou injoignable")
+    status: str = Field(deprecated=True, description="Ancien nom de « statut »")
+    database: str = Field(deprecated=True, description="Ancien nom de « base »")
     schema_version: int | None = None
     donnees: dict[str, Any] = {}
     version: str
+    version_donnees: int | None = Field(default=None, description="Version des données servies (caches)")
+    file_attente: int = Field(default=0, description="Demandes en attente d'une connexion")
+    cache: dict[str, int] | None = None
+    detail: str | None = None
 
 
 class Feature(BaseModel):
@@ -90,3 +96,126 @@ def content(*media_types: str, description: str = "Réponse") -> dict[int | str,
 OFFERS_FORMATS = content("application/json", "application/geo+json", "text/csv",
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          description="Offres (format=json, geojson, csv ou xlsx)")
+
+
+class _Open(BaseModel):
+    """Documented fields; more may be added without notice (clients ignore unknown fields)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Code(_Open):
+    code: str | None = Field(examples=["28"])
+    label: str | None = Field(examples=["Soins infirmiers à domicile (SSIAD)"])
+
+
+class Contact(_Open):
+    nature: str | None = None
+    canal: str | None = Field(default=None, description="TRE_R200 : 1 courriel, 2 téléphone, 3 fax, 4 site web…")
+    valeur: str | None = None
+    confidentialite: str | None = Field(default=None, description="Toujours 1 (accès libre) dans les réponses "
+                                                                   "publiques")
+
+
+class EtablissementRef(_Open):
+    finess: str | None
+    nom: str | None
+    categorie: Code
+    adresse: str | None = None
+    code_postal: str | None = None
+    ville: str | None = None
+    commune_insee: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+class Couverture(_Open):
+    motif: str = Field(examples=["commune"], description="commune, ancien_code, commune_parente, arrondissement, "
+                                                         "departement, region, polygone, localisation…")
+    libelle: str
+    partielle: bool = Field(description="Vrai quand l'offre ne couvre qu'une partie de la commune")
+
+
+class Offre(_Open):
+    id: str | None = Field(description="Identifiant de la ressource ROR")
+    identifiant: str | None = None
+    nom: str | None
+    type_offre: Code
+    champ: Code
+    activites: list[Code]
+    publics: list[Code]
+    modes_prise_en_charge: list[Code]
+    age_min: int | None = None
+    age_max: int | None = None
+    contacts: list[Contact]
+    lat: float | None = None
+    lon: float | None = None
+    fictif: bool
+    etablissement: EtablissementRef | None
+    couverture: Couverture | None = None
+    distance_km: float | None = None
+
+
+class CommuneRef(_Open):
+    insee: str
+    nom: str
+    type: str
+    parent_insee: str | None = None
+    departement: str
+    lat: float | None = None
+    lon: float | None = None
+    code_demande: str | None = Field(default=None, description="Le code demandé, quand c'est un ancien code")
+
+
+class OffresCommune(BaseModel):
+    commune: CommuneRef
+    results: list[Offre]
+    total: int = Field(description="Nombre total d'offres (toutes pages)")
+
+
+class OffresProximite(BaseModel):
+    results: list[Offre]
+    total: int
+
+
+class OffreDetail(Offre):
+    statut: str | None = None
+    zone_intervention: list[dict[str, Any]]
+    communes_couvertes: list[dict[str, Any]]
+    territoire: dict[str, Any]
+
+
+class Etablissement(_Open):
+    finess: str
+    nom: str | None
+    offres: list[Offre]
+
+
+class NomenclatureName(BaseModel):
+    nom: str
+    codes: int
+
+
+class Nomenclatures(BaseModel):
+    nomenclatures: list[NomenclatureName]
+
+
+class NomenclatureCodes(BaseModel):
+    nom: str
+    codes: list[dict[str, Any]]
+
+
+class Suggestions(_Open):
+    """Groups of suggestions (types d'offre, activités, actes spécifiques, établissements)."""
+
+
+class CoverageCollection(_Open):
+    type: str = "FeatureCollection"
+    features: list[dict[str, Any]]
+    resume: dict[str, Any] | None = None
+
+
+class TerritoriesCollection(_Open):
+    type: str = "FeatureCollection"
+    commune: str
+    features: list[dict[str, Any]]

@@ -6,10 +6,11 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
+from typing import TypeAlias, cast
 
 import psycopg
 from psycopg import pq
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
 
 MIGRATIONS_PACKAGE = "gis.migrations"
@@ -17,21 +18,25 @@ _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 _LOCK_KEY = 7_501_011  # advisory lock serialising concurrent `db init`
 
 
-def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
+#: A connection whose rows are dicts (``dict_row``): what every layer and importer takes.
+Conn: TypeAlias = psycopg.Connection[DictRow]
+
+
+def connect(url: str, *, autocommit: bool = False) -> Conn:
     """A plain connection returning rows as dicts."""
     return psycopg.connect(url, autocommit=autocommit, row_factory=dict_row)
 
 
 def make_pool(
     url: str, *, min_size: int = 1, max_size: int = 10, timeout_ms: int = 15000, wait_s: float = 10.0
-) -> ConnectionPool:
+) -> ConnectionPool[Conn]:
     """The API's pool of read-only, autocommit connections (one round trip per query: no BEGIN/COMMIT).
 
     Each connection has a statement timeout and JIT off (the API's short queries never gain from it). A connection
     is checked without a round trip when it is handed out (:func:`checked_getconn`); a dead one is replaced.
     """
     options = f"-c statement_timeout={int(timeout_ms)} -c jit=off -c default_transaction_read_only=on"
-    return ConnectionPool(
+    pool = ConnectionPool(
         url,
         min_size=min(min_size, max_size),
         max_size=max_size,
@@ -41,9 +46,10 @@ def make_pool(
         reconnect_timeout=3600,
         name="ror-gis",
     )
+    return cast("ConnectionPool[Conn]", pool)
 
 
-def checked_getconn(pool: ConnectionPool) -> psycopg.Connection:
+def checked_getconn(pool: ConnectionPool[Conn]) -> Conn:
     """A connection from ``pool`` that :func:`usable` accepts; dead ones go back to the pool, which replaces them.
 
     Unlike the pool's own ``check`` (which sleeps a backoff delay after a failed check), this hands out the next
@@ -61,7 +67,7 @@ def checked_getconn(pool: ConnectionPool) -> psycopg.Connection:
 
 
 @contextmanager
-def checked_connection(pool: ConnectionPool) -> Iterator[psycopg.Connection]:
+def checked_connection(pool: ConnectionPool[Conn]) -> Iterator[Conn]:
     """``with checked_connection(pool) as conn``: :func:`checked_getconn`, returned to the pool at the end."""
     conn = checked_getconn(pool)
     try:
@@ -70,7 +76,7 @@ def checked_connection(pool: ConnectionPool) -> Iterator[psycopg.Connection]:
         pool.putconn(conn)
 
 
-def usable(conn: psycopg.Connection) -> None:
+def usable(conn: Conn) -> None:
     """Raise ``psycopg.OperationalError`` when ``conn`` is dead, without a round trip to the server.
 
     Reads whatever the server sent meanwhile (``consume_input``, non-blocking): after a restart or a terminated
@@ -96,7 +102,7 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-def migrate(conn: psycopg.Connection) -> list[str]:
+def migrate(conn: Conn) -> list[str]:
     """Apply the migrations not yet applied, each in its own transaction. Returns their names."""
     applied: list[str] = []
     with conn.transaction():
@@ -120,7 +126,7 @@ def migrate(conn: psycopg.Connection) -> list[str]:
 
 
 @contextmanager
-def transaction(url: str) -> Iterator[psycopg.Connection]:
+def transaction(url: str) -> Iterator[Conn]:
     """A connection whose work is committed at the end of the block, or rolled back on error."""
     with connect(url) as conn, conn.transaction():
         yield conn

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-import psycopg
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.deps import get_conn
-from api.params import Insee
+from api.params import GeometryMode, Insee, geometrie_dep
 from api.responses import GEOJSON, GeoJSONResponse, public_json
 from api.schemas import ERROR_RESPONSES, CommuneSearch, Feature
+from gis.db import Conn
 from gis.layers import communes
 
 router = APIRouter(prefix="/api/v1/communes", tags=["communes"], responses=ERROR_RESPONSES)
@@ -21,7 +19,7 @@ router = APIRouter(prefix="/api/v1/communes", tags=["communes"], responses=ERROR
 def search_communes(
     q: str = Query(..., min_length=1, max_length=100, description="Nom, code postal ou code INSEE"),
     limit: int = Query(10, ge=1, le=50),
-    conn: psycopg.Connection = Depends(get_conn),
+    conn: Conn = Depends(get_conn),
 ) -> Response:
     """Accent-, case- and hyphen-insensitive; `st`/`ste` = Saint/Sainte; a postcode returns every
     commune or arrondissement it serves; an INSEE code returns that commune first."""
@@ -31,8 +29,8 @@ def search_communes(
 @router.get("/{insee}", response_model=Feature, response_class=GeoJSONResponse, summary="Une commune (GeoJSON Feature)")
 def get_commune(
     insee: Insee,
-    geometry: Literal["full", "simplified", "centre", "none"] = Query("simplified"),
-    conn: psycopg.Connection = Depends(get_conn),
+    geometry: GeometryMode = Depends(geometrie_dep),
+    conn: Conn = Depends(get_conn),
 ) -> Response:
     """A former, delegated or associated code answers with the current commune
     (`properties.code_demande` says which code was asked)."""

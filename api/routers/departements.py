@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-import psycopg
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from api.deps import get_conn
-from api.params import DepartementCode
+from api.params import DepartementCode, GeometryMode, geometrie_dep
 from api.responses import GEOJSON, GeoJSONResponse, public_json
 from api.schemas import ERROR_RESPONSES, Feature, FeatureCollection
+from gis.db import Conn
 from gis.layers import departements
 
 router = APIRouter(prefix="/api/v1/departements", tags=["communes"], responses=ERROR_RESPONSES)
@@ -21,7 +21,7 @@ Geometry = Literal["full", "simplified", "centre", "none"]
 @router.get("", response_model=FeatureCollection, response_class=GeoJSONResponse,
             summary="Départements chargés (GeoJSON)")
 def list_departements(
-    geometry: Geometry = Query("simplified"), conn: psycopg.Connection = Depends(get_conn)
+    geometry: GeometryMode = Depends(geometrie_dep), conn: Conn = Depends(get_conn)
 ) -> Response:
     return public_json(departements.collection(conn, geometry=geometry), GEOJSON)
 
@@ -29,6 +29,6 @@ def list_departements(
 @router.get("/{code}", response_model=Feature, response_class=GeoJSONResponse,
             summary="Un département (GeoJSON Feature)")
 def get_departement(
-    code: DepartementCode, geometry: Geometry = Query("simplified"), conn: psycopg.Connection = Depends(get_conn)
+    code: DepartementCode, geometry: GeometryMode = Depends(geometrie_dep), conn: Conn = Depends(get_conn)
 ) -> Response:
     return public_json(departements.feature(conn, code, geometry=geometry), GEOJSON)

@@ -6,11 +6,13 @@ French statuses (``statut``) and reasons, never an absolute server path or raw d
 
 from __future__ import annotations
 
-import psycopg
+from typing import Any
+
 from fastapi import APIRouter, Depends, Path, Query
 
 from api.deps import get_conn
 from api.schemas import ERROR_RESPONSES
+from gis.db import Conn
 from gis.errors import NotFound
 from gis.importers.report import get_run, recent_runs, run_rejections
 
@@ -23,7 +25,7 @@ router = APIRouter(prefix="/api/v1/imports", tags=["imports"], responses=ERROR_R
     description="Les derniers chargements (géographie, nomenclatures, FINESS, établissements, FHIR, démonstration), "
     "du plus récent au plus ancien : statut, durée, compteurs, nombre de lignes rejetées et signalées.",
 )
-def list_runs(limit: int = Query(20, ge=1, le=200), conn: psycopg.Connection = Depends(get_conn)) -> dict:
+def list_runs(limit: int = Query(20, ge=1, le=200), conn: Conn = Depends(get_conn)) -> dict[str, Any]:
     return {"imports": recent_runs(conn, limit=limit)}
 
 
@@ -33,7 +35,7 @@ def list_runs(limit: int = Query(20, ge=1, le=200), conn: psycopg.Connection = D
     description="Un import et ses lignes rejetées (« rejet ») ou chargées avec une alerte (« alerte »), "
     "avec leur motif en français.",
 )
-def run_detail(run_id: int = Path(ge=1, le=2**31 - 1), conn: psycopg.Connection = Depends(get_conn)) -> dict:
+def run_detail(run_id: int = Path(ge=1, le=2**31 - 1), conn: Conn = Depends(get_conn)) -> dict[str, Any]:
     run = get_run(conn, run_id)
     if run is None:
         raise NotFound(f"Import inconnu : {run_id}.")

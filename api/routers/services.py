@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-import psycopg
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.deps import coverage_filters_dep, filters_dep, get_conn
 from api.params import DepartementFilter, Finess, Insee, NomenclatureName, OfferId
 from api.responses import GEOJSON, PUBLIC_CACHE, GeoJSONResponse, json_bytes, public_json
-from api.schemas import ERROR_RESPONSES, OFFERS_FORMATS
+from api.schemas import (
+    ERROR_RESPONSES,
+    OFFERS_FORMATS,
+    CoverageCollection,
+    Etablissement,
+    NomenclatureCodes,
+    Nomenclatures,
+    OffreDetail,
+    OffresCommune,
+    OffresProximite,
+    Suggestions,
+    TerritoriesCollection,
+)
 from gis import export
+from gis.db import Conn
 from gis.layers import etablissements, nomenclatures, offres, territoires
 from gis.layers.filters import Filters
 from gis.text import normalize
@@ -31,7 +43,7 @@ def _download(content: bytes, media_type: str, filename: str) -> Response:
     )
 
 
-def _render(payload: dict, fmt: str, stem: str) -> Response:
+def _render(payload: dict[str, Any], fmt: str, stem: str) -> Response:
     results = payload["results"]
     if fmt == "geojson":
         extra = {k: v for k, v in payload.items() if k != "results"}
@@ -47,7 +59,8 @@ def _render(payload: dict, fmt: str, stem: str) -> Response:
     return public_json(payload)
 
 
-@router.get("/communes/{insee}/services", summary="Offres couvrant une commune", responses=OFFERS_FORMATS)
+@router.get("/communes/{insee}/services", summary="Offres couvrant une commune", response_model=OffresCommune,
+            responses=OFFERS_FORMATS)
 def services_for_commune(
     insee: Insee,
     filters: Filters = Depends(filters_dep),
@@ -55,7 +68,7 @@ def services_for_commune(
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
     tri: Literal["distance", "nom", "motif"] = Query("distance"),
     format: Format = Query("json"),
-    conn: psycopg.Connection = Depends(get_conn),
+    conn: Conn = Depends(get_conn),
 ) -> Response:
     """Offers whose zone d'intervention covers the commune, with the reason (`couverture.motif`) and
     the distance from the commune's centre to the establishment. `format=csv|xlsx` downloads the list
@@ -69,7 +82,8 @@ def services_for_commune(
     return _render(payload, format, stem)
 
 
-@router.get("/services", summary="Offres à proximité d'un point", responses=OFFERS_FORMATS)
+@router.get("/services", summary="Offres à proximité d'un point", response_model=OffresProximite,
+            responses=OFFERS_FORMATS)
 def services_nearby(
     lat: float = Query(..., ge=-90, le=90),
     lon: float = Query(..., ge=-180, le=180),
@@ -78,7 +92,7 @@ def services_nearby(
     limit: int = Query(100, ge=1, le=offres.MAX_LIMIT),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
     format: Format = Query("json"),
-    conn: psycopg.Connection = Depends(get_conn),
+    conn: Conn = Depends(get_conn),
 ) -> Response:
     """Offers located within `rayon_km` of the point, nearest first."""
     if format == "json":
@@ -87,58 +101,61 @@ def services_nearby(
     return _render(payload, format, f"offres-autour-{lat:.4f}-{lon:.4f}")
 
 
-@router.get("/services/{offer_id:path}", summary="Une offre, sa zone d'intervention et son territoire")
-def service_detail(offer_id: OfferId, conn: psycopg.Connection = Depends(get_conn)) -> Response:
+@router.get("/services/{offer_id:path}", response_model=OffreDetail,
+            summary="Une offre, sa zone d'intervention et son territoire")
+def service_detail(offer_id: OfferId, conn: Conn = Depends(get_conn)) -> Response:
     """By ROR resource id or identifiantOffre (e.g. `11/1234`). Sensitive units answer 404."""
     return public_json(offres.detail(conn, offer_id))
 
 
-@router.get("/etablissements/{finess}", summary="Un établissement (EG) et ses offres")
-def etablissement_detail(finess: Finess, conn: psycopg.Connection = Depends(get_conn)) -> Response:
+@router.get("/etablissements/{finess}", response_model=Etablissement, summary="Un établissement (EG) et ses offres")
+def etablissement_detail(finess: Finess, conn: Conn = Depends(get_conn)) -> Response:
     return public_json(etablissements.detail(conn, finess))
 
 
-@router.get("/nomenclatures", summary="Nomenclatures chargées")
-def nomenclature_names(conn: psycopg.Connection = Depends(get_conn)) -> Response:
+@router.get("/nomenclatures", response_model=Nomenclatures, summary="Nomenclatures chargées")
+def nomenclature_names(conn: Conn = Depends(get_conn)) -> Response:
     return public_json({"nomenclatures": nomenclatures.names(conn)})
 
 
-@router.get("/nomenclatures/{name}", summary="Codes et libellés d'une nomenclature")
+@router.get("/nomenclatures/{name}", response_model=NomenclatureCodes, summary="Codes et libellés d'une nomenclature")
 def nomenclature_codes(
     name: NomenclatureName,
     obsoletes: bool = Query(False, description="Inclure les codes obsolètes"),
-    conn: psycopg.Connection = Depends(get_conn),
+    conn: Conn = Depends(get_conn),
 ) -> Response:
     return public_json(nomenclatures.codes(conn, name, include_deprecated=obsoletes))
 
 
-@router.get("/suggestions", summary="Suggestions pendant la saisie (types d'offre, activités, établissements)")
+@router.get("/suggestions", response_model=Suggestions,
+            summary="Suggestions pendant la saisie (types d'offre, activités, établissements)")
 def suggestions(
     q: str = Query(..., min_length=1, max_length=100),
     limit: int = Query(8, ge=1, le=30),
-    conn: psycopg.Connection = Depends(get_conn),
+    conn: Conn = Depends(get_conn),
 ) -> Response:
     return public_json(nomenclatures.suggestions(conn, q, limit=limit))
 
 
-@router.get("/communes/{insee}/territoires", response_class=GeoJSONResponse,
+@router.get("/communes/{insee}/territoires", response_class=GeoJSONResponse, response_model=TerritoriesCollection,
             summary="Territoires des offres couvrant une commune (GeoJSON)")
 def territories_for_commune(
-    insee: Insee, filters: Filters = Depends(filters_dep), conn: psycopg.Connection = Depends(get_conn)
+    insee: Insee, filters: Filters = Depends(filters_dep), conn: Conn = Depends(get_conn)
 ) -> Response:
     """One Feature per declared unit (commune, département, région, polygon) of the covering offers,
     with `offres` (how many) and `exemples` (names)."""
     return public_json(territoires.territories_covering(conn, insee, filters), GEOJSON)
 
 
-@router.get("/couverture", response_class=GeoJSONResponse, summary="Nombre d'offres couvrant chaque commune (GeoJSON)")
+@router.get("/couverture", response_class=GeoJSONResponse, response_model=CoverageCollection,
+            summary="Nombre d'offres couvrant chaque commune (GeoJSON)")
 def coverage_counts(
     filters: Filters = Depends(coverage_filters_dep),
     departement: DepartementFilter = None,
     geometrie: bool = Query(True, description="Inclure les contours (simplifiés)"),
-    conn: psycopg.Connection = Depends(get_conn),
+    conn: Conn = Depends(get_conn),
 ) -> Response:
     """For planners: offers of the given type(s) covering each commune (Paris by arrondissement),
     offers per 10,000 inhabitants, and a summary of the communes and population covered by none."""
-    body = territoires.coverage_by_commune(conn, filters, departement=departement, geometry=geometrie)
-    return public_json(body, GEOJSON)
+    return json_bytes(territoires.coverage_by_commune_json(conn, filters, departement=departement,
+                                                           geometry=geometrie), GEOJSON)

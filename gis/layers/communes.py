@@ -8,12 +8,11 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-import psycopg
-
+from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
+from gis.identifiers import INSEE_RE
 from gis.text import like_escape, tokens
 
-INSEE_RE = re.compile(r"^(?:\d{5}|2[ABab]\d{3})$")
 POSTCODE_PREFIX_RE = re.compile(r"^\d{2,4}$")
 GeometryMode = Literal["full", "simplified", "centre", "none"]
 
@@ -25,13 +24,13 @@ _RESULT_COLUMNS = """
 
 def check_insee(code: str) -> str:
     """Return the upper-cased INSEE code, or raise InvalidInput for a malformed one."""
-    code = code.strip()
+    code = code.strip().upper()
     if not INSEE_RE.match(code):
         raise InvalidInput(
             f"Code INSEE mal formé : « {code[:20]} ». Un code commune a 5 caractères "
             "(ex. 93066, 2A004)."
         )
-    return code.upper()
+    return code
 
 
 def _label(row: dict[str, Any]) -> str:
@@ -45,14 +44,14 @@ def _finish(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def search(conn: psycopg.Connection, q: str, *, limit: int = 10) -> list[dict[str, Any]]:
+def search(conn: Conn, q: str, *, limit: int = 10) -> list[dict[str, Any]]:
     """Communes matching what a person typed: a name, a postcode (or its start), or an INSEE code."""
     q = (q or "").strip()
     limit = max(1, min(int(limit), 50))
     if not q:
         return []
     compact = q.replace(" ", "")
-    if INSEE_RE.match(compact):
+    if INSEE_RE.match(compact.upper()):
         return _search_code(conn, compact.upper(), limit)
     if POSTCODE_PREFIX_RE.match(compact):
         return _search_postcode_prefix(conn, compact, limit)
@@ -62,7 +61,7 @@ def search(conn: psycopg.Connection, q: str, *, limit: int = 10) -> list[dict[st
     return _search_name(conn, words, limit)
 
 
-def _search_code(conn: psycopg.Connection, code: str, limit: int) -> list[dict[str, Any]]:
+def _search_code(conn: Conn, code: str, limit: int) -> list[dict[str, Any]]:
     """Five characters: the commune with that INSEE code first, then the communes or arrondissements
     the postcode serves (not their parent city), then the commune a former code became."""
     sql = f"""
@@ -87,7 +86,7 @@ def _search_code(conn: psycopg.Connection, code: str, limit: int) -> list[dict[s
     return _finish(conn.execute(sql, {"code": code, "limit": limit}).fetchall())
 
 
-def _search_postcode_prefix(conn: psycopg.Connection, prefix: str, limit: int) -> list[dict[str, Any]]:
+def _search_postcode_prefix(conn: Conn, prefix: str, limit: int) -> list[dict[str, Any]]:
     sql = f"""
         SELECT {_RESULT_COLUMNS}
           FROM geo_commune c LEFT JOIN geo_departement d ON d.code = c.departement
@@ -99,7 +98,7 @@ def _search_postcode_prefix(conn: psycopg.Connection, prefix: str, limit: int) -
     return _finish(conn.execute(sql, {"p": like_escape(prefix) + "%", "limit": limit}).fetchall())
 
 
-def _search_name(conn: psycopg.Connection, words: list[str], limit: int) -> list[dict[str, Any]]:
+def _search_name(conn: Conn, words: list[str], limit: int) -> list[dict[str, Any]]:
     """Every typed word must start a word of the name; exact, then prefix, then population."""
     phrase = " ".join(words)
     params: dict[str, Any] = {"phrase": phrase, "prefix": like_escape(phrase) + "%", "limit": limit}
@@ -132,7 +131,7 @@ def _search_name(conn: psycopg.Connection, words: list[str], limit: int) -> list
     return _finish(conn.execute(sql, params).fetchall())
 
 
-def resolve(conn: psycopg.Connection, code: str) -> dict[str, Any]:
+def resolve(conn: Conn, code: str) -> dict[str, Any]:
     """The current commune for a code (current, former, delegated or associated).
 
     Returns ``{"insee", "code_demande", "type_code_demande"}``; raises NotFound.
@@ -163,7 +162,7 @@ _GEOMETRY_SQL = {
 }
 
 
-def feature(conn: psycopg.Connection, code: str, *, geometry: GeometryMode = "simplified") -> dict[str, Any]:
+def feature(conn: Conn, code: str, *, geometry: GeometryMode = "simplified") -> dict[str, Any]:
     """One commune as a GeoJSON Feature (RFC 7946, WGS84)."""
     if geometry not in _GEOMETRY_SQL:
         raise InvalidInput("Paramètre geometry invalide : full, simplified, centre ou none.")
@@ -191,6 +190,8 @@ def feature(conn: psycopg.Connection, code: str, *, geometry: GeometryMode = "si
         """,  # noqa: S608 - geometry expression chosen from a fixed table
         {"insee": resolved["insee"]},
     ).fetchone()
+    if row is None:  # resolve() found it: only a concurrent delete gets here
+        raise NotFound(f"Aucune commune ne correspond au code INSEE {code}.")
     geometry_json = row.pop("geometry")
     bbox = row.pop("bbox")
     for key in ("centre_lat", "centre_lon"):

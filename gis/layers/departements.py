@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import psycopg
-
+from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
 
 DEPARTEMENT_RE = re.compile(r"^(?:\d{2}|2[AB]|97\d|98\d)$")  # 98x: overseas collectivities (984–989)
@@ -37,12 +36,12 @@ def _select(geometry: str) -> str:
     """  # noqa: S608 - geometry expression chosen from a fixed table
 
 
-def collection(conn: psycopg.Connection, *, geometry: str = "simplified") -> dict[str, Any]:
+def collection(conn: Conn, *, geometry: str = "simplified") -> dict[str, Any]:
     rows = conn.execute(_select(geometry) + " ORDER BY d.code").fetchall()
     return {"type": "FeatureCollection", "features": [_feature(r) for r in rows]}
 
 
-def feature(conn: psycopg.Connection, code: str, *, geometry: str = "simplified") -> dict[str, Any]:
+def feature(conn: Conn, code: str, *, geometry: str = "simplified") -> dict[str, Any]:
     code = code.strip().upper()
     if not DEPARTEMENT_RE.match(code):
         raise InvalidInput(f"Code de département mal formé : « {code[:10]} » (ex. 93, 2A, 974).")
@@ -52,7 +51,7 @@ def feature(conn: psycopg.Connection, code: str, *, geometry: str = "simplified"
     return _feature(row)
 
 
-def bbox(conn: psycopg.Connection, code: str | None = None) -> list[float] | None:
+def bbox(conn: Conn, code: str | None = None) -> list[float] | None:
     """[minx, miny, maxx, maxy] of a département, or of every loaded département when ``code`` is None."""
     row = conn.execute(
         "SELECT ARRAY[ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)] AS b "

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-import psycopg
 from psycopg import sql
 
+from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
+from gis.identifiers import FINESS_RE
 from gis.layers.filters import PUBLIC_OFFER
 from gis.layers.offer_json import OFFER_JOINS, offer_json
-
-FINESS_RE = re.compile(r"^[0-9][0-9AB][0-9]{7}$")
 
 
 def check_finess(finess: str) -> str:
@@ -22,7 +20,7 @@ def check_finess(finess: str) -> str:
     return finess
 
 
-def detail(conn: psycopg.Connection, finess: str) -> dict[str, Any]:
+def detail(conn: Conn, finess: str) -> dict[str, Any]:
     """An EG by FINESS ET: identity, address, geocoding and its public offers."""
     finess = check_finess(finess)
     eg = conn.execute(

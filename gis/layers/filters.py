@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-import psycopg
 from psycopg import sql
 
+from gis.db import Conn
 from gis.errors import InvalidInput
 
 CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._|-]{0,29}$")
@@ -96,7 +96,7 @@ def check_codes(filters: Filters, catalog: Mapping[str, frozenset[str]]) -> None
     filters.checked = True
 
 
-def validate_filters(conn: psycopg.Connection[Any], filters: Filters) -> None:
+def validate_filters(conn: Conn, filters: Filters) -> None:
     """Check ``filters`` against the nomenclatures in the database (one query), unless already checked.
 
     Raises

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-
+from gis.db import Conn
 from gis.errors import NotFound
 from gis.text import like_escape, tokens
 
@@ -17,13 +16,13 @@ SUGGESTION_GROUPS = {
 }
 
 
-def names(conn: psycopg.Connection) -> list[dict[str, Any]]:
+def names(conn: Conn) -> list[dict[str, Any]]:
     return conn.execute(
         "SELECT name AS nom, count(*) AS codes FROM nomenclature GROUP BY name ORDER BY name"
     ).fetchall()
 
 
-def codes(conn: psycopg.Connection, name: str, *, include_deprecated: bool = False) -> dict[str, Any]:
+def codes(conn: Conn, name: str, *, include_deprecated: bool = False) -> dict[str, Any]:
     rows = conn.execute(
         "SELECT code, label, system, deprecated FROM nomenclature WHERE name = %s "
         "AND (%s OR NOT deprecated) ORDER BY code",
@@ -35,7 +34,7 @@ def codes(conn: psycopg.Connection, name: str, *, include_deprecated: bool = Fal
     return {"nom": name, "codes": rows}
 
 
-def labels_for(conn: psycopg.Connection, name: str, codes: list[str]) -> list[str]:
+def labels_for(conn: Conn, name: str, codes: list[str]) -> list[str]:
     """French labels of the given codes of one list, in code order (unknown codes are skipped)."""
     rows = conn.execute(
         "SELECT label FROM nomenclature WHERE name = %s AND code = ANY (%s) ORDER BY code", (name, codes)
@@ -51,7 +50,7 @@ def _word_conditions(words: list[str], column: str, params: dict[str, Any]) -> s
     return " AND ".join(conds)
 
 
-def suggestions(conn: psycopg.Connection, q: str, *, limit: int = 8) -> dict[str, Any]:
+def suggestions(conn: Conn, q: str, *, limit: int = 8) -> dict[str, Any]:
     """Codes and establishment names whose words start with the typed words, grouped by kind."""
     words = tokens(q or "")
     groups: list[dict[str, Any]] = []

@@ -39,7 +39,7 @@ ETABLISSEMENT_JSON = sql.SQL("""CASE WHEN e.nom IS NULL THEN NULL ELSE json_buil
 
 def offer_json(extra: sql.Composable | None = None) -> sql.Composable:
     """``json_build_object(...)`` of the public offer, followed by the ``extra`` key/value pairs (SQL)."""
-    parts = [sql.SQL("""json_build_object(
+    parts: list[sql.Composable] = [sql.SQL("""json_build_object(
         'id', o.ror_id, 'identifiant', o.identifiant, 'nom', o.nom,
         'type_offre', json_build_object('code', o.type_offre, 'label', nt.label),
         'champ', json_build_object('code', o.champ, 'label', nch.label),

@@ -14,9 +14,9 @@ import json
 import re
 from typing import Any, Literal
 
-import psycopg
 from psycopg import sql
 
+from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
 from gis.layers.communes import check_insee
 from gis.layers.filters import Filters, validate_filters, where_clause
@@ -86,7 +86,7 @@ _COVERAGE_EXTRA = sql.SQL("""'couverture', json_build_object(
 
 
 def covering_json(
-    conn: psycopg.Connection[Any],
+    conn: Conn,
     code: str,
     filters: Filters | None = None,
     *,
@@ -101,7 +101,7 @@ def covering_json(
 
     Parameters
     ----------
-    conn : psycopg.Connection
+    conn : Conn
         An open connection.
     code : str
         INSEE code of a commune or municipal arrondissement (a former code answers for the current commune, and
@@ -141,16 +141,17 @@ def covering_json(
     return str(_value(row)).encode()
 
 
-def covering(conn: psycopg.Connection[Any], code: str, filters: Filters | None = None, *, limit: int = 100,
+def covering(conn: Conn, code: str, filters: Filters | None = None, *, limit: int = 100,
              offset: int = 0, sort: str = "distance") -> dict[str, Any]:
     """:func:`covering_json` as a dict (for the widgets and exports)."""
     result: dict[str, Any] = json.loads(covering_json(conn, code, filters, limit=limit, offset=offset, sort=sort))
     return result
 
 
-def _value(row: Any) -> Any:
-    """The single value of a one-column row, whatever the row factory."""
-    return next(iter(row.values())) if isinstance(row, dict) else row[0]
+def _value(row: dict[str, Any] | None) -> Any:
+    """The single value of a one-column row (an aggregate: always one row)."""
+    assert row is not None
+    return next(iter(row.values()))
 
 
 _NEARBY = """
@@ -176,7 +177,7 @@ _DISTANCE_EXTRA = sql.SQL("'distance_km', round((p.d / 1000)::numeric, 2)")
 
 
 def nearby_json(
-    conn: psycopg.Connection[Any],
+    conn: Conn,
     lat: float,
     lon: float,
     rayon_km: float,
@@ -205,7 +206,7 @@ def nearby_json(
     return str(_value(conn.execute(query, params).fetchone())).encode()
 
 
-def nearby(conn: psycopg.Connection[Any], lat: float, lon: float, rayon_km: float, filters: Filters | None = None,
+def nearby(conn: Conn, lat: float, lon: float, rayon_km: float, filters: Filters | None = None,
            *, limit: int = 100, offset: int = 0) -> dict[str, Any]:
     """:func:`nearby_json` as a dict."""
     result: dict[str, Any] = json.loads(nearby_json(conn, lat, lon, rayon_km, filters, limit=limit, offset=offset))
@@ -222,7 +223,7 @@ _DETAIL_EXTRA = sql.SQL("""'statut', o.statut, 'date_fermeture', o.date_fermetur
             temporalites=labelled("o.temporalites", "temporalite_accueil"))
 
 
-def detail(conn: psycopg.Connection[Any], offer_id: str) -> dict[str, Any]:
+def detail(conn: Conn, offer_id: str) -> dict[str, Any]:
     """One public offer with its declared zone, the communes it covers, and its territory as GeoJSON.
 
     Raises
@@ -259,7 +260,7 @@ def detail(conn: psycopg.Connection[Any], offer_id: str) -> dict[str, Any]:
     return out
 
 
-def zone(conn: psycopg.Connection[Any], pk: int) -> list[dict[str, Any]]:
+def zone(conn: Conn, pk: int) -> list[dict[str, Any]]:
     """The declared zone d'intervention, with names."""
     return conn.execute(
         """
@@ -279,7 +280,7 @@ def zone(conn: psycopg.Connection[Any], pk: int) -> list[dict[str, Any]]:
     ).fetchall()
 
 
-def territory_geojson(conn: psycopg.Connection[Any], pk: int) -> dict[str, Any]:
+def territory_geojson(conn: Conn, pk: int) -> dict[str, Any]:
     """The territory for display: one Feature per declared unit (display geometry), or the polygon.
 
     Offers without a zone get the commune(s) of their location. No union is computed per request.

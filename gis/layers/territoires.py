@@ -4,18 +4,20 @@ offers covering each commune (coverage choropleth). Display geometries only; no 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-import psycopg
 from psycopg import sql
 
+from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
 from gis.layers.communes import resolve
 from gis.layers.departements import DEPARTEMENT_RE
 from gis.layers.filters import Filters, validate_filters, where_clause
+from gis.layers.geojson import collection_sql
 
 
-def territories_covering(conn: psycopg.Connection[Any], code: str, filters: Filters | None = None) -> dict[str, Any]:
+def territories_covering(conn: Conn, code: str, filters: Filters | None = None) -> dict[str, Any]:
     """One Feature per declared zone unit (commune, département, région, polygon) of the public offers
     covering the commune, with the number and the names of those offers."""
     filters = filters or Filters()
@@ -78,17 +80,25 @@ def territories_covering(conn: psycopg.Connection[Any], code: str, filters: Filt
     return {"type": "FeatureCollection", "commune": insee, "features": features}
 
 
-def coverage_by_commune(
-    conn: psycopg.Connection[Any],
+def coverage_by_commune_json(
+    conn: Conn,
     filters: Filters,
     *,
     departement: str | None = None,
     geometry: bool = True,
-) -> dict[str, Any]:
-    """How many public offers (matching ``filters``) cover each commune.
+) -> bytes:
+    """How many public offers (matching ``filters``) cover each commune, as GeoJSON text built by PostgreSQL.
 
-    Paris is represented by its arrondissements. Returns a FeatureCollection (display geometry) whose
-    properties are insee, nom, departement, population, offres, pour_10000 (offers per 10,000 people).
+    Paris is represented by its arrondissements. The FeatureCollection (display geometry) has the properties insee,
+    nom, departement, population, offres, pour_10000 (offers per 10,000 people), and a ``resume`` of the communes and
+    population covered by none.
+
+    Raises
+    ------
+    InvalidInput
+        No type d'offre, malformed filters or département.
+    NotFound
+        Unknown département.
     """
     if not filters.type_offre:
         raise InvalidInput("Paramètre type_offre obligatoire (code de type d'offre, ex. 28 pour les SSIAD).")
@@ -102,8 +112,8 @@ def coverage_by_commune(
             raise NotFound(f"Département inconnu ou non chargé : {departement}.")
         params["dep"] = departement
     where = where_clause(filters, params)
-    geom_sql = sql.SQL("ST_AsGeoJSON(c.geom_simple, 5)::json" if geometry else "NULL::json")
-    query = sql.SQL("""
+    geometry_sql = sql.SQL("ST_AsGeoJSON(c.geom_simple, 5)::json" if geometry else "NULL::json")
+    rows = sql.SQL("""
         WITH counts AS (
             SELECT cv.insee, count(*) AS n
               FROM couverture cv JOIN offre o ON o.id = cv.offre_id
@@ -111,31 +121,33 @@ def coverage_by_commune(
              WHERE {where}
              GROUP BY cv.insee
         )
-        SELECT c.insee, c.nom, c.departement, c.population, coalesce(k.n, 0)::int AS offres,
-               CASE WHEN c.population > 0 THEN round((coalesce(k.n, 0) * 10000.0 / c.population)::numeric, 2)::float
-               END AS pour_10000,
-               {geom_sql} AS geometry
+        SELECT c.insee AS id, coalesce(k.n, 0) AS offres, c.population,
+               json_build_object(
+                   'insee', c.insee, 'nom', c.nom, 'departement', c.departement, 'population', c.population,
+                   'offres', coalesce(k.n, 0),
+                   'pour_10000', CASE WHEN c.population > 0
+                                      THEN round((coalesce(k.n, 0) * 10000.0 / c.population)::numeric, 2) END
+               ) AS properties,
+               {geometry} AS geometry
           FROM geo_commune c
           LEFT JOIN counts k ON k.insee = c.insee
-         WHERE (%(dep)s::text IS NULL OR c.departement = %(dep)s)
+         WHERE ({dep}::text IS NULL OR c.departement = {dep})
            AND NOT EXISTS (SELECT 1 FROM geo_commune a WHERE a.parent_insee = c.insee AND a.geom IS NOT NULL)
-         ORDER BY c.insee
-    """).format(where=where, geom_sql=geom_sql)
-    rows = conn.execute(query, params).fetchall()
-    features = [
-        {
-            "type": "Feature",
-            "id": r["insee"],
-            "properties": {k: r[k] for k in ("insee", "nom", "departement", "population", "offres", "pour_10000")},
-            "geometry": r["geometry"],
-        }
-        for r in rows
-    ]
-    uncovered = [r for r in rows if r["offres"] == 0]
-    summary = {
-        "communes": len(rows),
-        "communes_non_couvertes": len(uncovered),
-        "population": sum(r["population"] or 0 for r in rows),
-        "population_non_couverte": sum(r["population"] or 0 for r in uncovered),
-    }
-    return {"type": "FeatureCollection", "features": features, "resume": summary}
+    """).format(where=where, geometry=geometry_sql, dep=sql.Placeholder("dep"))
+    summary = sql.SQL("""'resume', json_build_object(
+        'communes', count(*),
+        'communes_non_couvertes', count(*) FILTER (WHERE f.offres = 0),
+        'population', coalesce(sum(f.population), 0),
+        'population_non_couverte', coalesce(sum(f.population) FILTER (WHERE f.offres = 0), 0))""")
+    row = conn.execute(collection_sql(rows, extra=summary), params).fetchone()
+    assert row is not None  # an aggregate always returns one row
+    return str(next(iter(row.values()))).encode()
+
+
+def coverage_by_commune(conn: Conn, filters: Filters, *, departement: str | None = None,
+                        geometry: bool = True) -> dict[str, Any]:
+    """:func:`coverage_by_commune_json` as a dict (for the maps)."""
+    result: dict[str, Any] = json.loads(
+        coverage_by_commune_json(conn, filters, departement=departement, geometry=geometry))
+    return result
+

@@ -22,7 +22,9 @@ computed in SQL at load time; requests only read ``couverture``.
 
 from __future__ import annotations
 
-import psycopg
+from typing import Any
+
+from gis.db import Conn
 
 # A free-form polygon covers a commune when it covers at least this share of the commune's area
 # (measured in Lambert-93). Touching a border, or clipping a corner, is not coverage.
@@ -127,7 +129,7 @@ SELECT DISTINCT ON (offre_id, insee) offre_id, insee, motif, partielle
 """
 
 
-def refresh(conn: psycopg.Connection, offre_ids: list[int] | None = None) -> int:
+def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
     """Recompute coverage rows for the given offers (all offers when None). Returns rows written.
 
     Also refreshes each offer's effective map point (its Location, else its EG). Runs inside the
@@ -146,7 +148,7 @@ def refresh(conn: psycopg.Connection, offre_ids: list[int] | None = None) -> int
         return cur.rowcount
 
 
-def unresolved_zones(conn: psycopg.Connection) -> list[dict]:
+def unresolved_zones(conn: Conn) -> list[dict[str, Any]]:
     """Zone entries that match no loaded commune, département or région (for the data stewards)."""
     return conn.execute(
         """

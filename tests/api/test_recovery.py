@@ -10,9 +10,9 @@ import httpx
 import psycopg
 import pytest
 
-from data.communes.fetch import Fetcher
 from gis.db import connect, migrate
 from gis.settings import Settings
+from gis.sources import Fetcher
 from tests.conftest import LiveServer
 from tests.pgcluster import TempCluster
 
