@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, NoReturn, cast
+from typing import Any, NoReturn
 
 import click
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from psycopg.rows import DictRow
 
 from gis import cli_fr, logs
-from gis.db import connect, migrate
+from gis.db import Conn, connect, migrate
 from gis.errors import RorGisError
 from gis.importers.report import ImportReport, count_lines
 from gis.progress import Bar, Progress
@@ -51,12 +50,6 @@ def ensure_database(url: str) -> bool:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(str(dbname))))
     return True
-
-
-def _connect(url: str) -> psycopg.Connection[DictRow]:
-    """Return a connection of :func:`gis.db.connect` (rows as dicts)."""
-    # TODO(lead): drop the cast once gis.db.connect is annotated ``-> psycopg.Connection[DictRow]``.
-    return cast("psycopg.Connection[DictRow]", connect(url))
 
 
 def init_db(settings: Settings) -> list[str]:
@@ -125,7 +118,7 @@ def run_geography(settings: Settings, region: str) -> None:
     """Load the geography of ``region``, print its summary, refresh the derived data."""
     from gis.importers.geography import load_geography
 
-    with _connect(settings.database_url) as conn:
+    with connect(settings.database_url) as conn:
         summary = load_geography(conn, fetcher_for(settings), region=region, progress=progress_for("géographie"))
         for line in summary.lines():
             click.echo(line)
@@ -137,7 +130,7 @@ def _print_report(report: ImportReport) -> None:
         click.echo(line)
 
 
-def _finish(conn: psycopg.Connection[DictRow], *, coverage_done: bool = False) -> None:
+def _finish(conn: Conn, *, coverage_done: bool = False) -> None:
     from gis.maintenance import after_load
 
     derived = after_load(conn, coverage_done=coverage_done)
@@ -175,7 +168,7 @@ def run_nomenclatures(settings: Settings) -> None:
     """Load the NOS code lists and print the report."""
     from gis.importers.nomenclatures import load_nomenclatures
 
-    with _connect(settings.database_url) as conn:
+    with connect(settings.database_url) as conn:
         _print_report(load_nomenclatures(conn, settings.resolved_data_dir()))
 
 
@@ -183,7 +176,7 @@ def run_establishments(settings: Settings) -> None:
     """Load the real establishment files, print the report, refresh the derived data."""
     from gis.importers.etablissements import load_establishments
 
-    with _connect(settings.database_url) as conn:
+    with connect(settings.database_url) as conn:
         _print_report(load_establishments(conn, settings.resolved_data_dir(), progress=progress_for("établissements")))
         _finish(conn)
 
@@ -192,7 +185,7 @@ def run_fhir(settings: Settings, paths: list[Path], *, fictif: bool = False, sou
     """Import FHIR files, print the report, refresh the derived data."""
     from gis.importers.fhir import load_fhir
 
-    with _connect(settings.database_url) as conn:
+    with connect(settings.database_url) as conn:
         _print_report(load_fhir(conn, paths, source=source, fictif=fictif, progress=progress_for("fhir")))
         _finish(conn, coverage_done=True)
 
@@ -201,7 +194,7 @@ def run_demo_data(settings: Settings, out: Path, seed: int) -> dict[str, Any]:
     """Generate the fictitious demo Bundles into ``out``; return the generation summary."""
     from gis.demo import generate
 
-    with _connect(settings.database_url) as conn:
+    with connect(settings.database_url) as conn:
         return generate(conn, out, seed=seed)
 
 
@@ -221,7 +214,7 @@ def run_load_demo(settings: Settings) -> None:
     run_nomenclatures(settings)
     run_establishments(settings)
     out = settings.cache_dir / "demo-fhir"
-    with _connect(settings.database_url) as conn:
+    with connect(settings.database_url) as conn:
         summary, report = load_demo(conn, out, seed=DEMO_SEED, progress=progress_for("démo"))
         click.echo(f"Données fictives générées dans {out} :")
         for line in summary_lines(summary):
@@ -249,7 +242,7 @@ def load_finess_cmd(file: Path, departements: tuple[str, ...]) -> None:
 
     settings = get_settings()
     init_db(settings)
-    with _connect(settings.database_url) as conn:
+    with connect(settings.database_url) as conn:
         _print_report(load_finess(conn, file, departements=set(departements) or None))
         _finish(conn)
 
@@ -295,7 +288,7 @@ def imports_cmd(run_id: int | None) -> None:
     """Affiche les derniers imports, ou le détail d'un import (lignes rejetées ou signalées)."""
     from gis.importers.report import get_run, recent_runs, run_rejections
 
-    with _connect(get_settings().database_url) as conn:
+    with connect(get_settings().database_url) as conn:
         if run_id is None:
             runs = recent_runs(conn)
             if not runs:

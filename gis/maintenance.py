@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 import logging
 
-import psycopg
 from psycopg import sql
-from psycopg.rows import DictRow
 
+from gis.db import Conn
 from gis.importers.report import analyze
 from gis.importers.statements import one
 from gis.territories import coverage
@@ -22,7 +21,7 @@ log = logging.getLogger(__name__)
 NAMED_TABLES = ("etablissement", "offre")
 
 
-def refresh_search_names(conn: psycopg.Connection[DictRow]) -> int:
+def refresh_search_names(conn: Conn) -> int:
     """Fill ``nom_norm`` of establishments and offers (Python normalisation, done once per load).
 
     Parameters
@@ -49,7 +48,7 @@ def refresh_search_names(conn: psycopg.Connection[DictRow]) -> int:
     return n
 
 
-def after_load(conn: psycopg.Connection[DictRow], *, coverage_done: bool = False) -> dict[str, int]:
+def after_load(conn: Conn, *, coverage_done: bool = False) -> dict[str, int]:
     """Refresh everything derived from the loaded data, then ``ANALYZE`` the tables rewritten.
 
     Search names, the coverage table, the status line of the offers shown by /health.
@@ -69,7 +68,7 @@ def after_load(conn: psycopg.Connection[DictRow], *, coverage_done: bool = False
     """
     names = refresh_search_names(conn)
     if not coverage_done:
-        coverage.refresh(conn)  # type: ignore[arg-type]  # TODO(lead): type refresh(conn: Connection[DictRow])
+        coverage.refresh(conn)
     with conn.transaction():
         rows = one(conn.execute("SELECT count(*) AS n FROM couverture"))["n"]
         stats = one(conn.execute(

@@ -8,9 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from psycopg.rows import DictRow
-
+from gis.db import Conn
 from gis.demo import inputs
 from gis.demo.output import write_bundles, write_readme
 from gis.demo.resources import (
@@ -38,7 +36,7 @@ FICTITIOUS_EGS = "01-etablissements-fictifs"
 class _Demo:
     """Accumulates the resources of one generation into themed Bundles, and what they hold."""
 
-    conn: psycopg.Connection[DictRow]
+    conn: Conn
     seed: int
     neighbours: dict[str, list[str]]
     bundles: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -95,7 +93,7 @@ class _Demo:
         self.offers[kind] += 1
 
 
-def generate(conn: psycopg.Connection[DictRow], out_dir: Path, *, seed: int = 20261123) -> dict[str, Any]:
+def generate(conn: Conn, out_dir: Path, *, seed: int = 20261123) -> dict[str, Any]:
     """Write the fictitious demo Bundles into ``out_dir`` (see :mod:`gis.demo`).
 
     Parameters

@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import psycopg
-from psycopg.rows import DictRow
-
+from gis.db import Conn
 from gis.importers.statements import one
 
 
-def real_egs(conn: psycopg.Connection[DictRow]) -> list[dict[str, Any]]:
+def real_egs(conn: Conn) -> list[dict[str, Any]]:
     """Real located EGs with a FINESS (FINESS order), their commune, arrondissement and département."""
     return conn.execute(
         """
@@ -25,7 +23,7 @@ def real_egs(conn: psycopg.Connection[DictRow]) -> list[dict[str, Any]]:
     ).fetchall()
 
 
-def neighbours(conn: psycopg.Connection[DictRow]) -> dict[str, list[str]]:
+def neighbours(conn: Conn) -> dict[str, list[str]]:
     """Communes (and arrondissements among themselves) touching each other, nearest first."""
     rows = conn.execute(
         """
@@ -38,7 +36,7 @@ def neighbours(conn: psycopg.Connection[DictRow]) -> dict[str, list[str]]:
     return {r["insee"]: r["voisins"] for r in rows}
 
 
-def places(conn: psycopg.Connection[DictRow]) -> list[dict[str, Any]]:
+def places(conn: Conn) -> list[dict[str, Any]]:
     """Where invented services sit: arrondissements and communes (not Paris as a whole), populous first."""
     return conn.execute(
         "SELECT insee, nom, departement FROM geo_commune WHERE insee <> '75056' AND geom IS NOT NULL "
@@ -46,7 +44,7 @@ def places(conn: psycopg.Connection[DictRow]) -> list[dict[str, Any]]:
     ).fetchall()
 
 
-def random_point(conn: psycopg.Connection[DictRow], insee: str, seed: int) -> tuple[float, float]:
+def random_point(conn: Conn, insee: str, seed: int) -> tuple[float, float]:
     """Return a point of commune ``insee`` drawn by PostGIS with ``seed`` (5 decimals)."""
     row = one(conn.execute(
         "SELECT round(ST_Y(p)::numeric, 5)::float AS lat, round(ST_X(p)::numeric, 5)::float AS lon FROM ("
@@ -56,7 +54,7 @@ def random_point(conn: psycopg.Connection[DictRow], insee: str, seed: int) -> tu
     return row["lat"], row["lon"]
 
 
-def buffer(conn: psycopg.Connection[DictRow], lat: float, lon: float, metres: float) -> dict[str, Any]:
+def buffer(conn: Conn, lat: float, lon: float, metres: float) -> dict[str, Any]:
     """GeoJSON disc of ``metres`` around a point."""
     row = one(conn.execute(
         "SELECT ST_AsGeoJSON(ST_Buffer(ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s, 24)::geometry, 5) AS g",
@@ -66,7 +64,7 @@ def buffer(conn: psycopg.Connection[DictRow], lat: float, lon: float, metres: fl
     return geometry
 
 
-def hull(conn: psycopg.Connection[DictRow], codes: list[str]) -> dict[str, Any]:
+def hull(conn: Conn, codes: list[str]) -> dict[str, Any]:
     """GeoJSON convex hull of communes."""
     row = one(conn.execute(
         "SELECT ST_AsGeoJSON(ST_ConvexHull(ST_Collect(geom_simple)), 5) AS g FROM geo_commune WHERE insee = ANY(%s)",

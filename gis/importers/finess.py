@@ -32,10 +32,9 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-import psycopg
-from psycopg.rows import DictRow
 from pyproj import Transformer
 
+from gis.db import Conn
 from gis.errors import InvalidInput
 from gis.identifiers import is_finess
 from gis.importers.etablissements.cleaning import clean_phone, split_cp_ville
@@ -141,7 +140,7 @@ def _geolocation(fields: list[str]) -> tuple[str, str, str, str, str]:
     return finess, x, y, projection, source
 
 
-def load_finess(conn: psycopg.Connection[DictRow], path: Path, *, departements: set[str] | None = None) -> ImportReport:
+def load_finess(conn: Conn, path: Path, *, departements: set[str] | None = None) -> ImportReport:
     """Load a cs1100507 extraction (see the module docstring) and place the loaded établissements.
 
     Parameters

@@ -28,10 +28,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import psycopg
 from psycopg import sql
-from psycopg.rows import DictRow
 
+from gis.db import Conn
 from gis.importers.statements import one, statement
 from gis.text import normalize
 
@@ -39,7 +38,7 @@ POSTCODE_TOLERANCE_M = 5000.0
 OUTSIDE = "point hors de la région chargée"
 
 
-def commune_at(conn: psycopg.Connection[DictRow], lat: float, lon: float) -> tuple[str | None, str | None]:
+def commune_at(conn: Conn, lat: float, lon: float) -> tuple[str | None, str | None]:
     """Return the commune and the municipal arrondissement (or None) containing a WGS84 point.
 
     Parameters
@@ -66,7 +65,7 @@ def commune_at(conn: psycopg.Connection[DictRow], lat: float, lon: float) -> tup
     return (com["insee"], None) if com else (None, None)
 
 
-def current_commune(conn: psycopg.Connection[DictRow], code: str) -> str | None:
+def current_commune(conn: Conn, code: str) -> str | None:
     """Return the current commune (or arrondissement) of a current, former, delegated or associated code.
 
     Parameters
@@ -96,7 +95,7 @@ def _target(ids: list[int] | None) -> tuple[sql.Composable, tuple[Any, ...]]:
     return sql.SQL("e.id = ANY(%s)"), (list(ids),)
 
 
-def _place_without_coordinates(conn: psycopg.Connection[DictRow], ids: list[int] | None) -> None:
+def _place_without_coordinates(conn: Conn, ids: list[int] | None) -> None:
     """Commune centre for établissements without coordinates (step 1 of the module docstring)."""
     where, params = _target(ids)
     rows = conn.execute(
@@ -123,7 +122,7 @@ def _place_without_coordinates(conn: psycopg.Connection[DictRow], ids: list[int]
     )
 
 
-def _set_communes(conn: psycopg.Connection[DictRow], where: sql.Composable, params: tuple[Any, ...]) -> None:
+def _set_communes(conn: Conn, where: sql.Composable, params: tuple[Any, ...]) -> None:
     """Commune and arrondissement polygons containing each point; alerts cleared."""
     conn.execute(
         sql.SQL(
@@ -163,7 +162,7 @@ def _reasons(r: dict[str, Any], counts: Counter[str]) -> str:
     return "; ".join(reasons)
 
 
-def locate_etablissements(conn: psycopg.Connection[DictRow], ids: list[int] | None = None) -> dict[str, int]:
+def locate_etablissements(conn: Conn, ids: list[int] | None = None) -> dict[str, int]:
     """Point-in-polygon placement and consistency flags (see the module docstring).
 
     Parameters

@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from psycopg import sql
-from psycopg.rows import DictRow
 
+from gis.db import Conn
 from gis.errors import InvalidInput
 from gis.importers.report import ImportReport, recorded
 from gis.importers.statements import one, statement
@@ -163,7 +162,7 @@ _COMMUNE_COLUMNS = (
 
 
 def load_geography(
-    conn: psycopg.Connection[DictRow],
+    conn: Conn,
     fetcher: Fetcher,
     *,
     region: str = IDF,
@@ -247,7 +246,7 @@ def _read_inputs(fetcher: Fetcher, region: str, summary: GeographySummary, progr
     }
 
 
-def _stage(conn: psycopg.Connection[DictRow], inputs: dict[str, Any], progress: Progress) -> None:
+def _stage(conn: Conn, inputs: dict[str, Any], progress: Progress) -> None:
     """Temporary tables: every polygon read, and the parts (own code + merged codes) of each commune."""
     conn.execute("CREATE TEMP TABLE stage_geom (code text, geojson text, origin text) ON COMMIT DROP")
     conn.execute("CREATE TEMP TABLE stage_parts (insee text, code text) ON COMMIT DROP")
@@ -266,7 +265,7 @@ def _stage(conn: psycopg.Connection[DictRow], inputs: dict[str, Any], progress: 
 
 
 def _replace_communes(
-    conn: psycopg.Connection[DictRow], rows: list[dict[str, Any]], alias_rows: list[tuple[str, str, str, str | None]]
+    conn: Conn, rows: list[dict[str, Any]], alias_rows: list[tuple[str, str, str, str | None]]
 ) -> None:
     for table in ("geo_commune_alias", "geo_commune", "geo_departement", "geo_region"):
         conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
@@ -281,12 +280,12 @@ def _replace_communes(
             copy.write_row(a)
 
 
-def _simplify(conn: psycopg.Connection[DictRow], table: str, tolerance_m: float) -> None:
+def _simplify(conn: Conn, table: str, tolerance_m: float) -> None:
     conn.execute(statement("geography_simplify").format(table=sql.Identifier(table)), (tolerance_m,))
 
 
 def _departements_and_regions(
-    conn: psycopg.Connection[DictRow], inputs: dict[str, Any], summary: GeographySummary
+    conn: Conn, inputs: dict[str, Any], summary: GeographySummary
 ) -> None:
     with conn.cursor() as cur:
         cur.executemany(
@@ -310,7 +309,7 @@ def _departements_and_regions(
         summary.warnings.append(f"{unused} contours 2018 ne correspondent à aucune commune 2026.")
 
 
-def _check(conn: psycopg.Connection[DictRow], summary: GeographySummary, aliases: int) -> None:
+def _check(conn: Conn, summary: GeographySummary, aliases: int) -> None:
     """Check the counts, the communes without or with an invalid geometry, communes merged since 2018."""
     stats = one(conn.execute(
         "SELECT count(*) FILTER (WHERE type = 'commune') AS communes, "
@@ -337,7 +336,7 @@ def _check(conn: psycopg.Connection[DictRow], summary: GeographySummary, aliases
     }
 
 
-def _record(conn: psycopg.Connection[DictRow], summary: GeographySummary, report: ImportReport) -> None:
+def _record(conn: Conn, summary: GeographySummary, report: ImportReport) -> None:
     """Return the summary in ``data_source`` and in the import report (counts, flagged communes)."""
     conn.execute(
         "INSERT INTO data_source (name, loaded_at, version, details) VALUES ('geographie', now(), %s, %s) "

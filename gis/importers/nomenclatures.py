@@ -13,9 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from psycopg.rows import DictRow
-
+from gis.db import Conn
 from gis.errors import InvalidInput
 from gis.importers.report import ImportReport, run_import, shown_path
 from gis.text import normalize
@@ -84,7 +82,7 @@ def _rows(name: str, path: Path, report: ImportReport) -> list[tuple[Any, ...]]:
     return list(out.values())
 
 
-def load_nomenclatures(conn: psycopg.Connection[DictRow], data_dir: Path) -> ImportReport:
+def load_nomenclatures(conn: Conn, data_dir: Path) -> ImportReport:
     """Replace every list of ``NOMENCLATURE_FILES`` from ``data_dir/nomenclatures``, in one transaction."""
     folder = Path(data_dir) / "nomenclatures"
 
@@ -105,7 +103,7 @@ def load_nomenclatures(conn: psycopg.Connection[DictRow], data_dir: Path) -> Imp
     return run_import(conn, "nomenclatures", shown_path(folder), work, tables=("nomenclature",))
 
 
-def labels(conn: psycopg.Connection[DictRow], name: str) -> dict[str, str]:
+def labels(conn: Conn, name: str) -> dict[str, str]:
     """Code → label of one list (empty when the list is not loaded)."""
     return {
         r["code"]: r["label"]

@@ -23,10 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from psycopg import sql
-from psycopg.rows import DictRow
 
+from gis.db import Conn
 from gis.errors import ImportFailed, RorGisError
 from gis.importers.statements import one
 from gis.settings import get_settings
@@ -164,7 +163,7 @@ def count_lines(counts: dict[str, Any], *, width: int = 100) -> list[str]:
     return out
 
 
-def _save(conn: psycopg.Connection[DictRow], report: ImportReport) -> None:
+def _save(conn: Conn, report: ImportReport) -> None:
     with conn.transaction():
         row = one(conn.execute(
             "INSERT INTO import_run (kind, source, started_at, finished_at, status, counts, message) "
@@ -183,7 +182,7 @@ def _save(conn: psycopg.Connection[DictRow], report: ImportReport) -> None:
             )
 
 
-def analyze(conn: psycopg.Connection[DictRow], tables: Iterable[str]) -> None:
+def analyze(conn: Conn, tables: Iterable[str]) -> None:
     """``ANALYZE`` the given tables (in a transaction of its own), so plans see the new data at once.
 
     Parameters
@@ -202,7 +201,7 @@ def analyze(conn: psycopg.Connection[DictRow], tables: Iterable[str]) -> None:
 
 @contextmanager
 def recorded(
-    conn: psycopg.Connection[DictRow], kind: str, source: str, *, tables: Iterable[str] = ()
+    conn: Conn, kind: str, source: str, *, tables: Iterable[str] = ()
 ) -> Iterator[ImportReport]:
     """Run the body in one transaction and record the run whatever the outcome.
 
@@ -229,7 +228,7 @@ def recorded(
 
 
 def run_import(
-    conn: psycopg.Connection[DictRow],
+    conn: Conn,
     kind: str,
     source: str,
     work: Callable[[ImportReport], None],
@@ -275,7 +274,7 @@ def _readable(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def recent_runs(conn: psycopg.Connection[DictRow], *, limit: int = 20) -> list[dict[str, Any]]:
+def recent_runs(conn: Conn, *, limit: int = 20) -> list[dict[str, Any]]:
     """Return the latest runs, newest first, as the history shows them (see the module docstring)."""
     rows = conn.execute(
         sql.SQL("SELECT {} FROM import_run r ORDER BY r.id DESC LIMIT %s").format(_RUN_COLUMNS), (limit,)
@@ -283,14 +282,14 @@ def recent_runs(conn: psycopg.Connection[DictRow], *, limit: int = 20) -> list[d
     return [_readable(r) for r in rows]
 
 
-def get_run(conn: psycopg.Connection[DictRow], run_id: int) -> dict[str, Any] | None:
+def get_run(conn: Conn, run_id: int) -> dict[str, Any] | None:
     """One run (None when unknown)."""
     query = sql.SQL("SELECT {} FROM import_run r WHERE r.id = %s").format(_RUN_COLUMNS)
     row = conn.execute(query, (run_id,)).fetchone()
     return _readable(row) if row else None
 
 
-def run_rejections(conn: psycopg.Connection[DictRow], run_id: int) -> list[dict[str, Any]]:
+def run_rejections(conn: Conn, run_id: int) -> list[dict[str, Any]]:
     """Rejected and flagged rows of one run, in order."""
     rows = conn.execute(
         "SELECT n, reference, motif, gravite FROM import_rejet WHERE run_id = %s ORDER BY n", (run_id,)

@@ -15,9 +15,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-import psycopg
-from psycopg.rows import DictRow
-
+from gis.db import Conn
 from gis.identifiers import is_finess
 from gis.importers.etablissements.record import EtabRecord
 from gis.importers.etablissements.sources import SourceSpec
@@ -99,7 +97,7 @@ def _float(value: Any) -> float | None:
         return None
 
 
-def category_index(conn: psycopg.Connection[DictRow]) -> dict[str, str | None]:
+def category_index(conn: Conn) -> dict[str, str | None]:
     """Normalised label → TRE_R66 code (None when a label is ambiguous)."""
     index: dict[str, str | None] = {}
     for r in conn.execute("SELECT code, label, extra FROM nomenclature WHERE name = 'categorie_eg'"):

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import psycopg
-from psycopg.rows import DictRow
-
+from gis.db import Conn
 from gis.importers.etablissements.cleaning import category_index, to_record
 from gis.importers.etablissements.record import EtabRecord, upsert_etablissements
 from gis.importers.etablissements.sources import IDF_DEPARTEMENTS, SOURCES, SourceSpec, read_rows
@@ -21,7 +19,7 @@ _SOURCE_COUNTS = ("lus", "charges", "doublons", "rejetes", "alertes", "hors_peri
 
 
 def load_establishments(
-    conn: psycopg.Connection[DictRow], data_dir: Path, progress: Progress | None = None
+    conn: Conn, data_dir: Path, progress: Progress | None = None
 ) -> ImportReport:
     """Load every source of ``SOURCES`` (oldest vintage first), merge by FINESS ET, then place them.
 

@@ -14,10 +14,9 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-import psycopg
 from psycopg import sql
-from psycopg.rows import DictRow
 
+from gis.db import Conn
 from gis.importers.statements import statement
 
 MERGED_FIELDS = ("finess_ej", "nom", "categorie", "adresse", "code_postal", "ville", "commune_declaree",
@@ -73,7 +72,7 @@ def _upsert() -> sql.Composed:
     )
 
 
-def upsert_etablissements(conn: psycopg.Connection[DictRow], records: list[EtabRecord]) -> list[int]:
+def upsert_etablissements(conn: Conn, records: list[EtabRecord]) -> list[int]:
     """Insert or merge établissements and their entités juridiques (newest source wins field by field).
 
     Parameters

@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import psycopg
-from psycopg.rows import DictRow
-
+from gis.db import Conn
 from gis.identifiers import INSEE_RE
 from gis.importers.fhir.read import Item, logical_id, normalize, parse_reference
 from gis.importers.geocoding import current_commune
@@ -47,7 +45,7 @@ _ORG_BY_OTHER_ID = (
 class Context:
     """Everything the steps of one FHIR import share."""
 
-    conn: psycopg.Connection[DictRow]
+    conn: Conn
     report: ImportReport
     source: str
     fictif: bool
