@@ -61,13 +61,12 @@ def init_db(settings: Settings) -> list[str]:
 
 
 def fetcher_for(settings: Settings) -> Fetcher:
-    """Return the source fetcher of the settings (downloads reported on stderr)."""
+    """Return the source fetcher of the settings (downloads logged by ``gis.sources``)."""
     return Fetcher(
         settings.resolved_data_dir(),
         settings.cache_dir,
         mirror_url=settings.mirror_url,
         allow_download=settings.download,
-        log=lambda m: click.echo(m, err=True),
     )
 
 
