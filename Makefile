@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 BOOTSTRAP   := bash scripts/bootstrap.sh
 BIN         := $(VENV)/bin
 
-.PHONY: help demo test lint serve db load clean bench bench-http bootstrap
+.PHONY: help demo test lint serve db load clean bench bench-http bench-upload bootstrap
 
 help: ## list the targets
 	@echo "ror-gis — make targets (variables: HOST=$(HOST) PORT=$(PORT) REGION=$(REGION) PYTEST_ARGS=...)"
@@ -60,6 +60,10 @@ bench-http: ## ror-gis vs tipg over HTTP on the loaded database (wrk; medians of
 	@$(BOOTSTRAP)
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk
 	$(BIN)/python scripts/bench_http.py $(BENCH_ARGS)
+
+bench-upload: ## time and memory of the upload limits: hostile files and the largest accepted ones (scripts/bench_upload.py)
+	@$(BOOTSTRAP)
+	$(BIN)/python scripts/bench_upload.py
 
 clean: ## remove .venv and caches (never the database nor the data)
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info

@@ -15,13 +15,15 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from api import dataversion, errors, openapi
 from api.cache import ResponseCache, ResponseCacheMiddleware
-from api.edge import CorsMiddleware, OptionsMiddleware, SecurityHeadersMiddleware
+from api.edge import BodyLimitMiddleware, CorsMiddleware, OptionsMiddleware, SecurityHeadersMiddleware
 from api.gate import DbGate
-from api.routers import cartes, communes, departements, health, imports, pages, services
+from api.html import static_mounts
+from api.routers import cartes, communes, csp, departements, docs, health, imports, pages, services
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings, get_settings
-from web_map.assets import static_mounts
+
+MULTIPART_OVERHEAD = 64 * 1024  # form fields and boundaries around an uploaded file
 
 DESCRIPTION = """
 Service cartographique du **Répertoire Opérationnel des Ressources (ROR) d'Île-de-France** :
@@ -60,6 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # self-hosted /docs and /redoc (api.routers.docs), no CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.data = state
@@ -70,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cache = ResponseCache(settings.cache_max_mb * 2**20, settings.cache_max_entry_mb * 2**20)
         app.state.cache = cache
         app.add_middleware(ResponseCacheMiddleware, cache=cache, state=state)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.upload_max_bytes + MULTIPART_OVERHEAD)
     app.add_middleware(OptionsMiddleware, routes=lambda: app.routes)
     if settings.cors_origin_list():
         app.add_middleware(CorsMiddleware, origins=settings.cors_origin_list())
@@ -81,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(imports.router)
     app.include_router(pages.router)
     app.include_router(cartes.router)
+    app.include_router(docs.router)
+    app.include_router(csp.router)
     for path, name, static_app in static_mounts():
         app.mount(path, static_app, name=name)
     return app

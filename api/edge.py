@@ -12,6 +12,8 @@ from collections.abc import Callable
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gis.errors import PayloadTooLarge
+
 # A CSP for answers that are not pages (JSON, GeoJSON, files): nothing may run or load in their context.
 DATA_CSP = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 _BASE_HEADERS = (
@@ -141,3 +143,35 @@ def _flatten(routes: list[BaseRoute]) -> list[BaseRoute]:
         inner = getattr(getattr(route, "original_router", None), "routes", None)
         out.extend(_flatten(inner) if inner is not None else [route])
     return out
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies over ``max_bytes`` while they stream in (``Content-Length`` or chunked): 413 in French
+    through the error table, before the body is buffered or parsed."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+        too_large = PayloadTooLarge(f"Envoi trop volumineux : au plus {self.max_bytes // 2**20} Mo.")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            scope = {**scope, "ror_gis.too_large": too_large}
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            if "ror_gis.too_large" in scope:
+                raise scope["ror_gis.too_large"]
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise too_large
+            return message
+
+        await self.app(scope, limited_receive, send)

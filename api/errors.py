@@ -24,6 +24,7 @@ from gis.errors import (
     ImportFailed,
     InvalidInput,
     NotFound,
+    PayloadTooLarge,
     RorGisError,
     Saturated,
     SourceUnavailable,
@@ -35,6 +36,7 @@ log = logging.getLogger("ror_gis.api")
 STATUS_BY_ERROR: dict[type[RorGisError], tuple[int, str]] = {
     NotFound: (404, "Introuvable"),
     InvalidInput: (422, "Requête invalide"),
+    PayloadTooLarge: (413, "Fichier trop volumineux"),
     DataNotLoaded: (503, "Données non chargées"),
     SourceUnavailable: (503, "Source indisponible"),
     ImportFailed: (422, "Import refusé"),

@@ -219,3 +219,17 @@ class TerritoriesCollection(_Open):
     type: str = "FeatureCollection"
     commune: str
     features: list[dict[str, Any]]
+
+
+# POST /cartes/tableau reads its multipart form itself (streaming limits): the body documented by hand.
+TABLEAU_FORM: dict[str, Any] = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["fichier"],
+    "properties": {
+        "fichier": {"type": "string", "format": "binary", "description": "Tableau CSV ou XLSX"},
+        "colonne_code": {"type": "string", "description": "Colonne du code INSEE ou postal (détectée sinon)"},
+        "colonne_valeur": {"type": "string", "description": "Colonne des valeurs (détectée sinon)"},
+        "classes": {"type": "integer", "minimum": 3, "maximum": 7},
+        "methode": {"type": "string", "enum": ["quantiles", "seuils-naturels", "amplitudes-egales"]},
+        "titre": {"type": "string", "maxLength": 120},
+        "fond": {"type": "string", "enum": ["plan-ign", "osm", "aucun"]},
+    }}}}}}

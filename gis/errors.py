@@ -59,3 +59,13 @@ class DatabaseUnavailable(RorGisError):
     """The database cannot be reached."""
 
     code = "base_indisponible"
+
+
+class PayloadTooLarge(InvalidInput):
+    """An uploaded file exceeds a size limit (bytes, decompressed bytes, sheets, rows, columns, cells).
+
+    A subclass of :class:`InvalidInput` so that a handler that does not know it still answers 422;
+    ``api/errors.py`` maps it to 413.
+    """
+
+    code = "trop_volumineux"

@@ -1,10 +1,48 @@
-"""CSV and XLSX exports of offer lists, with French headers, for coordinators."""
+"""CSV and XLSX exports of offer lists, with French headers, for coordinators.
+
+ROR data are typed by thousands of people, so every text cell is neutralised against formula
+injection (OWASP "CSV injection"): a text starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return (after any leading spaces) gets a leading single quote, unless it is a plain number
+(``-3``, ``+2,5``). XLSX cells are written as typed strings or numbers, never as formulas.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$")
+
+
+def neutralise(value: Any) -> Any:
+    """A cell value that no spreadsheet will run as a formula.
+
+    Parameters
+    ----------
+    value : Any
+        A cell value; only strings are changed.
+
+    Returns
+    -------
+    Any
+        ``value`` with a leading ``'`` if it is a text whose first non-blank character is one of
+        :data:`FORMULA_TRIGGERS` and that is not a plain number.
+
+    Examples
+    --------
+    >>> neutralise("=cmd|' /C calc'!A0")
+    "'=cmd|' /C calc'!A0"
+    >>> neutralise("-3,5"), neutralise(-3.5), neutralise("Tél. +33 1 23")
+    ('-3,5', -3.5, 'Tél. +33 1 23')
+    """
+    if not isinstance(value, str):
+        return value
+    head = value.lstrip(" \u00a0")
+    triggered = head.startswith(FORMULA_TRIGGERS) or value.startswith(FORMULA_TRIGGERS)
+    return "'" + value if triggered and not _PLAIN_NUMBER.match(value.strip()) else value
 
 COLUMNS: list[tuple[str, Any]] = [
     ("Offre", lambda r: r["nom"]),
@@ -46,11 +84,23 @@ def _contact(c: dict[str, Any]) -> str:
 
 
 def rows(results: list[dict[str, Any]]) -> list[list[Any]]:
-    return [[get(r) for _h, get in COLUMNS] for r in results]
+    """The export cells of ``results`` (one list per offer, in :data:`COLUMNS` order), neutralised."""
+    return [[neutralise(get(r)) for _h, get in COLUMNS] for r in results]
 
 
 def to_csv(results: list[dict[str, Any]]) -> bytes:
-    """Semicolon-separated UTF-8 with BOM: opens correctly in a French spreadsheet."""
+    """Semicolon-separated UTF-8 with BOM: opens correctly in a French spreadsheet.
+
+    Parameters
+    ----------
+    results : list of dict
+        Offers as returned by the offers layer.
+
+    Returns
+    -------
+    bytes
+        The CSV; decimals with a comma; text cells neutralised against formula injection.
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     writer.writerow([h for h, _ in COLUMNS])
@@ -59,25 +109,49 @@ def to_csv(results: list[dict[str, Any]]) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
+def _append(ws: Any, values: list[Any]) -> None:
+    """Append a row whose text cells are typed strings (openpyxl would turn ``=…`` into a formula)."""
+    ws.append(values)
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
 def to_xlsx(results: list[dict[str, Any]], *, title: str = "Offres", source: str | None = None) -> bytes:
+    """An Excel workbook: one sheet of offers (bold frozen header), optionally a "Sources" sheet.
+
+    Parameters
+    ----------
+    results : list of dict
+        Offers as returned by the offers layer.
+    title : str
+        Sheet name (31 characters at most).
+    source : str, optional
+        Text of the "Sources" sheet.
+
+    Returns
+    -------
+    bytes
+        The ``.xlsx`` file; text cells are neutralised and typed as strings, never formulas.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]
-    ws.append([h for h, _ in COLUMNS])
+    _append(ws, [h for h, _ in COLUMNS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows(results):
-        ws.append(row)
+        _append(ws, row)
     ws.freeze_panes = "A2"
     for col, (header, _) in zip(ws.columns, COLUMNS, strict=False):
         width = max([len(header)] + [len(str(c.value)) for c in col[1:200] if c.value is not None])
         ws.column_dimensions[col[0].column_letter].width = min(60, width + 2)
     if source:
         info = wb.create_sheet("Sources")
-        info.append(["Sources", source])
+        _append(info, ["Sources", neutralise(source)])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -70,6 +70,20 @@ class Settings(BaseSettings):
     )
     basemap: str = Field(default="plan-ign", description="Default basemap: plan-ign, osm or none.")
     public_url: str | None = Field(default=None, description="Public base URL, for embed codes.")
+    tile_hosts: str = Field(
+        default="https://data.geopf.fr https://tile.openstreetmap.org",
+        description="Space-separated origins the map pages may load basemap tiles from (CSP img-src).",
+    )
+    upload_max_bytes: int = Field(default=5 * 1024 * 1024, description="Uploaded spreadsheet: size of the file.")
+    upload_max_unpacked_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        description="Uploaded XLSX: total uncompressed size of the parts read (declared and actual).",
+    )
+    upload_max_sheets: int = Field(default=50, description="Uploaded XLSX: number of sheets.")
+    upload_max_rows: int = Field(default=50_000, description="Uploaded spreadsheet: rows read.")
+    upload_max_columns: int = Field(default=200, description="Uploaded spreadsheet: columns.")
+    upload_max_cells: int = Field(default=100_000, description="Uploaded XLSX: cells read (XML parsed in Python).")
+    upload_max_csv_cells: int = Field(default=500_000, description="Uploaded CSV: cells read (C parser).")
     log_format: Literal["text", "json"] = Field(
         default="text", description="Log lines as plain text, or one JSON object per line (servers)."
     )

@@ -20,10 +20,9 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gis.settings import Settings
-from tests.conftest import LiveServer
+from bench_http import REPO, Server
 
 CASES: list[tuple[str, str, int | None]] = [
     ("communes autocomplete 'st denis'", "/api/v1/communes?q=st%20denis", None),
@@ -70,8 +69,9 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = parser.parse_args()
 
-    server = LiveServer(Settings())
-    server.start()
+    server = Server("ror-gis", [str(REPO / ".venv" / "bin" / "ror-gis"), "serve", "--port", "{port}", "--workers", "1"],
+                    {"ROR_GIS_CACHE_MAX_MB": "0"})  # server times of the database path, not of the cache
+    server.start("/health")
     failures, rows = [], []
     try:
         with httpx.Client(base_url=server.url, timeout=60) as client:

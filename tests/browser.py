@@ -142,3 +142,21 @@ def wait_for_map(bp: BrowserPage, *, paths: int = 1, timeout: float = 10_000) ->
     bp.page.wait_for_function(
         "n => document.querySelectorAll('.leaflet-overlay-pane svg path').length >= n", arg=paths, timeout=timeout
     )
+
+
+def parse_tags(html: str) -> list[tuple[str, dict[str, str]]]:
+    """The start tags of an HTML fragment with their attributes, parsed by Python's HTML parser (a
+    browser-side DOMParser document inherits the page's CSP and would report the fragment's inline
+    styles as violations of the page)."""
+    from html.parser import HTMLParser
+
+    tags: list[tuple[str, dict[str, str]]] = []
+
+    class _Parser(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            tags.append((tag, {k: v or "" for k, v in attrs}))
+
+    parser = _Parser()
+    parser.feed(html)
+    parser.close()
+    return tags

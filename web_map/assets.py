@@ -1,19 +1,20 @@
-"""Local static assets: Leaflet and Leaflet.markercluster from the xstatic packages, our own CSS/JS.
+"""Local static assets: Leaflet and Leaflet.markercluster from the xstatic packages, Swagger UI and
+Redoc from the ``fastapi-offline`` package, our own CSS/JS.
 
 Every asset URL carries a version (library version, or a hash of our static folder), so the files
-can be cached for a year (``immutable``): a new release changes the URL.
+can be cached for a year (``immutable``): a new release changes the URL. The HTTP side (mounting
+the folders) lives in :mod:`api.html`.
 """
 
 from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
+from importlib import metadata, util
 from pathlib import Path
 
 import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_cluster
-from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 LONG_CACHE = "public, max-age=31536000, immutable"
@@ -34,61 +35,66 @@ def own_version() -> str:
 
 
 def leaflet_prefix() -> str:
+    """URL folder of Leaflet."""
     return f"/static/leaflet/{LEAFLET_VERSION}"
 
 
 def markercluster_prefix() -> str:
+    """URL folder of Leaflet.markercluster."""
     return f"/static/markercluster/{MARKERCLUSTER_VERSION}"
 
 
 def own_prefix() -> str:
+    """URL folder of our own CSS/JS."""
     return f"/static/ror/{own_version()}"
 
 
-def leaflet_js() -> list[tuple[str, str]]:
-    """folium-style ``(name, url)`` list replacing folium's CDN JavaScript (Leaflet only: no jQuery,
-    no Bootstrap, no awesome-markers)."""
-    return [("leaflet", f"{leaflet_prefix()}/leaflet.js"), ("ror_map", f"{own_prefix()}/ror-map.js")]
+@lru_cache(maxsize=1)
+def docs_version() -> str:
+    """Version of the package shipping the Swagger UI and Redoc builds."""
+    return metadata.version("fastapi-offline")
 
 
-def leaflet_css() -> list[tuple[str, str]]:
-    return [("leaflet_css", f"{leaflet_prefix()}/leaflet.css"), ("ror_map_css", f"{own_prefix()}/ror-map.css")]
+def docs_prefix() -> str:
+    """URL folder of the Swagger UI / Redoc builds."""
+    return f"/static/docs/{docs_version()}"
 
 
-def markercluster_js() -> list[tuple[str, str]]:
-    return [("markerclusterjs", f"{markercluster_prefix()}/leaflet.markercluster.js")]
+def docs_dir() -> Path:
+    """Folder of ``swagger-ui-bundle.js``, ``swagger-ui.css`` and ``redoc.standalone.js``."""
+    # Located without importing the package (it would import FastAPI; only its static files are used).
+    spec = util.find_spec("fastapi_offline")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the fastapi-offline package (Swagger UI and Redoc builds) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "static"
 
 
-def markercluster_css() -> list[tuple[str, str]]:
+def map_css(*, cluster: bool = False) -> list[str]:
+    """Stylesheets of a map page."""
+    css = [f"{leaflet_prefix()}/leaflet.css"]
+    if cluster:
+        css += [f"{markercluster_prefix()}/MarkerCluster.css", f"{markercluster_prefix()}/MarkerCluster.Default.css"]
+    return [*css, f"{own_prefix()}/ror-map.css"]
+
+
+def map_js(*, cluster: bool = False) -> list[str]:
+    """Scripts of a map page, in load order (no inline script: ``ror-map.js`` reads the page's JSON block)."""
+    js = [f"{leaflet_prefix()}/leaflet.js"]
+    if cluster:
+        js.append(f"{markercluster_prefix()}/leaflet.markercluster.js")
+    return [*js, f"{own_prefix()}/ror-map.js"]
+
+
+def page_css() -> list[str]:
+    """Stylesheets of the human pages (coordinator, embed builder, forms, errors)."""
+    return [f"{own_prefix()}/ror-map.css", f"{own_prefix()}/pages.css"]
+
+
+def static_dirs() -> list[tuple[str, str, Path]]:
+    """``(url prefix, name, folder)`` of every static folder to serve."""
     return [
-        ("markerclustercss", f"{markercluster_prefix()}/MarkerCluster.css"),
-        ("markerclusterdefaultcss", f"{markercluster_prefix()}/MarkerCluster.Default.css"),
-    ]
-
-
-class CachedStaticFiles(StaticFiles):
-    """StaticFiles whose successful answers carry a long ``Cache-Control`` (URLs are versioned)."""
-
-    def __init__(self, *args, cache_control: str = LONG_CACHE, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.cache_control = cache_control
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_with_cache(message: dict) -> None:
-            if message["type"] == "http.response.start" and message["status"] in (200, 304):
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
-                headers.append((b"cache-control", self.cache_control.encode()))
-                headers.append((b"x-content-type-options", b"nosniff"))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await super().__call__(scope, receive, send_with_cache)
-
-
-def static_mounts() -> list[tuple[str, str, CachedStaticFiles]]:
-    """``(path, name, app)`` triples to mount on the FastAPI app."""
-    return [
-        (leaflet_prefix(), "static-leaflet", CachedStaticFiles(directory=xs_leaflet.BASE_DIR)),
-        (markercluster_prefix(), "static-markercluster", CachedStaticFiles(directory=xs_cluster.BASE_DIR)),
-        (own_prefix(), "static-ror", CachedStaticFiles(directory=STATIC_DIR)),
+        (leaflet_prefix(), "static-leaflet", Path(xs_leaflet.BASE_DIR)),
+        (markercluster_prefix(), "static-markercluster", Path(xs_cluster.BASE_DIR)),
+        (own_prefix(), "static-ror", STATIC_DIR),
+        (docs_prefix(), "static-docs", docs_dir()),
     ]

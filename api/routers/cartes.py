@@ -1,34 +1,47 @@
-"""Map widgets (HTML pages embeddable in an iframe): commune outline, spreadsheet choropleth.
+"""Map widgets (HTML pages embeddable in an iframe): commune, offer, coverage and spreadsheet maps.
 
-Pages are built by :mod:`web_map`; every answer is HTML in French, including errors (404/413/422),
-with the map CSP (frame-ancestors from the settings).
+The routes query :mod:`gis.layers` and hand plain data to the :mod:`web_map` builders (a template
+render). Every answer is HTML in French, including errors (404/413/422), with the strict page CSP
+(frame-ancestors from the settings). ``HEAD`` and ``OPTIONS`` are answered on every page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Literal
 from urllib.parse import urlencode
 
-import psycopg
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect
 
-from api.deps import filters_dep, get_conn
-from gis.errors import InvalidInput, NotFound
-from gis.layers import tableau
+from api.deps import coverage_filters_dep, filters_dep, get_conn
+from api.html import error_response, html_response, map_response, options_response
+from api.params import DepartementFilter, Insee, OfferId
+from api.schemas import HTML_ERROR_RESPONSES, TABLEAU_FORM
+from gis import tableau
+from gis.db import Conn
+from gis.errors import InvalidInput, NotFound, PayloadTooLarge
+from gis.layers import communes, departements, nomenclatures, offres, territoires
 from gis.layers.offres import Filters
 from gis.settings import Settings
 from web_map import assets
-from web_map.base import basemap_key, error_response, map_response, render_template
-from web_map.security import PRIVATE_NO_STORE, page_headers
-from web_map.widgets import commune_offers_page, couverture_page, offre_page, tableau_page
+from web_map.basemaps import basemap_key
+from web_map.choropleth import couverture_page, tableau_page
+from web_map.page import MapPage, render_template
+from web_map.security import PAGE_CACHE, PRIVATE_NO_STORE
+from web_map.widgets import commune_offers_page, offre_page
 
-router = APIRouter(prefix="/cartes", tags=["cartes"])
+router = APIRouter(prefix="/cartes", tags=["cartes"], responses=HTML_ERROR_RESPONSES)
 
 _FOND_HELP = "Fond de carte inconnu : valeurs permises plan-ign, osm ou aucun."
+_FOND = Query(None, description="plan-ign (défaut), osm ou aucun")
+Fond = Literal["plan-ign", "osm", "aucun", "none"]
+Methode = Literal["quantiles", "seuils-naturels", "amplitudes-egales"]
 _MULTIPART_OVERHEAD = 64 * 1024
+_TITLE_MAX = 120
 
 
 def _settings(request: Request) -> Settings:
@@ -47,7 +60,8 @@ def _query(request: Request, drop: tuple[str, ...] = ("fond",)) -> str:
     return urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in drop])
 
 
-def _page_or_error(settings: Settings, build, *, not_found: str = "Introuvable") -> HTMLResponse:
+def _page_or_error(settings: Settings, build: Callable[[], MapPage], *,
+                   not_found: str = "Introuvable") -> HTMLResponse:
     try:
         return map_response(build(), settings)
     except NotFound as exc:
@@ -56,44 +70,58 @@ def _page_or_error(settings: Settings, build, *, not_found: str = "Introuvable")
         return error_response(settings, status_code=422, title="Requête invalide", message=exc.message)
 
 
+@router.head("/commune/{insee}", include_in_schema=False)
 @router.get("/commune/{insee}", response_class=HTMLResponse, summary="Carte des offres couvrant une commune")
 def carte_commune(
     request: Request,
-    insee: str,
-    fond: str | None = Query(None, description="plan-ign (défaut), osm ou aucun"),
+    insee: Insee,
+    fond: Fond | None = _FOND,
     filters: Filters = Depends(filters_dep),
-    conn: psycopg.Connection = Depends(get_conn),
+    conn: Conn = Depends(get_conn),
 ) -> HTMLResponse:
     """Commune outline, the offers covering it (markers by family, clustered), their territories
     (layer control, highlight on hover/click), legend, table and export links. Same filters as
     `/api/v1/communes/{insee}/services`. A former or delegated code shows the current commune."""
     settings = _settings(request)
-    return _page_or_error(settings, lambda: commune_offers_page(
-        conn, insee, filters, basemap=_basemap(settings, fond), query=_query(request)), not_found="Commune introuvable")
+
+    def build() -> MapPage:
+        basemap = _basemap(settings, fond)
+        feature = communes.feature(conn, insee, geometry="full")
+        answer = offres.covering(conn, insee, filters, limit=offres.MAX_LIMIT)
+        return commune_offers_page(feature, answer, basemap=basemap, query=_query(request))
+
+    return _page_or_error(settings, build, not_found="Commune introuvable")
 
 
+@router.head("/offre/{offer_id:path}", include_in_schema=False)
 @router.get("/offre/{offer_id:path}", response_class=HTMLResponse, summary="Carte d'une offre et de son territoire")
 def carte_offre(
     request: Request,
-    offer_id: str,
-    fond: str | None = Query(None, description="plan-ign (défaut), osm ou aucun"),
-    conn: psycopg.Connection = Depends(get_conn),
+    offer_id: OfferId,
+    fond: Fond | None = _FOND,
+    conn: Conn = Depends(get_conn),
 ) -> HTMLResponse:
+    """The place of one offer, its intervention territory, its facts and the communes it covers."""
     settings = _settings(request)
-    return _page_or_error(settings, lambda: offre_page(conn, offer_id, basemap=_basemap(settings, fond)),
-                          not_found="Offre introuvable")
+
+    def build() -> MapPage:
+        basemap = _basemap(settings, fond)
+        return offre_page(offres.detail(conn, offer_id), basemap=basemap)
+
+    return _page_or_error(settings, build, not_found="Offre introuvable")
 
 
+@router.head("/couverture", include_in_schema=False)
 @router.get("/couverture", response_class=HTMLResponse, summary="Carte de couverture par type d'offre")
 def carte_couverture(
     request: Request,
-    departement: str | None = Query(None, description="Code département (ex. 93)"),
-    par: int | None = Query(None, description="10000 : offres pour 10 000 habitants"),
-    classes: int = Query(5, ge=2, le=7),
-    methode: str = Query("quantiles", description="quantiles, seuils-naturels ou amplitudes-egales"),
-    fond: str | None = Query(None, description="plan-ign (défaut), osm ou aucun"),
-    filters: Filters = Depends(filters_dep),
-    conn: psycopg.Connection = Depends(get_conn),
+    departement: DepartementFilter = None,
+    par: int | None = Query(None, ge=10000, le=10000, description="10000 : offres pour 10 000 habitants"),
+    classes: int = Query(5, ge=3, le=7),
+    methode: Methode = Query("quantiles", description="quantiles, seuils-naturels ou amplitudes-egales"),
+    fond: Fond | None = _FOND,
+    filters: Filters = Depends(coverage_filters_dep),
+    conn: Conn = Depends(get_conn),
 ) -> HTMLResponse:
     """How many offers of the type(s) cover each commune (optionally per 10,000 inhabitants), with
     the communes covered by none ("zones blanches") and a summary."""
@@ -102,16 +130,26 @@ def carte_couverture(
         return error_response(settings, status_code=422, title="Requête invalide",
                               message="Paramètre par : seule la valeur 10000 est permise.")
     query = _query(request, drop=("fond", "par", "classes", "methode"))
-    return _page_or_error(settings, lambda: couverture_page(
-        conn, filters, departement=departement, per_10000=par == 10000, classes=classes, methode=methode,
-        basemap=_basemap(settings, fond), query=query))
+
+    def build() -> MapPage:
+        basemap = _basemap(settings, fond)
+        data = territoires.coverage_by_commune(conn, filters, departement=departement, geometry=False)
+        labels = nomenclatures.labels_for(conn, "type_offre", filters.type_offre) or list(filters.type_offre)
+        return couverture_page(data, type_labels=labels, extent=departements.bbox(conn, departement),
+                               departement=departement, per_10000=par == 10000, classes=classes,
+                               methode=methode, basemap=basemap, query=query)
+
+    return _page_or_error(settings, build)
 
 
+@router.head("/tableau", include_in_schema=False)
 @router.get("/tableau", response_class=HTMLResponse, summary="Formulaire : carte à partir d'un tableau")
 def formulaire_tableau(request: Request) -> HTMLResponse:
-    html = render_template("tableau_form.html", action="/cartes/tableau", css=assets.leaflet_css(),
-                           methods=list(tableau.METHODS.items()), max_mb=tableau.MAX_BYTES // (1024 * 1024))
-    return HTMLResponse(html, headers=page_headers(_settings(request), cache_control="public, max-age=300"))
+    """The upload form of the spreadsheet map."""
+    html = render_template("tableau_form.html", action="/cartes/tableau", css=assets.page_css(),
+                           methods=list(tableau.METHODS.items()), max_mb=tableau.MAX_BYTES // (1024 * 1024),
+                           title_max=_TITLE_MAX)
+    return html_response(html, _settings(request), cache_control=PAGE_CACHE)
 
 
 def _too_large(settings: Settings) -> HTMLResponse:
@@ -126,11 +164,8 @@ def _invalid(settings: Settings, message: str) -> HTMLResponse:
                           back_url="/cartes/tableau", back_label="Charger un autre fichier")
 
 
-@router.post("/tableau", response_class=HTMLResponse, summary="Carte choroplèthe d'un tableau (CSV ou XLSX)")
-async def carte_tableau(request: Request) -> HTMLResponse:
-    """Multipart form: ``fichier`` (CSV/XLSX), optional ``colonne_code``, ``colonne_valeur``,
-    ``classes`` (3 to 7), ``methode`` (quantiles, seuils-naturels, amplitudes-egales), ``titre``, ``fond``."""
-    settings = _settings(request)
+async def _read_form(request: Request, settings: Settings) -> tuple[bytes, str, dict[str, str]] | HTMLResponse:
+    """The uploaded file, its safe name and the text fields; or the French error page."""
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > tableau.MAX_BYTES + _MULTIPART_OVERHEAD:
         return _too_large(settings)
@@ -138,6 +173,8 @@ async def carte_tableau(request: Request) -> HTMLResponse:
         form = await request.form(max_files=1, max_fields=20)
     except ClientDisconnect:
         return _invalid(settings, "Envoi du fichier interrompu.")
+    except PayloadTooLarge:
+        raise
     except Exception:  # malformed multipart body
         return _invalid(settings, "Formulaire illisible : envoyez le fichier dans le champ « fichier ».")
     try:
@@ -152,6 +189,27 @@ async def carte_tableau(request: Request) -> HTMLResponse:
         filename = (upload.filename or "fichier").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:120]
     finally:
         await form.close()
+    return data, filename, fields
+
+
+@router.post("/tableau", response_class=HTMLResponse, summary="Carte choroplèthe d'un tableau (CSV ou XLSX)",
+             openapi_extra=TABLEAU_FORM,
+             responses={403: {"description": "Envoi depuis un autre site (page HTML)", "content": {"text/html": {}}},
+                        413: {"description": "Fichier trop volumineux (page HTML)", "content": {"text/html": {}}}})
+async def carte_tableau(request: Request) -> HTMLResponse:
+    """Multipart form: ``fichier`` (CSV/XLSX), optional ``colonne_code``, ``colonne_valeur``,
+    ``classes`` (3 to 7), ``methode`` (quantiles, seuils-naturels, amplitudes-egales), ``titre``, ``fond``."""
+    settings = _settings(request)
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        # A form posted from another site (auto-submitted or not) would show that site's text under our
+        # name: only our own form, or a non-browser client, may post.
+        return error_response(settings, status_code=403, title="Envoi refusé",
+                              message="Ce formulaire ne peut être envoyé que depuis le service cartographique.",
+                              back_url="/cartes/tableau", back_label="Ouvrir le formulaire")
+    read = await _read_form(request, settings)
+    if isinstance(read, HTMLResponse):
+        return read
+    data, filename, fields = read
     try:
         k = int(fields["classes"] or 5)
         if not 1 <= k <= 7:
@@ -161,9 +219,12 @@ async def carte_tableau(request: Request) -> HTMLResponse:
     try:
         basemap = _basemap(settings, fields["fond"] or None)
         html = await run_in_threadpool(_build_tableau, request, data, filename, fields, k, basemap)
+    except PayloadTooLarge as exc:
+        return error_response(settings, status_code=413, title="Fichier trop volumineux", message=exc.message,
+                              back_url="/cartes/tableau", back_label="Charger un autre fichier")
     except InvalidInput as exc:
         return _invalid(settings, exc.message)
-    return HTMLResponse(html, headers=page_headers(settings, cache_control=PRIVATE_NO_STORE))
+    return html_response(html, settings, cache_control=PRIVATE_NO_STORE)
 
 
 def _build_tableau(request: Request, data: bytes, filename: str, fields: dict[str, str], k: int,
@@ -173,5 +234,19 @@ def _build_tableau(request: Request, data: bytes, filename: str, fields: dict[st
         result = tableau.analyse(conn, sheet, filename=filename, code_column=fields["colonne_code"] or None,
                                  value_column=fields["colonne_valeur"] or None, k=k,
                                  method=fields["methode"] or "quantiles")
-    page = tableau_page(result, basemap=basemap, title=fields["titre"][:120] or None)
+    page = tableau_page(result, basemap=basemap, title=fields["titre"][:_TITLE_MAX] or None)
     return page.render()
+
+
+@router.options("/commune/{insee}", include_in_schema=False)
+@router.options("/offre/{offer_id:path}", include_in_schema=False)
+@router.options("/couverture", include_in_schema=False)
+def options_get_pages() -> Response:
+    """``OPTIONS`` on the GET-only map pages."""
+    return options_response("GET", "HEAD")
+
+
+@router.options("/tableau", include_in_schema=False)
+def options_tableau() -> Response:
+    """``OPTIONS`` on the spreadsheet map (form and upload)."""
+    return options_response("GET", "HEAD", "POST")

@@ -2,31 +2,32 @@
 
 Both are static HTML shells rendered from :mod:`web_map` templates; the browser fills them from the
 JSON API (same origin) with ``coordinateur.js`` / ``integrer.js``. The state lives in the query string
-(read by the scripts), so the server needs no database here.
+(read by the scripts, written into the DOM as text only), so the server needs no database here.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
+from api.html import html_response, options_response
 from gis.settings import Settings
 from web_map import assets
-from web_map.base import basemap_key, render_template
-from web_map.security import frame_ancestors, page_headers
+from web_map.basemaps import basemap_key
+from web_map.page import render_template
+from web_map.security import PAGE_CACHE, frame_ancestors
 
 router = APIRouter(tags=["pages"])
-
-_PAGE_CACHE = "public, max-age=300"
 
 
 def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _base_url(request: Request, settings: Settings) -> str:
-    """Absolute base URL for embed codes: the configured public URL, else the request's."""
-    return (settings.public_url or str(request.base_url)).rstrip("/")
+def _base_url(settings: Settings) -> str:
+    """Absolute base URL for embed codes: the configured public URL, else empty (the script then uses
+    the page's own origin). Never the request's ``Host`` header: the page is cached by URL."""
+    return (settings.public_url or "").rstrip("/")
 
 
 def _default_basemap(settings: Settings) -> str:
@@ -38,17 +39,14 @@ def _default_basemap(settings: Settings) -> str:
 
 def _assets(*scripts: str) -> dict[str, object]:
     prefix = assets.own_prefix()
-    return {
-        "css": [f"{prefix}/ror-map.css", f"{prefix}/pages.css"],
-        "scripts": [f"{prefix}/{name}" for name in scripts],
-    }
+    return {"css": assets.page_css(), "scripts": [f"{prefix}/{name}" for name in scripts]}
 
 
 @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
 def coordinateur(request: Request) -> HTMLResponse:
     """Commune search, filters, map and table of the offers covering the commune, exports."""
     html = render_template("coordinateur.html", **_assets("coordinateur.js"))
-    return HTMLResponse(html, headers=page_headers(_settings(request), cache_control=_PAGE_CACHE))
+    return html_response(html, _settings(request), cache_control=PAGE_CACHE)
 
 
 @router.head("/cartes/integrer", include_in_schema=False)
@@ -59,9 +57,16 @@ def integrer(request: Request) -> HTMLResponse:
     settings = _settings(request)
     html = render_template(
         "integrer.html",
-        base_url=_base_url(request, settings),
+        base_url=_base_url(settings),
         frame_ancestors=frame_ancestors(settings),
         default_basemap=_default_basemap(settings),
         **_assets("coordinateur.js", "integrer.js"),
     )
-    return HTMLResponse(html, headers=page_headers(settings, cache_control=_PAGE_CACHE))
+    return html_response(html, settings, cache_control=PAGE_CACHE)
+
+
+@router.options("/", include_in_schema=False)
+@router.options("/cartes/integrer", include_in_schema=False)
+def options_pages() -> Response:
+    """``OPTIONS`` on the human pages."""
+    return options_response("GET", "HEAD")

@@ -10,7 +10,7 @@ from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
 from gis.identifiers import FINESS_RE
 from gis.layers.filters import PUBLIC_OFFER
-from gis.layers.offer_json import OFFER_JOINS, offer_json
+from gis.public_offer import OFFER_JOINS, public_doc
 
 
 def check_finess(finess: str) -> str:
@@ -48,9 +48,9 @@ def detail(conn: Conn, finess: str) -> dict[str, Any]:
         if eg[key] is not None:
             eg[key] = eg[key].isoformat()
     query = sql.SQL("""
-        SELECT {offer} AS body FROM offre o {joins}
+        SELECT ({offer})::json AS body FROM offre o {joins}
          WHERE o.etablissement_id = %s AND {public}
          ORDER BY o.nom
-    """).format(offer=offer_json(), joins=OFFER_JOINS, public=PUBLIC_OFFER)
+    """).format(offer=public_doc(), joins=OFFER_JOINS, public=PUBLIC_OFFER)
     eg["offres"] = [r["body"] for r in conn.execute(query, (pk,))]
     return eg

@@ -1,7 +1,7 @@
 """Offres layer: offers covering a commune, offers near a point, one offer with its territory.
 
 Public answers never contain sensitive units (``unite_sensible``), definitively closed offers, or contacts above
-"accès libre" (confidentiality level 1): see :mod:`gis.layers.filters` and :mod:`gis.layers.offer_json`. Coverage is
+"accès libre" (confidentiality level 1): see :mod:`gis.layers.filters` and :mod:`gis.public_offer`. Coverage is
 read from the precomputed ``couverture`` table (see gis.territories.coverage); no geometry is intersected per request.
 
 The hot answers (covering, nearby) are one statement each: the commune is resolved, the matches counted, the page
@@ -20,7 +20,7 @@ from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
 from gis.layers.communes import check_insee
 from gis.layers.filters import Filters, validate_filters, where_clause
-from gis.layers.offer_json import OFFER_JOINS, labelled, offer_json
+from gis.public_offer import OFFER_JOINS, labelled, offer_json, public_doc_with
 from gis.territories.coverage import MOTIF_LABELS, MOTIFS
 
 OFFER_ID_RE = re.compile(r"^[0-9A-Za-z._/|-]{1,64}$")
@@ -68,21 +68,22 @@ WITH target AS (
     SELECT m.*, row_number() OVER () AS rang FROM (
         SELECT m.* FROM matches m ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) m
 )
-SELECT json_build_object(
-    'commune', jsonb_build_object(
+SELECT '{{"commune": ' || (jsonb_build_object(
         'insee', t.insee, 'nom', t.nom, 'type', t.type, 'parent_insee', t.parent_insee,
         'departement', t.departement,
         'lat', round(ST_Y(t.centre)::numeric, 5), 'lon', round(ST_X(t.centre)::numeric, 5))
-        || CASE WHEN t.insee = %(code)s THEN '{{}}'::jsonb ELSE jsonb_build_object('code_demande', %(code)s) END,
-    'results', (SELECT coalesce(json_agg({offer} ORDER BY p.rang), '[]')
-                  FROM page p JOIN offre o ON o.id = p.id {joins}),
-    'total', (SELECT count(*) FROM matches))::text AS body
+        || CASE WHEN t.insee = %(code)s THEN '{{}}'::jsonb ELSE jsonb_build_object('code_demande', %(code)s) END)::text
+    || ', "results": [' || coalesce((SELECT string_agg({doc}, ', ' ORDER BY p.rang) FROM page p), '')
+    || '], "total": ' || (SELECT count(*) FROM matches) || '}}' AS body
   FROM target t
 """
 
-_COVERAGE_EXTRA = sql.SQL("""'couverture', json_build_object(
-        'motif', p.motif, 'libelle', coalesce({labels}::jsonb ->> p.motif, p.motif), 'partielle', p.partielle),
-    'distance_km', round((p.d / 1000)::numeric, 2)""").format(labels=sql.Placeholder("motif_labels"))
+_COVERAGE_EXTRA = sql.SQL("""'"couverture" : ' || json_build_object(
+        'motif', p.motif, 'libelle', {labels}, 'partielle', p.partielle)::text
+    || ', "distance_km" : ' || coalesce(round((p.d / 1000)::numeric, 2)::text, 'null')""").format(
+    labels=sql.SQL("CASE p.motif {} ELSE p.motif END").format(sql.SQL(" ").join(
+        sql.SQL("WHEN {} THEN {}").format(sql.Literal(k), sql.Literal(v.replace("%", "%%")))  # "%" in "25 %"
+        for k, v in MOTIF_LABELS.items())))
 
 
 def covering_json(
@@ -131,10 +132,9 @@ def covering_json(
         raise InvalidInput(f"tri : valeurs permises {', '.join(SORTS)}.")
     code = check_insee(code)
     validate_filters(conn, filters)
-    params: dict[str, Any] = {"code": code, "limit": limit, "offset": offset, "motifs": list(MOTIFS),
-                              "motif_labels": json.dumps(MOTIF_LABELS)}
+    params: dict[str, Any] = {"code": code, "limit": limit, "offset": offset, "motifs": list(MOTIFS)}
     query = sql.SQL(_COVERING).format(where=where_clause(filters, params), order=SORTS[sort],
-                                      offer=offer_json(_COVERAGE_EXTRA), joins=OFFER_JOINS)
+                                      doc=public_doc_with(_COVERAGE_EXTRA))
     row = conn.execute(query, params).fetchone()
     if row is None:
         raise NotFound(f"Aucune commune ne correspond au code INSEE {code}.")
@@ -167,13 +167,11 @@ matches AS (
     SELECT m.*, row_number() OVER () AS rang FROM (
         SELECT m.* FROM matches m ORDER BY m.d, m.nom_tri, m.id LIMIT %(limit)s OFFSET %(offset)s) m
 )
-SELECT json_build_object(
-    'results', (SELECT coalesce(json_agg({offer} ORDER BY p.rang), '[]')
-                  FROM page p JOIN offre o ON o.id = p.id {joins}),
-    'total', (SELECT count(*) FROM matches))::text AS body
+SELECT '{{"results": [' || coalesce((SELECT string_agg({doc}, ', ' ORDER BY p.rang) FROM page p), '')
+    || '], "total": ' || (SELECT count(*) FROM matches) || '}}' AS body
 """
 
-_DISTANCE_EXTRA = sql.SQL("'distance_km', round((p.d / 1000)::numeric, 2)")
+_DISTANCE_EXTRA = sql.SQL("""'"distance_km" : ' || coalesce(round((p.d / 1000)::numeric, 2)::text, 'null')""")
 
 
 def nearby_json(
@@ -201,8 +199,7 @@ def nearby_json(
         raise InvalidInput("rayon_km : strictement positif et au plus 100 km.")
     validate_filters(conn, filters)
     params: dict[str, Any] = {"lat": lat, "lon": lon, "m": rayon_km * 1000, "limit": limit, "offset": offset}
-    query = sql.SQL(_NEARBY).format(where=where_clause(filters, params), offer=offer_json(_DISTANCE_EXTRA),
-                                    joins=OFFER_JOINS)
+    query = sql.SQL(_NEARBY).format(where=where_clause(filters, params), doc=public_doc_with(_DISTANCE_EXTRA))
     return str(_value(conn.execute(query, params).fetchone())).encode()
 
 

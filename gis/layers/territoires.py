@@ -132,7 +132,11 @@ def coverage_by_commune_json(
           FROM geo_commune c
           LEFT JOIN counts k ON k.insee = c.insee
          WHERE ({dep}::text IS NULL OR c.departement = {dep})
+           -- each city once: by its arrondissements when they have shapes, else as a whole (Lyon, Marseille
+           -- without arrondissement polygons are not counted twice)
            AND NOT EXISTS (SELECT 1 FROM geo_commune a WHERE a.parent_insee = c.insee AND a.geom IS NOT NULL)
+           AND (c.parent_insee IS NULL
+                OR EXISTS (SELECT 1 FROM geo_commune s WHERE s.parent_insee = c.parent_insee AND s.geom IS NOT NULL))
     """).format(where=where, geometry=geometry_sql, dep=sql.Placeholder("dep"))
     summary = sql.SQL("""'resume', json_build_object(
         'communes', count(*),

@@ -10,10 +10,12 @@ ancien_code    lists a former, delegated or associated code of C                
 commune_parente lists C's parent commune (C is an arrondissement of Paris/Lyon/Marseille) no
 departement    lists C's département                                               no
 region         lists C's région                                                    no
-pays           lists a country (type 5)                                            no
+pays           lists France (country code 99100, type 5); another country covers nothing no
 polygone       is a free-form polygon covering at least ``POLYGON_SHARE`` of C's area no
+arrondissements lists (or covers by any rule above) every arrondissement of C     no
 arrondissement lists (or covers by any rule above) an arrondissement of C          yes
-localisation   (offer without any zone) its location lies in C                     no
+localisation   (offer without any zone) its location lies in C (a point of a city with
+               arrondissements that falls in none of them goes to the nearest one)   no
 ============== =================================================================== ==========
 
 One row per (offer, commune) is kept: the first rule in the table above that applies. Everything is
@@ -25,10 +27,14 @@ from __future__ import annotations
 from typing import Any
 
 from gis.db import Conn
+from gis.public_offer import fill_docs_sql
 
 # A free-form polygon covers a commune when it covers at least this share of the commune's area
 # (measured in Lambert-93). Touching a border, or clipping a corner, is not coverage.
 POLYGON_SHARE = 0.25
+
+# INSEE codes of France as a country (COG "pays"), and the ISO forms sometimes found in zones.
+FRANCE_CODES = ("99100", "FR", "FRA")
 
 MOTIFS = (
     "commune",
@@ -38,6 +44,7 @@ MOTIFS = (
     "region",
     "pays",
     "polygone",
+    "arrondissements",
     "arrondissement",
     "localisation",
 )
@@ -46,6 +53,7 @@ MOTIF_LABELS = {
     "commune": "La commune figure dans la zone d'intervention",
     "ancien_code": "Un ancien code ou une commune déléguée de la commune figure dans la zone",
     "commune_parente": "La commune parente (Paris, Lyon, Marseille) figure dans la zone",
+    "arrondissements": "Tous les arrondissements de la commune figurent dans la zone",
     "departement": "Le département figure dans la zone d'intervention",
     "region": "La région figure dans la zone d'intervention",
     "pays": "Le pays figure dans la zone d'intervention",
@@ -93,7 +101,7 @@ WITH target AS (
     UNION ALL
     SELECT z.offre_id, c.insee, 'pays'
       FROM zone z CROSS JOIN geo_commune c
-     WHERE z.type_division = '5'
+     WHERE z.type_division = '5' AND upper(z.code) = ANY (%(france)s)
     UNION ALL
     -- free-form polygon: a substantial share of the commune's area
     SELECT p.offre_id, c.insee, 'polygone'
@@ -111,17 +119,38 @@ WITH target AS (
        AND NOT EXISTS (SELECT 1 FROM geo_commune a WHERE a.parent_insee = c.insee AND a.geom IS NOT NULL)
        AND NOT EXISTS (SELECT 1 FROM zone_intervention z WHERE z.offre_id = o.id)
        AND NOT EXISTS (SELECT 1 FROM zone_polygone p WHERE p.offre_id = o.id)
+), located_between AS (
+    -- a point inside a city with arrondissements but in none of their polygons (gaps, rivers, the border of the
+    -- simplified shapes): the nearest arrondissement
+    SELECT o.id AS offre_id, near.insee, 'localisation' AS motif
+      FROM offre o JOIN target t ON t.id = o.id
+      JOIN geo_commune city ON ST_Intersects(city.geom, o.geom)
+      CROSS JOIN LATERAL (SELECT a.insee FROM geo_commune a
+                           WHERE a.parent_insee = city.insee AND a.geom IS NOT NULL
+                           ORDER BY a.geom <-> o.geom LIMIT 1) near
+     WHERE o.geom IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM located l WHERE l.offre_id = o.id)
+       AND NOT EXISTS (SELECT 1 FROM zone_intervention z WHERE z.offre_id = o.id)
+       AND NOT EXISTS (SELECT 1 FROM zone_polygone p WHERE p.offre_id = o.id)
 ), base AS (
     SELECT offre_id, insee, motif, false AS partielle FROM direct
     UNION ALL
     SELECT offre_id, insee, motif, false FROM located
+    UNION ALL
+    SELECT offre_id, insee, motif, false FROM located_between
 ), parents AS (
-    -- an arrondissement covered (by any rule) partially covers its parent commune
+    -- arrondissements covered (by any rule) cover their parent commune: fully when all of them are covered,
+    -- partially otherwise
     SELECT b.offre_id, c.parent_insee AS insee,
-           CASE WHEN b.motif = 'localisation' THEN 'localisation' ELSE 'arrondissement' END AS motif,
-           true AS partielle
+           CASE WHEN bool_and(b.motif = 'localisation') THEN 'localisation'
+                WHEN count(DISTINCT b.insee) = (SELECT count(*) FROM geo_commune s
+                                                  WHERE s.parent_insee = c.parent_insee) THEN 'arrondissements'
+                ELSE 'arrondissement' END AS motif,
+           count(DISTINCT b.insee) < (SELECT count(*) FROM geo_commune s WHERE s.parent_insee = c.parent_insee)
+               AS partielle
       FROM base b JOIN geo_commune c ON c.insee = b.insee
      WHERE c.parent_insee IS NOT NULL
+     GROUP BY b.offre_id, c.parent_insee
 )
 SELECT DISTINCT ON (offre_id, insee) offre_id, insee, motif, partielle
   FROM (SELECT * FROM base UNION ALL SELECT * FROM parents) x
@@ -132,10 +161,11 @@ SELECT DISTINCT ON (offre_id, insee) offre_id, insee, motif, partielle
 def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
     """Recompute coverage rows for the given offers (all offers when None). Returns rows written.
 
-    Also refreshes each offer's effective map point (its Location, else its EG). Runs inside the
-    caller's transaction when there is one.
+    Also refreshes each offer's effective map point (its Location, else its EG), then fills every missing public
+    document of an offer (``offre.doc_public``, see :mod:`gis.public_offer`). Runs inside the caller's transaction
+    when there is one.
     """
-    params = {"ids": offre_ids, "motifs": list(MOTIFS), "share": POLYGON_SHARE}
+    params = {"ids": offre_ids, "motifs": list(MOTIFS), "share": POLYGON_SHARE, "france": list(FRANCE_CODES)}
     with conn.transaction():
         conn.execute(_EFFECTIVE_POINT, params)
         conn.execute(
@@ -145,6 +175,7 @@ def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
             f"INSERT INTO couverture (offre_id, insee, motif, partielle) {_CANDIDATES}",
             params,
         )
+        conn.execute(fill_docs_sql())
         return cur.rowcount
 
 

@@ -211,3 +211,23 @@ def test_pages_answer_html_503_when_the_database_is_down(data_dir):
 def test_report_commit_visibility_delay():
     if delays:
         print(f"commit → fresh answer: max {max(delays) * 1000:.1f} ms over {len(delays)} commits")
+
+
+def test_chunked_upload_over_the_limit_is_refused_while_streaming(fixture_http):
+    sent = 0
+
+    def body():  # no Content-Length: chunked transfer, 64 MB offered
+        nonlocal sent
+        yield (b'--zzz\r\nContent-Disposition: form-data; name="fichier"; filename="a.csv"\r\n'
+               b"Content-Type: text/csv\r\n\r\n")
+        chunk = b"x" * 65536
+        for _ in range(1024):
+            sent += len(chunk)
+            yield chunk
+
+    start = time.monotonic()
+    r = fixture_http.post("/cartes/tableau", content=body(),
+                          headers={"Content-Type": "multipart/form-data; boundary=zzz"})
+    assert r.status_code == 413, r.text[:300]
+    assert "trop volumineux" in r.text
+    assert time.monotonic() - start < 5

@@ -11,6 +11,13 @@
     return String(value);
   }
 
+  function escapeHtml(value) {
+    return String(value === null || value === undefined ? "" : value)
+      .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  }
+  RorMap.escapeHtml = escapeHtml;
+
   function status(message) {
     var el = document.querySelector(".rg-status");
     if (el) el.textContent = (el.textContent ? el.textContent + " " : "") + message;
@@ -68,7 +75,8 @@
       el.setAttribute("aria-label", "Couches de la carte");
       L.DomEvent.disableClickPropagation(el);
     }
-    map._rgLayers.addOverlay(layer, name);
+    // Leaflet's layer control writes the name as HTML: give it escaped text only.
+    map._rgLayers.addOverlay(layer, escapeHtml(name));
   };
 
   function highlight(lyr, on) {
@@ -137,10 +145,12 @@
   RorMap.icon = function (family, families, label) {
     var f = families[family] || families.autre || { color: "#5F6B73", svg: '<circle cx="12" cy="12" r="10"/>', letter: "X", shape: "circle", label: "Autre" };
     var y = f.shape === "triangle" ? 15.5 : 16;
-    var html = '<span role="img" aria-label="' + f.label.replace(/"/g, "&quot;") + '">' +
+    /* Families are our own constants (web_map.style); they are escaped all the same. */
+    var html = '<span role="img" aria-label="' + escapeHtml(f.label) + '">' +
       '<svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">' +
-      '<g fill="' + f.color + '" stroke="#fff" stroke-width="1.5">' + f.svg + "</g>" +
-      '<text x="12" y="' + y + '" text-anchor="middle" font-size="11" font-weight="700" fill="#fff">' + f.letter + "</text></svg></span>";
+      '<g fill="' + escapeHtml(f.color) + '" stroke="#fff" stroke-width="1.5">' + f.svg + "</g>" +
+      '<text x="12" y="' + y + '" text-anchor="middle" font-size="11" font-weight="700" fill="#fff">' +
+      escapeHtml(f.letter) + "</text></svg></span>";
     return L.divIcon({ className: "rg-marker", html: html, iconSize: [24, 24], iconAnchor: [12, 12], popupAnchor: [0, -12] });
   };
 
@@ -154,7 +164,7 @@
       line.textContent = kv[0] + " : " + kv[1];
       box.appendChild(line);
     });
-    if (p.url && /^(\/|https?:)/.test(p.url)) {
+    if (p.url && /^\/(?!\/)/.test(p.url)) {
       var a = document.createElement("a");
       a.href = p.url; a.textContent = "Fiche détaillée"; a.target = "_top";
       box.appendChild(a);
@@ -219,6 +229,44 @@
     });
   };
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", RorMap.initTables);
-  else RorMap.initTables();
+  /* A map page: the map is described by the JSON block #rg-map-spec (read with JSON.parse, never
+     evaluated); every text reaches the DOM through textContent or escaped attributes. */
+  RorMap.layerBuilders = {
+    geojson: function (map, spec) { return RorMap.geojson(map, spec.data, spec.options); },
+    remote: function (map, spec) { return RorMap.remoteGeojson(map, spec.url, spec.options); },
+    markers: function (map, spec) { return RorMap.markers(map, spec.data, spec.options); }
+  };
+
+  RorMap.boot = function () {
+    var el = document.getElementById("rg-map");
+    var block = document.getElementById("rg-map-spec");
+    if (!el || !block) return null;
+    var spec = JSON.parse(block.textContent);
+    var view = spec.view || {};
+    var map = L.map(el, { center: view.center, zoom: view.zoom, minZoom: view.minZoom, maxZoom: view.maxZoom,
+                          zoomControl: false });
+    L.control.zoom({ position: "topleft", zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière" }).addTo(map);
+    L.control.scale({ metric: true, imperial: false, maxWidth: 160 }).addTo(map);
+    RorMap.setupMap(map);
+    if (spec.basemap) {
+      L.tileLayer(spec.basemap.url, { attribution: spec.basemap.attribution, maxZoom: spec.basemap.maxZoom,
+                                      maxNativeZoom: spec.basemap.maxZoom, detectRetina: false }).addTo(map);
+    }
+    (spec.layers || []).forEach(function (layer) {
+      var build = RorMap.layerBuilders[layer.kind];
+      if (build) build(map, layer);
+    });
+    if (view.fit) map.fitBounds(view.fit, { padding: [12, 12], animate: false });
+    RorMap.map = map;
+    window.rgMap = map;  // for tests and debugging: the page's only L.Map
+    return map;
+  };
+
+  function ready() {
+    RorMap.initTables();
+    RorMap.boot();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
+  else ready();
 })();

@@ -150,3 +150,61 @@ def test_nearby(conn, ids):
     assert answer["results"][0]["distance_km"] < 0.01
     with pytest.raises(InvalidInput):
         offres.nearby(conn, 48.9, 2.3, 0)
+
+
+def _offer(conn, ror_id, zone, point=None):
+    lieu = None
+    if point:
+        lieu = conn.execute("INSERT INTO lieu (ror_id, nom, geom, source) VALUES (%s, 'lieu', "
+                            "ST_SetSRID(ST_MakePoint(%s, %s), 4326), 'test') RETURNING id",
+                            (f"lieu-{ror_id}", *point)).fetchone()["id"]
+    pk = conn.execute("INSERT INTO offre (ror_id, nom, type_offre, champ, source, lieu_id) "
+                      "VALUES (%s, %s, '30', '04', 'test', %s) RETURNING id", (ror_id, ror_id, lieu)).fetchone()["id"]
+    for type_division, code in zone:
+        conn.execute("INSERT INTO zone_intervention (offre_id, type_division, code) VALUES (%s, %s, %s)",
+                     (pk, type_division, code))
+    coverage.refresh(conn, [pk])
+    return pk
+
+
+def test_a_country_zone_covers_france_only_for_france(conn):
+    france = _offer(conn, "cov-france", [("5", "99100")])
+    germany = _offer(conn, "cov-allemagne", [("5", "99109")])
+    count = "SELECT count(*) AS n FROM couverture WHERE offre_id = %s"
+    assert conn.execute(count, (france,)).fetchone()["n"] == 1286
+    assert conn.execute(count, (germany,)).fetchone()["n"] == 0
+
+
+def test_all_twenty_arrondissements_cover_paris_fully(conn):
+    pk = _offer(conn, "cov-20-arr", [("3", f"751{i:02d}") for i in range(1, 21)])
+    row = conn.execute("SELECT motif, partielle FROM couverture WHERE offre_id = %s AND insee = '75056'",
+                       (pk,)).fetchone()
+    assert (row["motif"], row["partielle"]) == ("arrondissements", False)
+    some = _offer(conn, "cov-19-arr", [("3", f"751{i:02d}") for i in range(1, 20)])
+    row = conn.execute("SELECT motif, partielle FROM couverture WHERE offre_id = %s AND insee = '75056'",
+                       (some,)).fetchone()
+    assert (row["motif"], row["partielle"]) == ("arrondissement", True)
+
+
+def test_a_paris_point_outside_every_arrondissement_goes_to_the_nearest(conn):
+    # A point inside the Paris polygon but in no arrondissement polygon (made by cutting a hole in the 16e).
+    conn.execute("""UPDATE geo_commune SET geom = ST_Multi(ST_Difference(geom, ST_Buffer(
+                        ST_SetSRID(ST_MakePoint(2.2700, 48.8600), 4326), 0.002))) WHERE insee = '75116'""")
+    pk = _offer(conn, "cov-trou", [], point=(2.2700, 48.8600))
+    rows = {r["insee"]: (r["motif"], r["partielle"]) for r in conn.execute(
+        "SELECT insee, motif, partielle FROM couverture WHERE offre_id = %s", (pk,))}
+    assert rows == {"75116": ("localisation", False), "75056": ("localisation", True)}
+
+
+def test_a_city_without_arrondissement_shapes_is_counted_once(conn):
+    from gis.layers import territoires
+    from gis.layers.filters import Filters
+
+    before = territoires.coverage_by_commune(conn, Filters(type_offre=["30"]), geometry=False)
+    # As for Lyon and Marseille with the 2018 file: arrondissements known, without polygons.
+    conn.execute("UPDATE geo_commune SET geom = NULL WHERE parent_insee = '75056'")
+    after = territoires.coverage_by_commune(conn, Filters(type_offre=["30"]), geometry=False)
+    codes = {f["properties"]["insee"] for f in after["features"]}
+    assert "75056" in codes and not any(c.startswith("751") for c in codes)
+    assert after["resume"]["population"] == before["resume"]["population"]
+    assert after["resume"]["communes"] == before["resume"]["communes"] - 20 + 1

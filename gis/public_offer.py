@@ -1,7 +1,9 @@
 """The public JSON form of an offer, built by PostgreSQL (no per-row work in Python).
 
-:data:`OFFER_JSON` is a ``json_build_object`` over ``o`` (offre) and the joins of :data:`OFFER_JOINS`; the layers add
-their own keys (coverage, distance). Only contacts of confidentiality level 1 (accès libre) are included.
+:func:`offer_json` is a ``json_build_object`` over ``o`` (offre) and the joins of :data:`OFFER_JOINS`; the layers add
+their own keys (coverage, distance). Only contacts of confidentiality level 1 (accès libre) are included. The form is
+precomputed into ``offre.doc_public`` at load time (:func:`fill_docs_sql`, migration 005) and read with
+:func:`public_doc`, which builds it on the fly when it is missing.
 """
 
 from __future__ import annotations
@@ -57,3 +59,28 @@ def offer_json(extra: sql.Composable | None = None) -> sql.Composable:
         parts.append(sql.SQL(", ") + extra)
     parts.append(sql.SQL(")"))
     return sql.Composed(parts)
+
+
+def public_doc() -> sql.Composable:
+    """The public form (JSON text) of offer ``o``: its precomputed ``doc_public``, or built now when missing."""
+    return sql.SQL("coalesce(o.doc_public, ({})::text)").format(offer_json())
+
+
+def public_doc_with(extra: sql.Composable) -> sql.Composable:
+    """The public form (JSON text) of the offer ``p.id`` with more members, by text concatenation (no parsing).
+
+    ``extra`` is SQL giving the text of the members to add (``'"key" : ' || value``). The document is read from
+    ``offre.doc_public``, or built by a subquery only when it is missing.
+    """
+    return sql.SQL("""left(coalesce((SELECT d.doc_public FROM offre d WHERE d.id = p.id),
+                             (SELECT ({offer})::text FROM offre o {joins} WHERE o.id = p.id)), -1)
+        || ', ' || {extra} || '}}'""").format(offer=offer_json(), joins=OFFER_JOINS, extra=extra)
+
+
+def fill_docs_sql() -> sql.Composable:
+    """``UPDATE`` filling ``offre.doc_public`` wherever it is missing (run at the end of every load)."""
+    return sql.SQL("""
+        UPDATE offre u SET doc_public = d.doc
+          FROM (SELECT o.id, ({offer})::text AS doc FROM offre o {joins} WHERE o.doc_public IS NULL) d
+         WHERE u.id = d.id
+    """).format(offer=offer_json(), joins=OFFER_JOINS)

@@ -11,9 +11,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from gis.layers.tableau import MAX_BYTES
+from gis.tableau import MAX_BYTES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "tableau"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "tableau"
 EXTERNAL_ASSET = re.compile(r'<(?:script[^>]*\ssrc|link[^>]*\shref)\s*=\s*["\']?(?:https?:)?//', re.I)
 
 

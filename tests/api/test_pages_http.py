@@ -16,7 +16,7 @@ from web_map import assets
 
 EXTERNAL_ASSET = re.compile(r'<(?:script[^>]*\ssrc|link[^>]*\shref|iframe[^>]*\ssrc)\s*=\s*["\']?(?:https?:)?//', re.I)
 ABSOLUTE_URL = re.compile(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", re.I)
-STATIC = Path(__file__).resolve().parent.parent / "web_map" / "static"
+STATIC = Path(__file__).resolve().parent.parent.parent / "web_map" / "static"
 
 
 def _csp(resp: httpx.Response) -> dict[str, str]:
@@ -102,9 +102,11 @@ def test_embed_builder_page(fixture_http):
                  "Largeur", "Hauteur", "Fond de carte", "Plan IGN", "OpenStreetMap", "Copier le code", "Aperçu",
                  "Identifiant de l'offre", "Département"):
         assert text in html, text
-    # The absolute base URL of the codes is the request's (no public_url configured).
-    base = str(fixture_http.base_url).rstrip("/")
-    assert f'data-base-url="{base}"' in html
+    # No public_url configured: empty, the script uses the page's origin (never the Host header: the
+    # page is cached by URL).
+    assert 'data-base-url=""' in html
+    poisoned = fixture_http.get("/cartes/integrer", headers={"Host": "evil.example"})
+    assert "evil.example" not in poisoned.text
     assert re.search(r'<textarea id="pg-code" readonly', html)
     assert '<label for="pg-code"' in html
     assert "<code id=\"pg-ancestors\">&#39;self&#39;</code>" in html

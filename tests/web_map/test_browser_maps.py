@@ -13,7 +13,7 @@ import pytest
 from tests.browser import BrowserPage, wait_for_map
 
 pytestmark = pytest.mark.browser
-FIXTURES = Path(__file__).parent / "fixtures" / "tableau"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "tableau"
 
 
 def _assert_clean(bp: BrowserPage, *, tiles_expected: bool) -> None:
@@ -209,7 +209,8 @@ def test_tableau_unreadable_file_in_browser(browser_page, fixture, message):
 def test_factory_markers_clusters_and_remote_polygons(browser_page, app_settings):
     """The composable factory as another widget would use it: clustered family markers plus a
     polygon layer fetched from the JSON API, served with the real headers."""
-    from web_map.base import MapPage, Marker
+    from web_map.elements import Marker
+    from web_map.page import MapPage
     from web_map.security import page_headers
 
     page_obj = MapPage("Essai de composition", basemap="aucun")

@@ -1,4 +1,4 @@
-"""Spreadsheet matching (gis.layers.tableau) against the real IDF geography: reading CSV/XLSX,
+"""Spreadsheet matching (gis.tableau) against the real IDF geography: reading CSV/XLSX,
 column detection, code matching rules, reasons for unmatched rows, classification."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from gis import tableau
 from gis.errors import InvalidInput
-from gis.layers import tableau
 
-FIXTURES = Path(__file__).parent / "fixtures" / "tableau"
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "tableau"
 
 
 def _read(name: str) -> tableau.Sheet:

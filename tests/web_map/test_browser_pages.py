@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.browser import BrowserPage, new_browser_page
+from tests.browser import BrowserPage, new_browser_page, parse_tags
 
 pytestmark = pytest.mark.browser
 
@@ -268,13 +268,9 @@ def test_phone_width_has_no_horizontal_scroll(phone):
 def _code_iframe(page) -> dict:
     """The <iframe> of the code textarea, parsed by the browser."""
     page.wait_for_function("() => document.getElementById('pg-code').value.startsWith('<iframe')")
-    return page.evaluate("""() => {
-        const doc = new DOMParser().parseFromString(document.getElementById('pg-code').value, 'text/html');
-        const f = doc.querySelector('iframe');
-        const out = {count: doc.querySelectorAll('iframe').length};
-        for (const a of f.attributes) out[a.name] = a.value;
-        return out;
-    }""")
+    tags = parse_tags(page.locator("#pg-code").input_value())
+    frames = [attrs for tag, attrs in tags if tag == "iframe"]
+    return {**frames[0], "count": len(frames)}
 
 
 def test_embed_builder_prefilled_commune(desk, pages_server):

@@ -1,0 +1,127 @@
+"""Cell values of an uploaded spreadsheet: headers, numbers written the French or English way, codes."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from gis.text import strip_accents
+
+INSEE_RE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+_LOOSE_CODE_RE = re.compile(r"^(?:\d{4,5}|2[AB]\d{3})$")
+_NUMBER_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_ZERO_DECIMALS = re.compile(r"\d+\.0+")
+_FOUR_DIGITS = re.compile(r"\d{4}")
+
+CODE_HEADERS = ("code_insee", "insee", "codgeo", "code_geo", "codegeo", "code_commune", "codecommune",
+                "code_com", "codecom", "com", "depcom", "cog", "insee_com", "code_insee_commune",
+                "code_commune_insee", "codeinsee", "cod_com", "code")
+POSTCODE_HEADERS = ("code_postal", "codepostal", "cp", "postcode")
+VALUE_HEADERS = ("valeur", "value", "val", "nombre", "nb", "total", "effectif", "taux", "montant", "indicateur")
+MISSING = {"", "na", "n/a", "nan", "nd", "n.d.", "-", "–", "—", "s", "ns", "secret", "null", "none"}
+
+
+def norm_header(text: Any) -> str:
+    """A header reduced to ``a-z0-9_`` without accents (``"Code INSEE"`` → ``code_insee``)."""
+    return re.sub(r"[^a-z0-9]+", "_", strip_accents(str(text or "")).lower()).strip("_")
+
+
+def is_blank(v: Any) -> bool:
+    """True for None and whitespace-only strings."""
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def letter(i: int) -> str:
+    """Spreadsheet column letters of the 0-based index ``i`` (0 → ``A``, 26 → ``AA``)."""
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def parse_number(value: Any) -> float | None:
+    """A number from a cell.
+
+    Parameters
+    ----------
+    value : Any
+        ``12,5``, ``1 234,5``, ``1.234,5``, ``12.5``, an int or float from Excel…
+
+    Returns
+    -------
+    float or None
+        None if the cell is not a finite number.
+
+    Examples
+    --------
+    >>> parse_number("1\u202f234,5")
+    1234.5
+    >>> parse_number("n.d.") is None
+    True
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return None if isinstance(value, float) and (math.isnan(value) or math.isinf(value)) else float(value)
+    text = str(value).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("'", "")
+    text = text.replace("\u2212", "-")
+    if not text:
+        return None
+    if "," in text and "." in text:
+        decimal_comma = text.rfind(",") > text.rfind(".")
+        text = text.replace(".", "").replace(",", ".") if decimal_comma else text.replace(",", "")
+    elif "," in text:
+        text = text.replace(",", ".") if text.count(",") == 1 else text.replace(",", "")
+    if not _NUMBER_RE.fullmatch(text):
+        return None
+    number = float(text)
+    return None if math.isinf(number) or math.isnan(number) else number
+
+
+def code_text(value: Any) -> str:
+    """The code (or any cell) as written, for reports: ``93066.0`` → ``93066``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def normalize_code(value: Any) -> tuple[str | None, str | None, bool]:
+    """A 5-character candidate commune code.
+
+    Parameters
+    ----------
+    value : Any
+        The cell as read (``"93066"``, ``1053``, ``93066.0``, ``" 2a004 "``…).
+
+    Returns
+    -------
+    code : str or None
+        The candidate code, or None.
+    problem : str or None
+        Why there is no code (French), or None.
+    padded : bool
+        True if a lost leading zero was restored (``1053`` → ``01053``).
+    """
+    text = code_text(value).upper().replace(" ", "").replace("\u00a0", "")
+    if _ZERO_DECIMALS.fullmatch(text):
+        text = text.split(".")[0]
+    if not text:
+        return None, "code vide", False
+    padded = bool(_FOUR_DIGITS.fullmatch(text))
+    if padded:
+        text = "0" + text
+    if INSEE_RE.match(text):
+        return text, None, padded
+    return None, "code mal formé (attendu : 5 caractères, ex. 93066)", False
+
+
+def looks_like_code(v: Any) -> bool:
+    """True for a value that could be a commune code or a postcode (4 or 5 digits, 2A/2B…)."""
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return float(v).is_integer() and 1000 <= v <= 99999
+    return bool(v) and isinstance(v, str) and bool(_LOOSE_CODE_RE.match(v.strip().upper()))

@@ -1,0 +1,172 @@
+"""Choropleth widgets: the planners' coverage map and the map of an uploaded spreadsheet.
+
+Built from plain data (the routers query :mod:`gis.layers`); classes are computed here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+
+from gis.classify import METHODS, classify, method_key
+from gis.tableau import TableauResult
+from web_map import style
+from web_map.elements import CHOROPLETH_STYLE, CONTEXT_STYLE, Column, LegendItem, PathStyle
+from web_map.page import MapPage
+
+DEPARTEMENTS_URL = "/api/v1/departements?geometry=simplified"
+
+
+def class_bounds(bins: list[float], lower: float) -> list[str]:
+    """French legend text of choropleth classes given their upper bounds and the lowest value."""
+    out = []
+    for i, b in enumerate(bins):
+        lo = lower if i == 0 else bins[i - 1]
+        if len(bins) == 1 and lo == b:
+            out.append(style.fr_number(b))
+        elif i == 0:
+            out.append(f"de {style.fr_number(lo)} à {style.fr_number(b)}")
+        else:
+            out.append(f"plus de {style.fr_number(lo)} à {style.fr_number(b)}")
+    return out
+
+
+def apply_classes(result: TableauResult) -> None:
+    """Colours and French labels of the classes; ``classe``/``_fill``/``valeur_txt`` on rows and features."""
+    bins = result.bins
+    colors = style.sequential_ramp(len(bins)) if bins else []
+    non_zero = [e["valeur"] for e in result.matched if e["valeur"] != 0]
+    lower = min(non_zero) if non_zero else 0.0
+
+    def index(v: float) -> int:
+        return next((i for i, b in enumerate(bins) if v <= b), len(bins) - 1)
+
+    counts = [0] * len(bins)
+    for e in result.matched:
+        v = e["valeur"]
+        e["valeur_txt"] = style.fr_number(v, result.decimals if float(v).is_integer() else None)
+        if v == 0:
+            e["classe"], e["_fill"] = "valeur nulle (zone blanche)", style.ZERO_FILL
+        else:
+            i = index(v)
+            counts[i] += 1
+            e["classe_index"] = i
+    result.classes = []
+    for i, bounds in enumerate(class_bounds(bins, lower)):
+        result.classes.append({"label": f"{bounds} ({counts[i]} commune{'s' if counts[i] > 1 else ''})",
+                               "bounds": bounds, "color": colors[i]})
+    for e in result.matched:
+        if "classe_index" in e:
+            i = e.pop("classe_index")
+            e["classe"], e["_fill"] = f"{i + 1} : {result.classes[i]['bounds']}", colors[i]
+    by_insee = {e["insee"]: e for e in result.matched}
+    for f in result.features:
+        e = by_insee[f["id"]]
+        f["properties"].update(valeur_txt=e["valeur_txt"], _fill=e["_fill"])
+
+
+def tableau_page(result: TableauResult, *, basemap: str = "plan-ign", title: str | None = None) -> MapPage:
+    """The choropleth of an uploaded spreadsheet."""
+    apply_classes(result)
+    value_label = result.value_column
+    page = MapPage(title or f"{value_label} par commune", basemap=basemap,
+                   subtitle=f"Fichier « {result.filename} » – colonne code : « {result.code_column} », "
+                            f"colonne valeur : « {value_label} »",
+                   sources=f"Sources : fichier chargé par l'utilisateur ({result.filename}), "
+                           "IGN Admin Express 2018, INSEE COG 2026")
+    page.add_remote_polygons(DEPARTEMENTS_URL, name="Limites départementales",
+                             style=CONTEXT_STYLE)
+    if result.features:
+        page.add_polygons({"type": "FeatureCollection", "features": result.features}, name=value_label,
+                          style=CHOROPLETH_STYLE,
+                          tooltip=[("nom", "Commune"), ("valeur_txt", value_label)])
+    if result.bbox:
+        page.fit_bounds(result.bbox)
+    items = [LegendItem(c["label"], c["color"], "fill") for c in result.classes]
+    if result.zero_count:
+        items.append(LegendItem("Valeur nulle (0) : zone blanche", kind="hatch"))
+    page.add_legend(value_label, items, note=f"Discrétisation : {result.method_label}, "
+                    f"{len(result.classes)} classe(s). Communes absentes du fichier : non représentées.")
+    page.add_legend("Repères", [LegendItem("Limite départementale", style.DEPARTEMENT_OUTLINE, "dashed")])
+    summary = Markup(
+        '<section class="rg-summary" aria-labelledby="rg-summary-title"><h2 id="rg-summary-title">Bilan du '
+        "rapprochement</h2><ul><li>{} ligne(s) de données lue(s) ({})</li><li>{} commune(s) cartographiée(s)"
+        "</li><li>{} ligne(s) non rapprochée(s)</li></ul>"
+        '<p><a href="/cartes/tableau">Charger un autre fichier</a></p></section>'
+    ).format(result.rows_read, result.format_label, len(result.matched), len(result.unmatched))
+    page.add_html(summary)
+    dec = result.decimals
+    page.add_table(
+        f"Communes rapprochées ({len(result.matched)})",
+        [Column("nom", "Commune"), Column("insee", "Code INSEE"), Column("code_saisi", "Code saisi"),
+         Column("correspondance", "Correspondance"), Column("valeur", value_label, numeric=True, decimals=dec),
+         Column("classe", "Classe"), Column("ligne", "Ligne du fichier", numeric=True)],
+        result.matched, empty_text="Aucune commune rapprochée.",
+    )
+    page.add_table(
+        f"Lignes non rapprochées ({len(result.unmatched)})",
+        [Column("ligne", "Ligne du fichier", numeric=True), Column("code_saisi", "Code saisi"),
+         Column("valeur_saisie", "Valeur saisie"), Column("motif", "Motif")],
+        result.unmatched, empty_text="Toutes les lignes ont été rapprochées.",
+    )
+    return page
+
+
+def couverture_page(data: dict[str, Any], *, type_labels: list[str], extent: list[float] | None,
+                    departement: str | None = None, per_10000: bool = False, classes: int = 5,
+                    methode: str = "quantiles", basemap: str = "plan-ign", query: str = "") -> MapPage:
+    """Planners' choropleth: how many offers of the type(s) cover each commune; 'zones blanches'.
+
+    ``data``: :func:`gis.layers.territoires.coverage_by_commune` without geometry (the page fetches the
+    polygons from ``/api/v1/couverture``); ``type_labels``: French labels of the chosen types d'offre;
+    ``extent``: bbox of the département (or of the region) to fit.
+    """
+    summary = data["resume"]
+    what = ", ".join(type_labels)
+    prop = "pour_10000" if per_10000 else "offres"
+    value_label = "Offres pour 10 000 habitants" if per_10000 else "Nombre d'offres"
+    area = (f"département {departement}" if departement else "Île-de-France")
+    page = MapPage(f"Couverture : {what}", basemap=basemap,
+                   subtitle=f"{value_label} couvrant chaque commune – {area}")
+    method = method_key(methode)
+    values = [f["properties"][prop] for f in data["features"]
+              if f["properties"][prop] not in (None, 0)]
+    breaks = classify(values, classes, method) if values else []
+    colors = style.sequential_ramp(len(breaks)) if breaks else []
+    remote = "/api/v1/couverture" + (f"?{query}" if query else "")
+    page.add_remote_polygons(remote, name=value_label, toggle=True, highlight=True,
+                             style=PathStyle(color="#FFFFFF", weight=0.5, opacity=1, fill_color="#CCCCCC",
+                                             fill_opacity=0.85),
+                             choropleth={"property": prop, "breaks": breaks, "colors": colors,
+                                         "zeroFill": style.ZERO_FILL, "noDataFill": style.NO_DATA_FILL},
+                             tooltip=[("nom", "Commune"), ("offres", "Offres"), ("pour_10000", "Pour 10 000 hab."),
+                                      ("population", "Population")])
+    page.add_remote_polygons(DEPARTEMENTS_URL, name="Limites départementales",
+                             style=CONTEXT_STYLE)
+    if extent:
+        page.fit_bounds(extent)
+    lower = min(values) if values else 0
+    items = [LegendItem(text, c, "fill") for text, c in zip(class_bounds(breaks, lower), colors, strict=True)]
+    items.append(LegendItem("Aucune offre : zone blanche", kind="hatch"))
+    page.add_legend(value_label, items, note=f"Discrétisation : {METHODS[method]}. Paris est représenté par "
+                    "arrondissement. Une commune couverte par une offre de tout Paris ou du département compte.")
+    page.add_legend("Repères", [LegendItem("Limite départementale", style.DEPARTEMENT_OUTLINE, "dashed")])
+    pct_c = 100 * summary["communes_non_couvertes"] / summary["communes"] if summary["communes"] else 0
+    pct_p = 100 * summary["population_non_couverte"] / summary["population"] if summary["population"] else 0
+    page.add_html(Markup(
+        '<section class="rg-summary" aria-labelledby="rg-summary-title"><h2 id="rg-summary-title">En bref</h2><ul>'
+        "<li>{} communes ou arrondissements, dont <strong>{} sans aucune offre</strong> ({} %)</li>"
+        "<li>Population non couverte : <strong>{} habitants</strong> ({} %)</li></ul>"
+        '<p class="rg-exports">Données : <a href="{}">GeoJSON</a></p></section>'
+    ).format(style.fr_number(summary["communes"]), style.fr_number(summary["communes_non_couvertes"]),
+             style.fr_number(pct_c, 1), style.fr_number(summary["population_non_couverte"]),
+             style.fr_number(pct_p, 1), remote))
+    rows = [{**f["properties"], "zone": "oui" if f["properties"]["offres"] == 0 else "non"}
+            for f in data["features"]]
+    page.add_table(f"{value_label} par commune ({len(rows)})",
+                   [Column("nom", "Commune"), Column("insee", "Code INSEE"), Column("departement", "Dép."),
+                    Column("population", "Population", numeric=True), Column("offres", "Offres", numeric=True),
+                    Column("pour_10000", "Pour 10 000 hab.", numeric=True, decimals=2),
+                    Column("zone", "Zone blanche")], rows)
+    return page
