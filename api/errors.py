@@ -54,6 +54,7 @@ _DB_DOWN = DatabaseUnavailable("La base de données ne répond pas ; réessayez 
 _INTERNAL = "Erreur interne du service. L'incident a été journalisé."
 _FIELD_NAMES = {"query": "paramètre", "path": "chemin", "body": "corps", "header": "en-tête"}
 _HTML_PREFIXES = ("/cartes",)
+_LITERAL_HELP = {"fond": "Fond de carte inconnu : valeurs permises plan-ign, osm ou aucun"}
 # What a malformed value of these parameters should look like (pattern mismatch).
 _PATTERN_HELP = {
     "insee": "code INSEE mal formé (5 caractères, ex. 93066, 2A004)",
@@ -113,7 +114,7 @@ def _validation_message(err: Any) -> str:
     elif kind in ("less_than_equal", "less_than"):
         what = f"doit être inférieur ou égal à {ctx.get('le', ctx.get('lt'))}"
     elif kind in ("literal_error", "enum"):
-        what = f"valeurs permises : {_french_or(ctx.get('expected', ''))}"
+        what = _LITERAL_HELP.get(name) or f"valeurs permises : {_french_or(ctx.get('expected', ''))}"
     elif kind == "string_too_short":
         what = "ne doit pas être vide" if ctx.get("min_length") == 1 else f"au moins {ctx.get('min_length')} caractères"
     elif kind == "string_too_long":

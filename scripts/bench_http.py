@@ -124,7 +124,9 @@ def ensure_tipg() -> Path:
 
 
 def wrk(url: str, *, connections: int, duration: int, script: str | None = None) -> dict[str, float]:
-    cmd = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s"]
+    # As browsers and portals do: gzip accepted (both servers compress).
+    cmd = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s",
+           "-H", "Accept-Encoding: gzip"]
     if script:
         cmd += ["-s", script]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=duration + 60).stdout

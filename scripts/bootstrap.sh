@@ -6,7 +6,8 @@
 # Works as root (CI) and as a normal user with sudo.
 #
 # Usage: scripts/bootstrap.sh [--with-browser] [--no-db] [--no-venv]
-#   --with-browser  also install Debian's chromium, chromium-driver and fonts-dejavu-core (browser tests)
+#   --with-browser  also install Debian's chromium, chromium-driver, fonts-dejavu-core (browser tests) and
+#                   gdal-bin (ogrinfo/ogr2ogr: the OGC API client tests)
 #                   (same as ROR_GIS_WITH_BROWSER=1)
 #   --no-db         skip everything PostgreSQL (e.g. for `make lint`)
 #   --no-venv       skip the Python virtualenv
@@ -172,7 +173,7 @@ if [[ $LOCAL_PG -eq 1 ]]; then
   fi
 fi
 if [[ $WITH_BROWSER -eq 1 ]]; then
-  for p in chromium chromium-driver fonts-dejavu-core; do
+  for p in chromium chromium-driver fonts-dejavu-core gdal-bin; do
     pkg_installed "$p" || NEED+=("$p")
   done
 fi

@@ -32,6 +32,11 @@ def class_bounds(bins: list[float], lower: float) -> list[str]:
     return out
 
 
+# The unmatched rows listed in the page (the count says how many there are in all): a file of 50,000 wrong codes
+# must not make a 10 MB page.
+UNMATCHED_SHOWN = 500
+
+
 def apply_classes(result: TableauResult) -> None:
     """Colours and French labels of the classes; ``classe``/``_fill``/``valeur_txt`` on rows and features."""
     bins = result.bins
@@ -104,11 +109,13 @@ def tableau_page(result: TableauResult, *, basemap: str = "plan-ign", title: str
          Column("classe", "Classe"), Column("ligne", "Ligne du fichier", numeric=True)],
         result.matched, empty_text="Aucune commune rapprochée.",
     )
+    shown = result.unmatched[:UNMATCHED_SHOWN]
+    more = f" ; les {len(shown)} premières" if len(shown) < len(result.unmatched) else ""
     page.add_table(
-        f"Lignes non rapprochées ({len(result.unmatched)})",
+        f"Lignes non rapprochées ({len(result.unmatched)}{more})",
         [Column("ligne", "Ligne du fichier", numeric=True), Column("code_saisi", "Code saisi"),
          Column("valeur_saisie", "Valeur saisie"), Column("motif", "Motif")],
-        result.unmatched, empty_text="Toutes les lignes ont été rapprochées.",
+        shown, empty_text="Toutes les lignes ont été rapprochées.",
     )
     return page
 

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from api.deps import get_conn
 from api.params import DepartementCode, GeometryMode, geometrie_dep
-from api.responses import GEOJSON, GeoJSONResponse, public_json
+from api.responses import GEOJSON, GeoJSONResponse, json_bytes, public_json
 from api.schemas import ERROR_RESPONSES, Feature, FeatureCollection
 from gis.db import Conn
 from gis.layers import departements
@@ -23,7 +23,7 @@ Geometry = Literal["full", "simplified", "centre", "none"]
 def list_departements(
     geometry: GeometryMode = Depends(geometrie_dep), conn: Conn = Depends(get_conn)
 ) -> Response:
-    return public_json(departements.collection(conn, geometry=geometry), GEOJSON)
+    return json_bytes(departements.collection_json(conn, geometry=geometry), GEOJSON)
 
 
 @router.get("/{code}", response_model=Feature, response_class=GeoJSONResponse,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
+from psycopg import sql
+
 from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
+from gis.layers.geojson import collection_sql
 
 DEPARTEMENT_RE = re.compile(r"^(?:\d{2}|2[AB]|97\d|98\d)$")  # 98x: overseas collectivities (984–989)
 _GEOMETRY_SQL = {
@@ -17,38 +21,54 @@ _GEOMETRY_SQL = {
 }
 
 
-def _feature(row: dict[str, Any]) -> dict[str, Any]:
-    geometry = row.pop("geometry")
-    return {"type": "Feature", "id": row["code"], "properties": row, "geometry": geometry}
-
-
-def _select(geometry: str) -> str:
+def _select(geometry: str) -> sql.Composed:
+    """Rows (id, properties, geometry) of the départements, for :func:`gis.layers.geojson.collection_sql`."""
     if geometry not in _GEOMETRY_SQL:
         raise InvalidInput("Paramètre geometry invalide : full, simplified, centre ou none.")
-    return f"""
-        SELECT d.code, d.nom, d.region, r.nom AS region_nom, d.chef_lieu,
-               (SELECT count(*) FROM geo_commune c WHERE c.departement = d.code AND c.type = 'commune')
-                   AS communes,
-               (SELECT sum(c.population) FROM geo_commune c
-                 WHERE c.departement = d.code AND c.type = 'commune')::bigint AS population,
-               {_GEOMETRY_SQL[geometry]} AS geometry
+    return sql.SQL("""
+        SELECT d.code AS id,
+               json_build_object(
+                   'code', d.code, 'nom', d.nom, 'region', d.region, 'region_nom', r.nom, 'chef_lieu', d.chef_lieu,
+                   'communes', (SELECT count(*) FROM geo_commune c WHERE c.departement = d.code AND c.type = 'commune'),
+                   'population', (SELECT sum(c.population) FROM geo_commune c
+                                   WHERE c.departement = d.code AND c.type = 'commune')::bigint) AS properties,
+               {geometry} AS geometry
           FROM geo_departement d LEFT JOIN geo_region r ON r.code = d.region
-    """  # noqa: S608 - geometry expression chosen from a fixed table
+         WHERE {code}::text IS NULL OR d.code = {code}
+    """).format(geometry=sql.SQL(_GEOMETRY_SQL[geometry]), code=sql.Placeholder("code"))
+
+
+def collection_json(conn: Conn, *, geometry: str = "simplified") -> bytes:
+    """Every loaded département as a GeoJSON FeatureCollection built by PostgreSQL (text)."""
+    row = conn.execute(collection_sql(_select(geometry)), {"code": None}).fetchone()
+    assert row is not None  # an aggregate always returns one row
+    return str(next(iter(row.values()))).encode()
 
 
 def collection(conn: Conn, *, geometry: str = "simplified") -> dict[str, Any]:
-    rows = conn.execute(_select(geometry) + " ORDER BY d.code").fetchall()
-    return {"type": "FeatureCollection", "features": [_feature(r) for r in rows]}
+    """:func:`collection_json` as a dict."""
+    result: dict[str, Any] = json.loads(collection_json(conn, geometry=geometry))
+    return result
 
 
 def feature(conn: Conn, code: str, *, geometry: str = "simplified") -> dict[str, Any]:
+    """One département as a GeoJSON Feature.
+
+    Raises
+    ------
+    InvalidInput
+        Malformed code or geometry mode.
+    NotFound
+        Unknown or not loaded département.
+    """
     code = code.strip().upper()
     if not DEPARTEMENT_RE.match(code):
         raise InvalidInput(f"Code de département mal formé : « {code[:10]} » (ex. 93, 2A, 974).")
-    row = conn.execute(_select(geometry) + " WHERE d.code = %(code)s", {"code": code}).fetchone()
+    row = conn.execute(sql.SQL("SELECT id, properties, geometry FROM ({}) f").format(_select(geometry)),
+                       {"code": code}).fetchone()
     if row is None:
         raise NotFound(f"Département inconnu ou non chargé : {code}.")
-    return _feature(row)
+    return {"type": "Feature", "id": row["id"], "properties": row["properties"], "geometry": row["geometry"]}
 
 
 def bbox(conn: Conn, code: str | None = None) -> list[float] | None:

@@ -93,9 +93,9 @@ def test_former_code_shows_current_commune(http):
     [
         ("/cartes/commune/99999", 404, "Aucune commune ne correspond au code INSEE 99999."),
         ("/cartes/commune/2A004", 404, "Aucune commune ne correspond"),
-        ("/cartes/commune/123", 422, "Code INSEE mal formé"),
-        ("/cartes/commune/abcde", 422, "Code INSEE mal formé"),
-        ("/cartes/commune/93066%27%3Cscript%3E", 422, "Code INSEE mal formé"),
+        ("/cartes/commune/123", 422, "code INSEE mal formé"),
+        ("/cartes/commune/abcde", 422, "code INSEE mal formé"),
+        ("/cartes/commune/93066%27%3Cscript%3E", 422, "code INSEE mal formé"),
         ("/cartes/commune/93066?fond=google", 422, "Fond de carte inconnu"),
     ],
 )

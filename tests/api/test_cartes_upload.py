@@ -65,3 +65,14 @@ def test_unknown_encoding_refused_with_reason(http):
     resp, _ = _post(http, "mac.csv", text.encode("mac_roman"))
     assert resp.status_code == 422
     assert _message(resp).startswith("Encodage du fichier non reconnu : enregistrez le CSV en UTF-8")
+
+
+def test_largest_accepted_csv_of_unmatched_rows_gives_a_small_page(http):
+    # 50,000 rows, 49,500 of them with codes that match no commune: the page lists the first 500 and says how
+    # many there are (it used to list them all: a 10 MB page and 3 s of rendering).
+    lines = ["code_insee;valeur"] + [f"9{i % 9000 + 1000:04d};{i}" for i in range(49_999)] + ["93066;5"]
+    resp, elapsed = _post(http, "grand.csv", "\n".join(lines).encode())
+    assert resp.status_code == 200, resp.text[:300]
+    assert "Lignes non rapprochées (49500 ; les 500 premières)" in resp.text
+    assert len(resp.content) < 1_000_000, len(resp.content)
+    assert elapsed < 30, elapsed  # generous: shared CI machine; time and memory are measured by make bench-upload

@@ -40,7 +40,7 @@ def test_commune_widget_filters_flow_into_links(fixture_http):
         ("/cartes/commune/99999", 404, "Aucune commune"),
         ("/cartes/commune/93066?type_offre=xx;y", 422, "mal formé"),
         ("/cartes/offre/cov-sensible", 404, "Aucune offre publique"),
-        ("/cartes/couverture", 422, "type_offre obligatoire"),
+        ("/cartes/couverture", 422, "type_offre » : obligatoire"),
         ("/cartes/couverture?type_offre=30&departement=99", 404, "Département inconnu"),
         ("/cartes/couverture?type_offre=30&par=5", 422, "10000"),
     ],
