@@ -1,24 +1,24 @@
 """The ``ror-gis`` command line: schema, loaders, server.
 
 Output for people goes through ``click.echo`` (results on stdout, progress and errors on stderr);
-library code logs through ``logging`` (INFO and above shown on stderr), and long loops draw a
+library code logs through ``logging`` (INFO and above on stderr, as text or JSON lines: :mod:`gis.logs`,
+setting ``ROR_GIS_LOG_FORMAT``), and long loops draw a
 ``click.progressbar``. Click's own messages (help, usage errors) are in French (:mod:`gis.cli_fr`).
 """
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from gis import cli_fr
-from gis.db import connect, migrate
+from gis import cli_fr, logs
+from gis.db import Conn, connect, migrate
 from gis.errors import RorGisError
 from gis.importers.report import ImportReport, count_lines
 from gis.progress import Bar, Progress
@@ -28,7 +28,7 @@ from gis.sources import Fetcher
 cli_fr.install()
 
 
-def _fail(exc: RorGisError) -> None:
+def _fail(exc: RorGisError) -> NoReturn:
     click.secho(f"Erreur : {exc.message}", fg="red", err=True)
     details = exc.details if isinstance(exc.details, list) else []
     for line in details[:50]:
@@ -48,7 +48,7 @@ def ensure_database(url: str) -> bool:
     dbname = params.get("dbname")
     admin = make_conninfo(url, dbname="postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(str(dbname))))
     return True
 
 
@@ -61,39 +61,28 @@ def init_db(settings: Settings) -> list[str]:
 
 
 def fetcher_for(settings: Settings) -> Fetcher:
-    """The source fetcher of the settings (downloads reported on stderr)."""
+    """Return the source fetcher of the settings (downloads logged by ``gis.sources``)."""
     return Fetcher(
         settings.resolved_data_dir(),
         settings.cache_dir,
         mirror_url=settings.mirror_url,
         allow_download=settings.download,
-        log=lambda m: click.echo(m, err=True),
     )
 
 
 def _bar(label: str, total: int) -> Bar:
-    return click.progressbar(length=total, label=label, file=click.get_text_stream("stderr"))
+    return click.progressbar(length=total, label=label, file=sys.stderr)
 
 
 def progress_for(label: str) -> Progress:
-    """A Progress whose steps are logged and whose counters draw a ``click.progressbar`` on stderr."""
+    """Return a Progress whose steps are logged and whose counters draw a ``click.progressbar`` on stderr."""
     return Progress(label, bar=_bar)
-
-
-def _setup_logging() -> None:
-    """INFO messages of the library on stderr, as plain lines (no-op when logging is configured)."""
-    root = logging.getLogger()
-    if not root.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        root.addHandler(handler)
-        root.setLevel(logging.INFO)
 
 
 class _Cli(click.Group):
     """Domain errors end every command the same way: a French message on stderr and exit code 1."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except RorGisError as exc:
@@ -103,7 +92,7 @@ class _Cli(click.Group):
 @click.group(cls=_Cli)
 def main() -> None:
     """ror-gis : service cartographique du ROR Île-de-France."""
-    _setup_logging()
+    logs.configure()
 
 
 @main.group()
@@ -140,7 +129,7 @@ def _print_report(report: ImportReport) -> None:
         click.echo(line)
 
 
-def _finish(conn: psycopg.Connection, *, coverage_done: bool = False) -> None:
+def _finish(conn: Conn, *, coverage_done: bool = False) -> None:
     from gis.maintenance import after_load
 
     derived = after_load(conn, coverage_done=coverage_done)
@@ -153,7 +142,7 @@ def _finish(conn: psycopg.Connection, *, coverage_done: bool = False) -> None:
 
 
 def summary_lines(summary: dict[str, Any]) -> list[str]:
-    """A demo generation summary as short lines."""
+    """Return a demo generation summary as short lines."""
     flat: dict[str, Any] = {}
     for key, value in summary.items():
         if isinstance(value, dict):
@@ -295,7 +284,7 @@ def demo_data_cmd(out: Path, seed: int) -> None:
 @main.command("imports")
 @click.argument("run_id", required=False, type=int)
 def imports_cmd(run_id: int | None) -> None:
-    """Liste les derniers imports, ou le détail d'un import (lignes rejetées ou signalées)."""
+    """Affiche les derniers imports, ou le détail d'un import (lignes rejetées ou signalées)."""
     from gis.importers.report import get_run, recent_runs, run_rejections
 
     with connect(get_settings().database_url) as conn:
@@ -325,7 +314,7 @@ def imports_cmd(run_id: int | None) -> None:
 
 
 def _serve(host: str, port: int, workers: int | None, reload: bool = False) -> None:
-    """uvicorn with uvloop and httptools, one worker per core unless told otherwise."""
+    """Run uvicorn with uvloop and httptools, one worker per core unless told otherwise."""
     import os
 
     import uvicorn
@@ -346,6 +335,7 @@ def _serve(host: str, port: int, workers: int | None, reload: bool = False) -> N
         loop="uvloop",
         http="httptools",
         access_log=settings.access_log,
+        log_config=logs.uvicorn_config(settings.log_format),
     )
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import logging
 
-import psycopg
 from psycopg import sql
 
+from gis.db import Conn
 from gis.importers.report import analyze
+from gis.importers.statements import one
 from gis.territories import coverage
 from gis.text import normalize
 
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 NAMED_TABLES = ("etablissement", "offre")
 
 
-def refresh_search_names(conn: psycopg.Connection) -> int:
+def refresh_search_names(conn: Conn) -> int:
     """Fill ``nom_norm`` of establishments and offers (Python normalisation, done once per load).
 
     Parameters
@@ -47,7 +48,7 @@ def refresh_search_names(conn: psycopg.Connection) -> int:
     return n
 
 
-def after_load(conn: psycopg.Connection, *, coverage_done: bool = False) -> dict[str, int]:
+def after_load(conn: Conn, *, coverage_done: bool = False) -> dict[str, int]:
     """Refresh everything derived from the loaded data, then ``ANALYZE`` the tables rewritten.
 
     Search names, the coverage table, the status line of the offers shown by /health.
@@ -69,11 +70,11 @@ def after_load(conn: psycopg.Connection, *, coverage_done: bool = False) -> dict
     if not coverage_done:
         coverage.refresh(conn)
     with conn.transaction():
-        rows = conn.execute("SELECT count(*) AS n FROM couverture").fetchone()["n"]
-        stats = conn.execute(
+        rows = one(conn.execute("SELECT count(*) AS n FROM couverture"))["n"]
+        stats = one(conn.execute(
             "SELECT (SELECT count(*) FROM etablissement) AS etablissements, (SELECT count(*) FROM offre) AS offres, "
             "(SELECT count(*) FROM offre WHERE fictif) AS fictives"
-        ).fetchone()
+        ))
         version = (f"{stats['etablissements']} établissements, {stats['offres']} offres "
                    f"(dont {stats['fictives']} fictives), {rows} couvertures")
         conn.execute(

@@ -75,5 +75,5 @@ class Progress:
 
 
 def silent() -> Progress:
-    """A Progress that reports nothing."""
+    """Return a Progress that reports nothing."""
     return Progress("", quiet=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -83,6 +84,9 @@ class Settings(BaseSettings):
     upload_max_columns: int = Field(default=200, description="Uploaded spreadsheet: columns.")
     upload_max_cells: int = Field(default=100_000, description="Uploaded XLSX: cells read (XML parsed in Python).")
     upload_max_csv_cells: int = Field(default=500_000, description="Uploaded CSV: cells read (C parser).")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as plain text, or one JSON object per line (servers)."
+    )
 
     def cors_origin_list(self) -> list[str]:
         """``cors_origins`` as a list."""

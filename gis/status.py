@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
+from gis.db import Conn
 
 
-def data_status(conn: psycopg.Connection) -> dict[str, Any]:
-    """Loaded datasets with their date and version (from ``data_source``)."""
+def data_status(conn: Conn) -> dict[str, Any]:
+    """Return the loaded datasets with their date and version (from ``data_source``)."""
     rows = conn.execute(
         "SELECT name, loaded_at, version, details->'sources' AS sources FROM data_source ORDER BY name"
     ).fetchall()
@@ -21,7 +21,7 @@ def data_status(conn: psycopg.Connection) -> dict[str, Any]:
     return out
 
 
-def schema_version(conn: psycopg.Connection) -> int | None:
-    """The highest schema migration applied (None before ``db init``)."""
+def schema_version(conn: Conn) -> int | None:
+    """Return the highest schema migration applied (None before ``db init``)."""
     row = conn.execute("SELECT max(version) AS v FROM schema_migrations").fetchone()
     return row["v"] if row else None

@@ -16,6 +16,18 @@ _ELIDED = {"l", "d", "j", "qu"}
 
 
 def strip_accents(text: str) -> str:
+    """Remove the accents of ``text`` and expand the ligatures (``œ`` → ``oe``).
+
+    Parameters
+    ----------
+    text
+        Any text.
+
+    Returns
+    -------
+    str
+        The text without combining marks, in NFKD form.
+    """
     decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
+from gis.db import Conn
 from gis.demo import inputs
 from gis.demo.output import write_bundles, write_readme
 from gis.demo.resources import (
@@ -37,12 +36,12 @@ FICTITIOUS_EGS = "01-etablissements-fictifs"
 class _Demo:
     """Accumulates the resources of one generation into themed Bundles, and what they hold."""
 
-    conn: psycopg.Connection
+    conn: Conn
     seed: int
     neighbours: dict[str, list[str]]
     bundles: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    offers: Counter = field(default_factory=Counter)
-    levels: Counter = field(default_factory=Counter)
+    offers: Counter[str] = field(default_factory=Counter)
+    levels: Counter[str] = field(default_factory=Counter)
     located: set[str] = field(default_factory=set)
     n_zones: int = 0
     n_sensitive: int = 0
@@ -66,7 +65,7 @@ class _Demo:
         return lid
 
     def invented_eg(self, eid: str, name: str, categorie: str, insee: str) -> str:
-        """An invented EG and its place in commune ``insee``; returns the place id."""
+        """Return an invented EG and its place in commune ``insee``; returns the place id."""
         self.n_fictitious_egs += 1
         point_seed = self.seed + zlib.crc32(eid.encode("utf-8")) % 1_000_000
         lat, lon = inputs.random_point(self.conn, insee, point_seed)
@@ -94,7 +93,7 @@ class _Demo:
         self.offers[kind] += 1
 
 
-def generate(conn: psycopg.Connection, out_dir: Path, *, seed: int = 20261123) -> dict[str, Any]:
+def generate(conn: Conn, out_dir: Path, *, seed: int = 20261123) -> dict[str, Any]:
     """Write the fictitious demo Bundles into ``out_dir`` (see :mod:`gis.demo`).
 
     Parameters

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import psycopg
+from gis.db import Conn
+from gis.importers.statements import one
 
 
-def real_egs(conn: psycopg.Connection) -> list[dict[str, Any]]:
+def real_egs(conn: Conn) -> list[dict[str, Any]]:
     """Real located EGs with a FINESS (FINESS order), their commune, arrondissement and département."""
     return conn.execute(
         """
@@ -22,7 +23,7 @@ def real_egs(conn: psycopg.Connection) -> list[dict[str, Any]]:
     ).fetchall()
 
 
-def neighbours(conn: psycopg.Connection) -> dict[str, list[str]]:
+def neighbours(conn: Conn) -> dict[str, list[str]]:
     """Communes (and arrondissements among themselves) touching each other, nearest first."""
     rows = conn.execute(
         """
@@ -35,7 +36,7 @@ def neighbours(conn: psycopg.Connection) -> dict[str, list[str]]:
     return {r["insee"]: r["voisins"] for r in rows}
 
 
-def places(conn: psycopg.Connection) -> list[dict[str, Any]]:
+def places(conn: Conn) -> list[dict[str, Any]]:
     """Where invented services sit: arrondissements and communes (not Paris as a whole), populous first."""
     return conn.execute(
         "SELECT insee, nom, departement FROM geo_commune WHERE insee <> '75056' AND geom IS NOT NULL "
@@ -43,29 +44,31 @@ def places(conn: psycopg.Connection) -> list[dict[str, Any]]:
     ).fetchall()
 
 
-def random_point(conn: psycopg.Connection, insee: str, seed: int) -> tuple[float, float]:
-    """A point of commune ``insee`` drawn by PostGIS with ``seed`` (5 decimals)."""
-    row = conn.execute(
+def random_point(conn: Conn, insee: str, seed: int) -> tuple[float, float]:
+    """Return a point of commune ``insee`` drawn by PostGIS with ``seed`` (5 decimals)."""
+    row = one(conn.execute(
         "SELECT round(ST_Y(p)::numeric, 5)::float AS lat, round(ST_X(p)::numeric, 5)::float AS lon FROM ("
         " SELECT (ST_Dump(ST_GeneratePoints(geom, 1, %s))).geom AS p FROM geo_commune WHERE insee = %s) s LIMIT 1",
         (seed, insee),
-    ).fetchone()
+    ))
     return row["lat"], row["lon"]
 
 
-def buffer(conn: psycopg.Connection, lat: float, lon: float, metres: float) -> dict[str, Any]:
+def buffer(conn: Conn, lat: float, lon: float, metres: float) -> dict[str, Any]:
     """GeoJSON disc of ``metres`` around a point."""
-    row = conn.execute(
+    row = one(conn.execute(
         "SELECT ST_AsGeoJSON(ST_Buffer(ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s, 24)::geometry, 5) AS g",
         (lon, lat, metres),
-    ).fetchone()
-    return json.loads(row["g"])
+    ))
+    geometry: dict[str, Any] = json.loads(row["g"])
+    return geometry
 
 
-def hull(conn: psycopg.Connection, codes: list[str]) -> dict[str, Any]:
+def hull(conn: Conn, codes: list[str]) -> dict[str, Any]:
     """GeoJSON convex hull of communes."""
-    row = conn.execute(
+    row = one(conn.execute(
         "SELECT ST_AsGeoJSON(ST_ConvexHull(ST_Collect(geom_simple)), 5) AS g FROM geo_commune WHERE insee = ANY(%s)",
         (codes,),
-    ).fetchone()
-    return json.loads(row["g"])
+    ))
+    geometry: dict[str, Any] = json.loads(row["g"])
+    return geometry

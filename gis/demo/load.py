@@ -6,8 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
+from gis.db import Conn
 from gis.demo.generate import generate
 from gis.importers.fhir import load_fhir
 from gis.importers.report import ImportReport
@@ -19,7 +18,7 @@ DEMO_SEED = 20261123
 
 
 def load_demo(
-    conn: psycopg.Connection,
+    conn: Conn,
     out_dir: Path,
     *,
     seed: int = DEMO_SEED,

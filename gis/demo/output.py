@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gis.demo.resources import BASE_URL, DEMO_DATE, DEMO_LABEL, DEMO_SOURCE, FICTIF_SYSTEM
+from gis.demo.resources import BASE_URL, DEMO_DATE, DEMO_LABEL, DEMO_SOURCE
+from gis.importers.fhir.mapping import FICTIF_SYSTEM
 
 _OWN_MARK = b'"id":"ror-gis-demo-'
 

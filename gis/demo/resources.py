@@ -57,7 +57,7 @@ def system(key: str) -> str:
 
 
 def cc(key: str, code: str) -> dict[str, Any]:
-    """A CodeableConcept of one code of a NOS code system."""
+    """Return a CodeableConcept of one code of a NOS code system."""
     return {"coding": [{"system": system(key), "code": code}]}
 
 
@@ -113,7 +113,7 @@ _FAMILY_SYSTEM = {"01": "R266", "02": "R266", "03": "R266", "04": "R266"}
 
 
 def organization(rid: str, name: str, categorie: str, insee: str, lat: float, lon: float) -> dict[str, Any]:
-    """An invented établissement (EG) without FINESS, placed at (lat, lon) in commune ``insee``."""
+    """Return an invented établissement (EG) without FINESS, placed at (lat, lon) in commune ``insee``."""
     return {
         "resourceType": "Organization",
         "id": rid,
@@ -135,7 +135,7 @@ def organization(rid: str, name: str, categorie: str, insee: str, lat: float, lo
 
 
 def location(rid: str, name: str, insee: str, lat: float, lon: float) -> dict[str, Any]:
-    """A place (Location) at (lat, lon) in commune ``insee``."""
+    """Return a place (Location) at (lat, lon) in commune ``insee``."""
     return {
         "resourceType": "Location",
         "id": rid,
@@ -151,18 +151,18 @@ def location(rid: str, name: str, insee: str, lat: float, lon: float) -> dict[st
 
 
 def offer_rng(seed: int, rid: str) -> random.Random:
-    """The generator of everything about one offer or establishment: seeded by the seed and its id."""
+    """Return the generator of everything about one offer or establishment: seeded by the seed and its id."""
     return random.Random(seed * 1_000_003 + zlib.crc32(rid.encode("utf-8")))
 
 
 def phone(rng: random.Random) -> str:
-    """A number of the 01 99 00 xx xx range, reserved by ARCEP for fiction and never assigned."""
+    """Return a number of the 01 99 00 xx xx range, reserved by ARCEP for fiction and never assigned."""
     n = rng.randrange(0, 10000)
     return f"01 99 00 {n // 100:02d} {n % 100:02d}"
 
 
 def contacts(rid: str, rng: random.Random) -> list[dict[str, Any]]:
-    """Standard line (accès libre) always; secretariat (restreint) and manager (très restreint) often."""
+    """Return the contacts: standard line (accès libre); secretariat (restreint) and manager (très restreint) often."""
     key = zlib.crc32(rid.encode("utf-8"))
     wanted = [("06", "1", "2", phone(rng))]
     if key % 2 == 0:
@@ -198,7 +198,7 @@ def zone_extensions(zones: list[tuple[str, str]]) -> list[dict[str, Any]]:
 
 
 def polygon_extension(polygon: dict[str, Any], *, attachment: bool) -> dict[str, Any]:
-    """The ror-gis polygon-territory extension (GeoJSON as a string, or a base64 attachment)."""
+    """Return the ror-gis polygon-territory extension (GeoJSON as a string, or a base64 attachment)."""
     raw = json.dumps(polygon, separators=(",", ":"))
     url = "https://ror-gis.example/fhir/StructureDefinition/" + ZONE_GEOMETRY_EXTENSION
     if attachment:
@@ -224,7 +224,7 @@ def patient_extensions(t: dict[str, Any], sensitive: bool) -> list[dict[str, Any
 def healthcare_service(
     kind: str, rid: str, name: str, provider: dict[str, Any], location_id: str | None, extensions: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """A HealthcareService of template ``kind`` (codes, hours) with the given extensions."""
+    """Return a HealthcareService of template ``kind`` (codes, hours) with the given extensions."""
     t = TEMPLATES[kind]
     characteristic = [cc("R213", m) for m in t["modes"]]
     characteristic += [cc("R240", x) for x in t.get("temp", [])]

@@ -32,9 +32,9 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-import psycopg
 from pyproj import Transformer
 
+from gis.db import Conn
 from gis.errors import InvalidInput
 from gis.identifiers import is_finess
 from gis.importers.etablissements.cleaning import clean_phone, split_cp_ville
@@ -70,7 +70,7 @@ STRUCTURE_FIELDS = 31  # without numuai (older files); 32 with it
 
 @cache
 def transformer(epsg: int) -> Transformer:
-    """Cached transformer from ``epsg`` to WGS84 (lon, lat order)."""
+    """Return the cached transformer from ``epsg`` to WGS84 (lon, lat order)."""
     return Transformer.from_crs(epsg, 4326, always_xy=True)
 
 
@@ -106,7 +106,7 @@ def _decode(raw: bytes) -> str:
 
 
 def parse_extraction(text: str, name: str) -> tuple[date, list[tuple[str, list[str]]]]:
-    """(extraction date, [(reference, fields)]) of a FINESS file.
+    """Return (extraction date, [(reference, fields)]) of a FINESS file.
 
     Raises InvalidInput when the file is not a FINESS extraction.
     """
@@ -140,7 +140,7 @@ def _geolocation(fields: list[str]) -> tuple[str, str, str, str, str]:
     return finess, x, y, projection, source
 
 
-def load_finess(conn: psycopg.Connection, path: Path, *, departements: set[str] | None = None) -> ImportReport:
+def load_finess(conn: Conn, path: Path, *, departements: set[str] | None = None) -> ImportReport:
     """Load a cs1100507 extraction (see the module docstring) and place the loaded établissements.
 
     Parameters
@@ -183,7 +183,7 @@ def load_finess(conn: psycopg.Connection, path: Path, *, departements: set[str] 
 def _sections(
     rows: list[tuple[str, list[str]]], keep: set[str], extraction: date, report: ImportReport
 ) -> tuple[dict[str, EtabRecord], dict[str, tuple[str, list[str]]]]:
-    """Records of the kept ``structureet`` lines, and the ``geolocalisation`` lines by FINESS."""
+    """Return the records of the kept ``structureet`` lines, and the ``geolocalisation`` lines by FINESS."""
     structures: dict[str, EtabRecord] = {}
     geoloc: dict[str, tuple[str, list[str]]] = {}
     for ref, f in rows:

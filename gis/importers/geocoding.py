@@ -28,18 +28,18 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import psycopg
 from psycopg import sql
 
-from gis.importers.statements import statement
+from gis.db import Conn
+from gis.importers.statements import one, statement
 from gis.text import normalize
 
 POSTCODE_TOLERANCE_M = 5000.0
 OUTSIDE = "point hors de la région chargée"
 
 
-def commune_at(conn: psycopg.Connection, lat: float, lon: float) -> tuple[str | None, str | None]:
-    """The commune and the municipal arrondissement (or None) containing a WGS84 point.
+def commune_at(conn: Conn, lat: float, lon: float) -> tuple[str | None, str | None]:
+    """Return the commune and the municipal arrondissement (or None) containing a WGS84 point.
 
     Parameters
     ----------
@@ -65,8 +65,8 @@ def commune_at(conn: psycopg.Connection, lat: float, lon: float) -> tuple[str | 
     return (com["insee"], None) if com else (None, None)
 
 
-def current_commune(conn: psycopg.Connection, code: str) -> str | None:
-    """The current commune (or arrondissement) of a current, former, delegated or associated code.
+def current_commune(conn: Conn, code: str) -> str | None:
+    """Return the current commune (or arrondissement) of a current, former, delegated or associated code.
 
     Parameters
     ----------
@@ -95,7 +95,7 @@ def _target(ids: list[int] | None) -> tuple[sql.Composable, tuple[Any, ...]]:
     return sql.SQL("e.id = ANY(%s)"), (list(ids),)
 
 
-def _place_without_coordinates(conn: psycopg.Connection, ids: list[int] | None) -> None:
+def _place_without_coordinates(conn: Conn, ids: list[int] | None) -> None:
     """Commune centre for établissements without coordinates (step 1 of the module docstring)."""
     where, params = _target(ids)
     rows = conn.execute(
@@ -122,7 +122,7 @@ def _place_without_coordinates(conn: psycopg.Connection, ids: list[int] | None) 
     )
 
 
-def _set_communes(conn: psycopg.Connection, where: sql.Composable, params: tuple[Any, ...]) -> None:
+def _set_communes(conn: Conn, where: sql.Composable, params: tuple[Any, ...]) -> None:
     """Commune and arrondissement polygons containing each point; alerts cleared."""
     conn.execute(
         sql.SQL(
@@ -143,7 +143,7 @@ def _set_communes(conn: psycopg.Connection, where: sql.Composable, params: tuple
     )
 
 
-def _reasons(r: dict[str, Any], counts: Counter) -> str:
+def _reasons(r: dict[str, Any], counts: Counter[str]) -> str:
     """French alert text of one checked row (and the counts of each kind)."""
     reasons = []
     place = r["arrondissement_insee"] or r["commune_insee"]
@@ -162,7 +162,7 @@ def _reasons(r: dict[str, Any], counts: Counter) -> str:
     return "; ".join(reasons)
 
 
-def locate_etablissements(conn: psycopg.Connection, ids: list[int] | None = None) -> dict[str, int]:
+def locate_etablissements(conn: Conn, ids: list[int] | None = None) -> dict[str, int]:
     """Point-in-polygon placement and consistency flags (see the module docstring).
 
     Parameters
@@ -184,19 +184,19 @@ def locate_etablissements(conn: psycopg.Connection, ids: list[int] | None = None
     _place_without_coordinates(conn, ids)
     _set_communes(conn, where, params)
     rows = conn.execute(statement("geocoding_checks").format(where=where), (*params, POSTCODE_TOLERANCE_M)).fetchall()
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     updates = [(_reasons(r, counts), r["id"]) for r in rows]
     with conn.cursor() as cur:
         cur.executemany("UPDATE etablissement SET geocodage_alerte = %s WHERE id = %s", updates)
     counts["etablissements_signales"] = len(updates)
-    stats = conn.execute(
+    stats = one(conn.execute(
         sql.SQL(
             "SELECT count(*) FILTER (WHERE e.commune_insee IS NOT NULL) AS localises, "
             "count(*) FILTER (WHERE e.geocodage_qualite = 'commune') AS centre_commune, "
             "count(*) FILTER (WHERE e.geom IS NULL) AS sans_position FROM etablissement e WHERE {}"
         ).format(where),
         params,
-    ).fetchone()
+    ))
     counts.update(dict(stats))
     for key in ("hors_region", "alerte_code_postal", "alerte_commune"):
         counts.setdefault(key, 0)

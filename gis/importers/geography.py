@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from psycopg import sql
 
+from gis.db import Conn
 from gis.errors import InvalidInput
 from gis.importers.report import ImportReport, recorded
-from gis.importers.statements import statement
+from gis.importers.statements import one, statement
 from gis.progress import Progress, silent
 from gis.sources import Fetcher, Source, load_manifest, sha256_of
 from gis.text import normalize
@@ -49,7 +49,7 @@ class GeographySummary:
     sources: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        """The summary as stored in ``data_source.details``."""
+        """Return the summary as stored in ``data_source.details``."""
         return {
             "region": self.region,
             "communes": self.communes,
@@ -65,7 +65,7 @@ class GeographySummary:
         }
 
     def lines(self) -> list[str]:
-        """The summary as French lines for the command line."""
+        """Return the summary as French lines for the command line."""
         out = [
             f"Géographie chargée (région {self.region}) : {self.communes} communes, "
             f"{self.arrondissements} arrondissements municipaux, {self.departements} départements, "
@@ -107,7 +107,7 @@ def plan_communes(
     epci: list[dict[str, Any]],
     ept: list[dict[str, Any]],
     region: str,
-) -> tuple[list[dict[str, Any]], list[tuple[str, str, str, str]]]:
+) -> tuple[list[dict[str, Any]], list[tuple[str, str, str, str | None]]]:
     """Rows for ``geo_commune`` and ``geo_commune_alias`` from the COG files (pure function)."""
     in_scope = [c for c in cog if region == "all" or c.get("region") == region]
     current = {c["code"]: c for c in in_scope if c["type"] in ("commune-actuelle", "arrondissement-municipal")}
@@ -140,7 +140,7 @@ def plan_communes(
             }
         )
 
-    aliases: dict[tuple[str, str], tuple[str, str]] = {}
+    aliases: dict[tuple[str, str], tuple[str, str | None]] = {}
     for code, c in current.items():
         for old in c.get("anciensCodes") or []:
             if old != code and old not in current:
@@ -162,7 +162,7 @@ _COMMUNE_COLUMNS = (
 
 
 def load_geography(
-    conn: psycopg.Connection,
+    conn: Conn,
     fetcher: Fetcher,
     *,
     region: str = IDF,
@@ -214,7 +214,7 @@ def load_geography(
 
 
 def _read_inputs(fetcher: Fetcher, region: str, summary: GeographySummary, progress: Progress) -> dict[str, Any]:
-    """The COG rows and aliases of the scope, and the 2018 polygons (sources listed in ``summary``)."""
+    """Return the COG rows and aliases of the scope, and the 2018 polygons (sources listed in ``summary``)."""
     manifest = load_manifest()
 
     def source(name: str) -> Path:
@@ -246,7 +246,7 @@ def _read_inputs(fetcher: Fetcher, region: str, summary: GeographySummary, progr
     }
 
 
-def _stage(conn: psycopg.Connection, inputs: dict[str, Any], progress: Progress) -> None:
+def _stage(conn: Conn, inputs: dict[str, Any], progress: Progress) -> None:
     """Temporary tables: every polygon read, and the parts (own code + merged codes) of each commune."""
     conn.execute("CREATE TEMP TABLE stage_geom (code text, geojson text, origin text) ON COMMIT DROP")
     conn.execute("CREATE TEMP TABLE stage_parts (insee text, code text) ON COMMIT DROP")
@@ -264,7 +264,9 @@ def _stage(conn: psycopg.Connection, inputs: dict[str, Any], progress: Progress)
             copy.write_row((insee, old))
 
 
-def _replace_communes(conn: psycopg.Connection, rows: list[dict[str, Any]], alias_rows: list[tuple]) -> None:
+def _replace_communes(
+    conn: Conn, rows: list[dict[str, Any]], alias_rows: list[tuple[str, str, str, str | None]]
+) -> None:
     for table in ("geo_commune_alias", "geo_commune", "geo_departement", "geo_region"):
         conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
     copy_sql = sql.SQL("COPY geo_commune ({}) FROM STDIN").format(
@@ -278,11 +280,13 @@ def _replace_communes(conn: psycopg.Connection, rows: list[dict[str, Any]], alia
             copy.write_row(a)
 
 
-def _simplify(conn: psycopg.Connection, table: str, tolerance_m: float) -> None:
+def _simplify(conn: Conn, table: str, tolerance_m: float) -> None:
     conn.execute(statement("geography_simplify").format(table=sql.Identifier(table)), (tolerance_m,))
 
 
-def _departements_and_regions(conn: psycopg.Connection, inputs: dict[str, Any], summary: GeographySummary) -> None:
+def _departements_and_regions(
+    conn: Conn, inputs: dict[str, Any], summary: GeographySummary
+) -> None:
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO geo_departement (code, nom, region, chef_lieu) VALUES (%s, %s, %s, %s)",
@@ -296,21 +300,21 @@ def _departements_and_regions(conn: psycopg.Connection, inputs: dict[str, Any], 
         _simplify(conn, table, tol)
     summary.departements = len(inputs["departements"])
     summary.regions = len(inputs["regions"])
-    unused = conn.execute(
+    unused = one(conn.execute(
         "SELECT count(DISTINCT s.code) AS n FROM stage_geom s "
         "WHERE s.origin <> 'paris_arrondissements' AND NOT EXISTS "
         "(SELECT 1 FROM stage_parts p WHERE p.code = s.code)"
-    ).fetchone()["n"]
+    ))["n"]
     if unused and inputs["region"] == IDF:
         summary.warnings.append(f"{unused} contours 2018 ne correspondent à aucune commune 2026.")
 
 
-def _check(conn: psycopg.Connection, summary: GeographySummary, aliases: int) -> None:
-    """Counts, communes without or with an invalid geometry, communes merged since 2018."""
-    stats = conn.execute(
+def _check(conn: Conn, summary: GeographySummary, aliases: int) -> None:
+    """Check the counts, the communes without or with an invalid geometry, communes merged since 2018."""
+    stats = one(conn.execute(
         "SELECT count(*) FILTER (WHERE type = 'commune') AS communes, "
         "count(*) FILTER (WHERE type = 'arrondissement-municipal') AS arrondissements FROM geo_commune"
-    ).fetchone()
+    ))
     summary.communes = stats["communes"]
     summary.arrondissements = stats["arrondissements"]
     summary.aliases = aliases
@@ -332,8 +336,8 @@ def _check(conn: psycopg.Connection, summary: GeographySummary, aliases: int) ->
     }
 
 
-def _record(conn: psycopg.Connection, summary: GeographySummary, report: ImportReport) -> None:
-    """The summary in ``data_source`` and in the import report (counts, flagged communes)."""
+def _record(conn: Conn, summary: GeographySummary, report: ImportReport) -> None:
+    """Return the summary in ``data_source`` and in the import report (counts, flagged communes)."""
     conn.execute(
         "INSERT INTO data_source (name, loaded_at, version, details) VALUES ('geographie', now(), %s, %s) "
         "ON CONFLICT (name) DO UPDATE "

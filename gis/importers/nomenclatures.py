@@ -11,9 +11,9 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
-import psycopg
-
+from gis.db import Conn
 from gis.errors import InvalidInput
 from gis.importers.report import ImportReport, run_import, shown_path
 from gis.text import normalize
@@ -47,7 +47,7 @@ SYSTEM_QUALIFIED = {"profession"}
 _BASE_COLUMNS = {"code", "label", "system", "date_fin", "status"}
 
 
-def _rows(name: str, path: Path, report: ImportReport) -> list[tuple]:
+def _rows(name: str, path: Path, report: ImportReport) -> list[tuple[Any, ...]]:
     """Rows (name, code, label, system, deprecated, extra, label_norm) of one CSV file."""
     if not path.is_file():
         raise InvalidInput(f"Fichier de nomenclature introuvable : {shown_path(path)}")
@@ -57,7 +57,7 @@ def _rows(name: str, path: Path, report: ImportReport) -> list[tuple]:
             raise InvalidInput(f"{path.name} : colonnes « code » et « label » attendues.")
         # TRE files have no `system` column: the file stem is the code system.
         default_system = path.stem if path.stem.startswith("TRE_") else None
-        out: dict[str, tuple] = {}
+        out: dict[str, tuple[Any, ...]] = {}
         for lineno, row in enumerate(reader, 2):
             ref = f"{path.name}:{lineno}"
             code = (row.get("code") or "").strip()
@@ -82,7 +82,7 @@ def _rows(name: str, path: Path, report: ImportReport) -> list[tuple]:
     return list(out.values())
 
 
-def load_nomenclatures(conn: psycopg.Connection, data_dir: Path) -> ImportReport:
+def load_nomenclatures(conn: Conn, data_dir: Path) -> ImportReport:
     """Replace every list of ``NOMENCLATURE_FILES`` from ``data_dir/nomenclatures``, in one transaction."""
     folder = Path(data_dir) / "nomenclatures"
 
@@ -103,7 +103,7 @@ def load_nomenclatures(conn: psycopg.Connection, data_dir: Path) -> ImportReport
     return run_import(conn, "nomenclatures", shown_path(folder), work, tables=("nomenclature",))
 
 
-def labels(conn: psycopg.Connection, name: str) -> dict[str, str]:
+def labels(conn: Conn, name: str) -> dict[str, str]:
     """Code → label of one list (empty when the list is not loaded)."""
     return {
         r["code"]: r["label"]

@@ -23,10 +23,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from psycopg import sql
 
+from gis.db import Conn
 from gis.errors import ImportFailed, RorGisError
+from gis.importers.statements import one
 from gis.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ _ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s:;,'\"«»()\[\]]+/)*[^\s:;,'\
 
 
 def shown_path(path: Path | str) -> str:
-    """A path as the import history shows it: relative to the data directory (or the cache).
+    """Return a path as the import history shows it: relative to the data directory (or the cache).
 
     Parameters
     ----------
@@ -88,7 +89,7 @@ class ImportReport:
 
     kind: str
     source: str
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
     rejections: list[Rejection] = field(default_factory=list)
     status: str = "en_cours"
     message: str | None = None
@@ -116,7 +117,7 @@ class ImportReport:
         return [r for r in self.rejections if r.gravite == "alerte"]
 
     def as_dict(self) -> dict[str, Any]:
-        """The report as JSON-ready data (``ImportFailed.details``)."""
+        """Return the report as JSON-ready data (``ImportFailed.details``)."""
         return {
             "run_id": self.run_id,
             "kind": self.kind,
@@ -143,7 +144,7 @@ class ImportReport:
 
 
 def count_lines(counts: dict[str, Any], *, width: int = 100) -> list[str]:
-    """Counts as short lines (``  clé : valeur, …``), grouped by prefix (``source.lus`` → ``source``)."""
+    """Return counts as short lines (``  clé : valeur, …``), grouped by prefix (``source.lus`` → ``source``)."""
     groups: dict[str, list[str]] = {"": []}  # ungrouped counts first
     for key, value in sorted(counts.items()):
         head, _, tail = key.partition(".")
@@ -162,14 +163,14 @@ def count_lines(counts: dict[str, Any], *, width: int = 100) -> list[str]:
     return out
 
 
-def _save(conn: psycopg.Connection, report: ImportReport) -> None:
+def _save(conn: Conn, report: ImportReport) -> None:
     with conn.transaction():
-        row = conn.execute(
+        row = one(conn.execute(
             "INSERT INTO import_run (kind, source, started_at, finished_at, status, counts, message) "
             "VALUES (%s, %s, %s, clock_timestamp(), %s, %s, %s) RETURNING id",
             (report.kind, report.source, report.started_at, report.status, json.dumps(dict(report.counts)),
              report.message),
-        ).fetchone()
+        ))
         report.run_id = row["id"]
         with conn.cursor() as cur:
             cur.executemany(
@@ -181,7 +182,7 @@ def _save(conn: psycopg.Connection, report: ImportReport) -> None:
             )
 
 
-def analyze(conn: psycopg.Connection, tables: Iterable[str]) -> None:
+def analyze(conn: Conn, tables: Iterable[str]) -> None:
     """``ANALYZE`` the given tables (in a transaction of its own), so plans see the new data at once.
 
     Parameters
@@ -199,7 +200,9 @@ def analyze(conn: psycopg.Connection, tables: Iterable[str]) -> None:
 
 
 @contextmanager
-def recorded(conn: psycopg.Connection, kind: str, source: str, *, tables: Iterable[str] = ()) -> Iterator[ImportReport]:
+def recorded(
+    conn: Conn, kind: str, source: str, *, tables: Iterable[str] = ()
+) -> Iterator[ImportReport]:
     """Run the body in one transaction and record the run whatever the outcome.
 
     The original exception is re-raised after the run is recorded as ``echoue`` (with a French
@@ -225,7 +228,7 @@ def recorded(conn: psycopg.Connection, kind: str, source: str, *, tables: Iterab
 
 
 def run_import(
-    conn: psycopg.Connection,
+    conn: Conn,
     kind: str,
     source: str,
     work: Callable[[ImportReport], None],
@@ -271,22 +274,22 @@ def _readable(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def recent_runs(conn: psycopg.Connection, *, limit: int = 20) -> list[dict[str, Any]]:
-    """The latest runs, newest first, as the history shows them (see the module docstring)."""
+def recent_runs(conn: Conn, *, limit: int = 20) -> list[dict[str, Any]]:
+    """Return the latest runs, newest first, as the history shows them (see the module docstring)."""
     rows = conn.execute(
         sql.SQL("SELECT {} FROM import_run r ORDER BY r.id DESC LIMIT %s").format(_RUN_COLUMNS), (limit,)
     ).fetchall()
     return [_readable(r) for r in rows]
 
 
-def get_run(conn: psycopg.Connection, run_id: int) -> dict[str, Any] | None:
+def get_run(conn: Conn, run_id: int) -> dict[str, Any] | None:
     """One run (None when unknown)."""
     query = sql.SQL("SELECT {} FROM import_run r WHERE r.id = %s").format(_RUN_COLUMNS)
     row = conn.execute(query, (run_id,)).fetchone()
     return _readable(row) if row else None
 
 
-def run_rejections(conn: psycopg.Connection, run_id: int) -> list[dict[str, Any]]:
+def run_rejections(conn: Conn, run_id: int) -> list[dict[str, Any]]:
     """Rejected and flagged rows of one run, in order."""
     rows = conn.execute(
         "SELECT n, reference, motif, gravite FROM import_rejet WHERE run_id = %s ORDER BY n", (run_id,)

@@ -15,8 +15,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-import psycopg
-
+from gis.db import Conn
 from gis.identifiers import is_finess
 from gis.importers.etablissements.record import EtabRecord
 from gis.importers.etablissements.sources import SourceSpec
@@ -81,7 +80,7 @@ def clean_phone(value: Any) -> str | None:
 
 
 def is_mangled(value: str) -> bool:
-    """True for an address sub-field turned into a date by a spreadsheet ('03-mai', 'sept.-21')."""
+    """Return True for an address sub-field turned into a date by a spreadsheet ('03-mai', 'sept.-21')."""
     return bool(_MANGLED.match(value.strip()))
 
 
@@ -98,7 +97,7 @@ def _float(value: Any) -> float | None:
         return None
 
 
-def category_index(conn: psycopg.Connection) -> dict[str, str | None]:
+def category_index(conn: Conn) -> dict[str, str | None]:
     """Normalised label → TRE_R66 code (None when a label is ambiguous)."""
     index: dict[str, str | None] = {}
     for r in conn.execute("SELECT code, label, extra FROM nomenclature WHERE name = 'categorie_eg'"):
@@ -116,7 +115,7 @@ def _category(spec: SourceSpec, row: dict[str, Any], index: dict[str, str | None
     if rule.kind == "constant":
         return rule.code, None
     if rule.kind == "column":
-        raw = str(row.get(rule.column) or "").strip()
+        raw = str(row.get(rule.column or "") or "").strip()
         if raw.isdigit():
             return raw.zfill(3), None
         return None, f"catégorie absente ou invalide ({raw!r})"
@@ -128,7 +127,7 @@ def _category(spec: SourceSpec, row: dict[str, Any], index: dict[str, str | None
                 return code, None
         return None, "aucun type d'établissement indiqué : catégorie laissée vide"
     if rule.kind == "label":
-        raw = str(row.get(rule.column) or "").strip()
+        raw = str(row.get(rule.column or "") or "").strip()
         code = index.get(normalize(raw)) if raw else None
         if code:
             return code, None

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import psycopg
-
+from gis.db import Conn
 from gis.importers.etablissements.cleaning import category_index, to_record
 from gis.importers.etablissements.record import EtabRecord, upsert_etablissements
 from gis.importers.etablissements.sources import IDF_DEPARTEMENTS, SOURCES, SourceSpec, read_rows
@@ -20,7 +19,7 @@ _SOURCE_COUNTS = ("lus", "charges", "doublons", "rejetes", "alertes", "hors_peri
 
 
 def load_establishments(
-    conn: psycopg.Connection, data_dir: Path, progress: Progress | None = None
+    conn: Conn, data_dir: Path, progress: Progress | None = None
 ) -> ImportReport:
     """Load every source of ``SOURCES`` (oldest vintage first), merge by FINESS ET, then place them.
 
@@ -63,8 +62,8 @@ def load_establishments(
 def _read_source(
     spec: SourceSpec, data_dir: Path, index: dict[str, str | None], report: ImportReport, seen: set[str]
 ) -> list[EtabRecord]:
-    """Records of one source (counted under ``<source>.*``); ``seen`` collects the FINESS numbers."""
-    c: Counter = Counter()
+    """Return the records of one source (counted under ``<source>.*``); ``seen`` collects the FINESS numbers."""
+    c: Counter[str] = Counter()
     records: list[EtabRecord] = []
     finess_column = next(k for k, v in spec.columns.items() if v == "finess")
     for ref, row in read_rows(spec, data_dir):

@@ -14,9 +14,9 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-import psycopg
 from psycopg import sql
 
+from gis.db import Conn
 from gis.importers.statements import statement
 
 MERGED_FIELDS = ("finess_ej", "nom", "categorie", "adresse", "code_postal", "ville", "commune_declaree",
@@ -48,14 +48,14 @@ class EtabRecord:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def provenance(self) -> dict[str, Any]:
-        """The ``provenance`` entry of this source row."""
+        """Return the ``provenance`` entry of this source row."""
         return {"source": self.source, "libelle": self.source_label,
                 "date": self.source_date.isoformat(), "ref": self.ref}
 
 
 @cache
 def _upsert() -> sql.Composed:
-    """The upsert statement of ``etablissement_upsert.sql`` with the merged columns composed in."""
+    """Return the upsert statement of ``etablissement_upsert.sql`` with the merged columns composed in."""
     newer = sql.SQL("(t.source_date IS NULL OR excluded.source_date >= t.source_date)")
     take_geom = sql.SQL(
         "(excluded.geom IS NOT NULL AND (t.geom IS NULL OR t.geocodage_qualite IS DISTINCT FROM 'source' OR {}))"
@@ -72,7 +72,7 @@ def _upsert() -> sql.Composed:
     )
 
 
-def upsert_etablissements(conn: psycopg.Connection, records: list[EtabRecord]) -> list[int]:
+def upsert_etablissements(conn: Conn, records: list[EtabRecord]) -> list[int]:
     """Insert or merge établissements and their entités juridiques (newest source wins field by field).
 
     Parameters

@@ -136,7 +136,7 @@ SOURCES: tuple[SourceSpec, ...] = (
 
 
 def read_rows(spec: SourceSpec, data_dir: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(reference, raw row) of every row of a source file.
+    """Return (reference, raw row) of every row of a source file.
 
     Parameters
     ----------

@@ -69,8 +69,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-import psycopg
-
+from gis.db import Conn
 from gis.importers.fhir.locations import write_locations
 from gis.importers.fhir.offers import write_offers
 from gis.importers.fhir.organisations import write_organisations
@@ -86,7 +85,7 @@ TABLES = ("entite_juridique", "etablissement", "organisation_interne", "lieu", "
 
 
 def load_fhir(
-    conn: psycopg.Connection,
+    conn: Conn,
     paths: Sequence[Path | str],
     *,
     source: str = "fhir",
@@ -152,7 +151,8 @@ def _import(ctx: Context, paths: list[Path], *, replace_source: bool) -> None:
     if replace_source:
         _drop_stale(ctx)
     ctx.progress.step("calcul de la couverture des offres importées")
-    ctx.report.counts["couverture"] = coverage.refresh(ctx.conn, sorted(set(ctx.offre_ids)))
+    offer_ids = sorted(set(ctx.offre_ids))
+    ctx.report.counts["couverture"] = coverage.refresh(ctx.conn, offer_ids)
 
 
 def _drop_stale(ctx: Context) -> None:

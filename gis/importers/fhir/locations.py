@@ -9,7 +9,7 @@ from __future__ import annotations
 from gis.importers.fhir.mapping import location_fields
 from gis.importers.fhir.references import Context
 from gis.importers.geocoding import commune_at
-from gis.importers.statements import statement
+from gis.importers.statements import one, statement
 
 
 def write_locations(ctx: Context) -> None:
@@ -26,11 +26,11 @@ def write_locations(ctx: Context) -> None:
         if commune is None:
             ctx.report.warn(ref, "Lieu sans commune : ni ror-commune-cog connu, ni position dans une commune chargée.")
         lat, lon = f["point"] if f["point"] else (None, None)
-        row = ctx.conn.execute(
+        row = one(ctx.conn.execute(
             statement("fhir_lieu_upsert"),
             {"ror_id": key[1], "nom": f["nom"], "adresse": f["adresse"], "cp": f["code_postal"],
              "ville": f["ville"], "cog": f["commune_cog"], "insee": commune, "lon": lon, "lat": lat,
              "statut": f["statut"], "source": ctx.source},
-        ).fetchone()
+        ))
         ctx.lieu_rows[key] = row["id"]
         ctx.report.counts["lieux"] += 1

@@ -64,7 +64,7 @@ KNOWN_LEVELS = ("1", "2", "3")
 
 
 def fhir_date(value: Any) -> date | None:
-    """The date of a FHIR date or dateTime string (None when unreadable)."""
+    """Return the date of a FHIR date or dateTime string (None when unreadable)."""
     if not isinstance(value, str) or len(value) < 10:
         return None
     try:
@@ -74,7 +74,7 @@ def fhir_date(value: Any) -> date | None:
 
 
 def to_int(value: Any) -> int | None:
-    """An integer from a number or a numeric string (None otherwise; booleans are not numbers)."""
+    """Return an integer from a number or a numeric string (None otherwise; booleans are not numbers)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -88,7 +88,7 @@ def to_int(value: Any) -> int | None:
 
 
 def to_float(value: Any) -> float | None:
-    """A float from a number or a numeric string with ``.`` or ``,`` (None otherwise)."""
+    """Return a float from a number or a numeric string with ``.`` or ``,`` (None otherwise)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -102,7 +102,7 @@ def to_float(value: Any) -> float | None:
 
 
 def text(value: Any) -> str | None:
-    """A non-empty string with its whitespace collapsed (None otherwise)."""
+    """Return a non-empty string with its whitespace collapsed (None otherwise)."""
     if isinstance(value, str) and value.strip():
         return " ".join(value.split())
     return None
@@ -140,7 +140,7 @@ def finess_of(org: dict[str, Any]) -> str | None:
     for ident in as_list(org.get("identifier")):
         if not isinstance(ident, dict) or not isinstance(ident.get("value"), str):
             continue
-        value = ident["value"].strip().upper()
+        value: str = ident["value"].strip().upper()
         system = str(ident.get("system") or "").rstrip("/").lower()
         type_code = first_code(ident.get("type"), K_TYPE_IDENTIFIANT_STRUCTURE, bare=False)
         if system.endswith("finess.esante.gouv.fr") or type_code == "1":

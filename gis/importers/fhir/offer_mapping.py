@@ -47,7 +47,7 @@ _CHANNEL_OF_SYSTEM = {"phone": "2", "fax": "3", "email": "4", "url": "5"}
 
 
 def flag_value(value: Any) -> bool | None:
-    """True / False for a clear yes / no (see the module docstring), None when unclear.
+    """Return True / False for a clear yes / no (see the module docstring), None when unclear.
 
     Examples
     --------
@@ -57,7 +57,7 @@ def flag_value(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return {0: False, 1: True}.get(value)  # type: ignore[call-overload]
+        return {0: False, 1: True}.get(int(value)) if value in (0, 1) else None
     if isinstance(value, str):
         word = value.strip().lower()
         if word in CLEAR_FALSE:
@@ -162,7 +162,7 @@ def contacts_of(hs: dict[str, Any], warnings: list[str] | None = None) -> tuple[
 
 
 def hours_of(hs: dict[str, Any]) -> list[dict[str, Any]]:
-    """Opening hours (one row per day and slot) from ``availableTime`` and the ROR extensions."""
+    """Return the opening hours (one row per day and slot) from ``availableTime`` and the ROR extensions."""
     out: list[dict[str, Any]] = []
     for slot in as_list(hs.get("availableTime")):
         if not isinstance(slot, dict):
@@ -174,14 +174,15 @@ def hours_of(hs: dict[str, Any]) -> list[dict[str, Any]]:
                 days.append(day)
         if not days:
             days = [_DAYS[d] for d in as_list(slot.get("daysOfWeek")) if d in _DAYS]
-        kind = None
+        kind: str | None = None
         for ext in extensions(slot, "ror-available-time-type-of-time"):
             kind = first_code(value_of(ext), K_TYPE_HORAIRE) or kind
         validity = extensions(slot, "ror-available-time-effective-opening-closing-date")
         period = next((value_of(e) for e in validity), None)
         period = period if isinstance(period, dict) else {}
         start, end = slot.get("availableStartTime"), slot.get("availableEndTime")
-        for day in days or [None]:
+        each_day: list[int | None] = [*days] or [None]
+        for day in each_day:
             out.append({
                 "jour": day,
                 "debut": start[:5] if isinstance(start, str) else None,

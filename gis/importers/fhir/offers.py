@@ -16,7 +16,7 @@ from gis.importers.fhir.offer_mapping import offer_fields
 from gis.importers.fhir.read import as_list
 from gis.importers.fhir.references import Context, Key
 from gis.importers.fhir.zones import write_polygon, write_zones
-from gis.importers.statements import statement
+from gis.importers.statements import one, statement
 
 _COLUMNS = (
     "identifiant", "nom", "type_offre", "champ", "activites", "familles", "modes_pec", "publics",
@@ -59,7 +59,7 @@ def _offer(ctx: Context, key: Key, hs: dict[str, Any]) -> None:
         "eg": eg_id, "oi": oi_id, "lieu": lieu_id, "source": ctx.source, "fictif": ctx.fictif,
         "maj": _timestamp(f["derniere_maj"]),
     }
-    row = ctx.conn.execute(statement("fhir_offer_upsert"), params).fetchone()
+    row = one(ctx.conn.execute(statement("fhir_offer_upsert"), params))
     ctx.report.counts["offres_creees" if row["inserted"] else "offres_mises_a_jour"] += 1
     ctx.report.counts["offres"] += 1
     ctx.offre_ids.append(row["id"])

@@ -16,7 +16,7 @@ from psycopg.types.json import Jsonb
 from gis.importers.fhir.mapping import organization_fields, organization_kind
 from gis.importers.fhir.references import KIND_OF_TABLE, TABLE_OF_KIND, Context, Key
 from gis.importers.geocoding import locate_etablissements
-from gis.importers.statements import statement
+from gis.importers.statements import one, statement
 
 KIND_LABEL = {"EJ": "entité juridique", "EG": "établissement", "OI": "organisation interne"}
 _UNDECIDABLE = (
@@ -98,16 +98,16 @@ def _upsert_ej(ctx: Context, ror_id: str, f: dict[str, Any]) -> int | None:
               "source": ctx.source}
     ctx.report.counts["entites_juridiques"] += 1
     if row is None:
-        return conn.execute(
+        return int(one(conn.execute(
             "INSERT INTO entite_juridique (ror_id, finess, nom, statut_juridique, source) "
             "VALUES (%(ror_id)s, %(finess)s, %(nom)s, %(sj)s, %(source)s) RETURNING id", params
-        ).fetchone()["id"]
+        ))["id"])
     conn.execute(
         "UPDATE entite_juridique SET ror_id = %(ror_id)s, finess = COALESCE(finess, %(finess)s), "
         "nom = COALESCE(%(nom)s, nom), statut_juridique = COALESCE(%(sj)s, statut_juridique), "
         "source = %(source)s, updated_at = now() WHERE id = %(id)s", {**params, "id": row["id"]},
     )
-    return row["id"]
+    return int(row["id"])
 
 
 def _existing_eg(ctx: Context, ror_id: str, f: dict[str, Any], ref: str) -> tuple[dict[str, Any] | None, bool]:
@@ -137,7 +137,7 @@ def _upsert_eg(ctx: Context, ror_id: str, f: dict[str, Any], ej_id: int | None, 
             finess = None
     finess_ej = None
     if ej_id is not None:
-        finess_ej = conn.execute("SELECT finess FROM entite_juridique WHERE id = %s", (ej_id,)).fetchone()["finess"]
+        finess_ej = one(conn.execute("SELECT finess FROM entite_juridique WHERE id = %s", (ej_id,)))["finess"]
     params = {
         **{k: f[k] for k in ("nom", "categorie", "adresse", "code_postal", "ville", "commune_declaree",
                              "telephone", "date_ouverture", "source_date")},
@@ -147,10 +147,10 @@ def _upsert_eg(ctx: Context, ror_id: str, f: dict[str, Any], ej_id: int | None, 
     if row is None:
         if not f["nom"]:
             return None
-        eg_id = conn.execute(statement("fhir_eg_insert"), params).fetchone()["id"]
+        eg_id = int(one(conn.execute(statement("fhir_eg_insert"), params))["id"])
         ctx.report.counts["etablissements_crees"] += 1
     else:
-        eg_id = row["id"]
+        eg_id = int(row["id"])
         conn.execute(statement("fhir_eg_update"), {**params, "id": eg_id, "set_fictif": not merged})
         ctx.report.counts["etablissements_fusionnes" if merged else "etablissements_mis_a_jour"] += 1
     if f["point"] is not None:
@@ -174,10 +174,10 @@ def _upsert_oi(ctx: Context, ror_id: str, f: dict[str, Any], parent: tuple[str, 
         parent_oi = parent[1]
         eg_id = ctx.eg_of_oi(parent_oi)
     ctx.report.counts["organisations_internes"] += 1
-    return ctx.conn.execute(
+    return int(one(ctx.conn.execute(
         "INSERT INTO organisation_interne (ror_id, nom, type_oi, etablissement_id, parent_id, source) "
         "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (ror_id) DO UPDATE SET nom = EXCLUDED.nom, "
         "type_oi = EXCLUDED.type_oi, etablissement_id = EXCLUDED.etablissement_id, "
         "parent_id = EXCLUDED.parent_id, source = EXCLUDED.source, updated_at = now() RETURNING id",
         (ror_id, f["nom"], f["type_oi"], eg_id, parent_oi, ctx.source),
-    ).fetchone()["id"]
+    ))["id"])

@@ -144,9 +144,9 @@ def _items_of(
         if not isinstance(entry, dict):
             report.reject(eref, "Entrée de Bundle qui n'est pas un objet JSON.")
             continue
-        request = entry.get("request") if isinstance(entry.get("request"), dict) else {}
+        request: dict[str, Any] = entry["request"] if isinstance(entry.get("request"), dict) else {}
         method = str(request.get("method") or "").upper()
-        search = entry.get("search") if isinstance(entry.get("search"), dict) else {}
+        search: dict[str, Any] = entry["search"] if isinstance(entry.get("search"), dict) else {}
         if method == "DELETE":
             report.counts["ignores"] += 1
             report.warn(eref, f"Suppression ({request.get('url')}) non prise en charge : entrée ignorée.")
@@ -205,7 +205,7 @@ def _fix_values(node: Any, fixed: set[str]) -> None:
 
 
 def logical_id(item: Item) -> tuple[str | None, str | None]:
-    """The FHIR logical id and, when it was not ``id``, where it came from (for a warning)."""
+    """Return the FHIR logical id and, when it was not ``id``, where it came from (for a warning)."""
     res = item.resource
     rid = res.get("id")
     if isinstance(rid, str | int) and str(rid).strip():
@@ -264,7 +264,7 @@ def extensions_ending(node: Any, suffix: str) -> list[dict[str, Any]]:
 
 
 def value_of(ext: dict[str, Any]) -> Any:
-    """The ``value[x]`` of an extension (None without one)."""
+    """Return the ``value[x]`` of an extension (None without one)."""
     for key, value in ext.items():
         if key.startswith("value"):
             return value
@@ -310,7 +310,7 @@ def codes(concept: Any, keys: Iterable[str], *, bare: bool = True) -> list[str]:
 
 
 def first_code(concept: Any, keys: Iterable[str], *, bare: bool = True) -> str | None:
-    """The first of :func:`codes`, or None."""
+    """Return the first of :func:`codes`, or None."""
     found = codes(concept, keys, bare=bare)
     return found[0] if found else None
 

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import psycopg
-
+from gis.db import Conn
 from gis.identifiers import INSEE_RE
 from gis.importers.fhir.read import Item, logical_id, normalize, parse_reference
 from gis.importers.geocoding import current_commune
@@ -46,7 +45,7 @@ _ORG_BY_OTHER_ID = (
 class Context:
     """Everything the steps of one FHIR import share."""
 
-    conn: psycopg.Connection
+    conn: Conn
     report: ImportReport
     source: str
     fictif: bool
@@ -66,7 +65,7 @@ class Context:
 
     def index(self, items: list[Item]) -> None:
         """Keep the supported resources (newest version of each) and count the others."""
-        ignored: Counter = Counter()
+        ignored: Counter[str] = Counter()
         for item in items:
             rtype = item.resource["resourceType"]
             self.report.counts["ressources"] += 1
@@ -161,7 +160,7 @@ class Context:
         return row["id"] if row else None
 
     def eg_of_oi(self, oi_id: int) -> int | None:
-        """The établissement an organisation interne belongs to."""
+        """Return the établissement an organisation interne belongs to."""
         row = self.conn.execute("SELECT etablissement_id FROM organisation_interne WHERE id = %s", (oi_id,)).fetchone()
         return row["etablissement_id"] if row else None
 
@@ -173,7 +172,7 @@ class Context:
     # ------------------------------------------------------------------ communes
 
     def commune(self, code: str, ref: str) -> str | None:
-        """Current commune (or arrondissement) for a declared COG code; warning when unknown."""
+        """Return the current commune (or arrondissement) for a declared COG code; warning when unknown."""
         code = code.strip().upper()
         if code.isdigit() and len(code) == 4:
             code = code.zfill(5)
@@ -186,5 +185,5 @@ class Context:
 
 
 def _updated(resource: dict[str, Any]) -> str:
-    meta = resource.get("meta") if isinstance(resource.get("meta"), dict) else {}
+    meta: dict[str, Any] = resource["meta"] if isinstance(resource.get("meta"), dict) else {}
     return str(meta.get("lastUpdated") or "")
