@@ -17,7 +17,7 @@ from api import dataversion, errors, openapi
 from api.cache import ResponseCache, ResponseCacheMiddleware
 from api.edge import CorsMiddleware, OptionsMiddleware, SecurityHeadersMiddleware
 from api.gate import DbGate
-from api.routers import cartes, communes, departements, health, imports, pages, services
+from api.routers import cartes, communes, departements, fhir, health, imports, pages, services
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings, get_settings
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(imports.router)
     app.include_router(pages.router)
     app.include_router(cartes.router)
+    app.include_router(fhir.router)
     for path, name, static_app in static_mounts():
         app.mount(path, static_app, name=name)
     return app
