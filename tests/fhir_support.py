@@ -116,6 +116,16 @@ def fhir_server(fhir_source_url: str, data_dir: Path) -> Iterator[LiveServer]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def fhir_uncached_server(fhir_source_url: str, data_dir: Path) -> Iterator[LiveServer]:
+    """The same source without the response cache: the cache key has no Host, and the harvester tests reach the
+    server through proxies on other ports, whose address the Bundle links carry."""
+    server = LiveServer(Settings(database_url=fhir_source_url, data_dir=data_dir, download=False, cache_max_mb=0))
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def target_factory(empty_db_factory: Callable[..., str], fetcher: Fetcher, data_dir: Path) -> Callable[[], str]:
     return lambda: empty_target(empty_db_factory(), fetcher, data_dir)
@@ -126,18 +136,20 @@ def public_offers(url: str) -> dict[str, dict[str, Any]]:
     with connect(url) as conn:
         rows = conn.execute(
             """
-            SELECT o.ror_id, o.identifiant, o.nom, o.type_offre, o.champ, o.activites, o.familles, o.modes_pec,
+            SELECT o.ror_id, coalesce(o.identifiant, o.ror_id) AS identifiant, o.nom, o.type_offre, o.champ,
+                   o.activites, o.familles, o.modes_pec,
                    o.publics, o.modalites_accueil, o.temporalites, o.actes, o.specialisations, o.age_min,
                    o.age_max, o.statut, o.date_fermeture, o.date_reouverture, o.horaires,
                    (SELECT coalesce(jsonb_agg(c ORDER BY c::text), '[]') FROM jsonb_array_elements(o.contacts) c
                      WHERE c->>'confidentialite' = '1') AS contacts,
                    e.finess AS eg_finess, e.nom AS eg_nom, e.categorie AS eg_categorie, oi.ror_id AS oi,
                    oi.nom AS oi_nom, l.ror_id AS lieu, ST_AsText(ST_SnapToGrid(o.geom, 1e-6)) AS point,
-                   (SELECT array_agg(z.type_division || ':' || z.code ORDER BY 1) FROM zone_intervention z
-                     WHERE z.offre_id = o.id) AS zones,
-                   (SELECT ST_Area(p.geom_l93)::bigint FROM zone_polygone p WHERE p.offre_id = o.id) AS polygone_m2,
-                   (SELECT array_agg(cv.insee || ':' || cv.motif || ':' || cv.partielle ORDER BY 1) FROM couverture cv
-                     WHERE cv.offre_id = o.id) AS couverture
+                   (SELECT array_agg(z.type_division || ':' || z.code ORDER BY z.type_division, z.code)
+                      FROM zone_intervention z WHERE z.offre_id = o.id) AS zones,
+                   (SELECT (ST_Area(p.geom_l93) / 1e4)::bigint FROM zone_polygone p
+                     WHERE p.offre_id = o.id) AS polygone_ha,
+                   (SELECT array_agg(cv.insee || ':' || cv.motif || ':' || cv.partielle ORDER BY cv.insee)
+                      FROM couverture cv WHERE cv.offre_id = o.id) AS couverture
               FROM offre o
               LEFT JOIN etablissement e ON e.id = o.etablissement_id
               LEFT JOIN organisation_interne oi ON oi.id = o.oi_id
@@ -146,3 +158,14 @@ def public_offers(url: str) -> dict[str, dict[str, Any]]:
             """
         ).fetchall()
     return {r["ror_id"]: r for r in rows}
+
+
+def differences(got: dict[str, dict[str, Any]], want: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Offers missing or extra, and the differing fields of the others (empty when identical)."""
+    out: dict[str, Any] = {k: "absente" for k in want.keys() - got.keys()}
+    out.update({k: "en trop" for k in got.keys() - want.keys()})
+    for k in want.keys() & got.keys():
+        fields = {f: (got[k][f], want[k][f]) for f in want[k] if got[k][f] != want[k][f]}
+        if fields:
+            out[k] = fields
+    return out

@@ -66,8 +66,7 @@ def healthcare_service(row: dict[str, Any]) -> Resource:
     if row.get("polygone"):
         ext.append({"url": ZONE_GEOMETRY, "valueString": row["polygone"]})
     res["extension"] = ext
-    if row.get("identifiant"):
-        res["identifier"] = [{"value": row["identifiant"]}]
+    res["identifier"] = [{"value": row.get("identifiant") or row["ror_id"]}]  # 1..1 in the profile
     res["active"] = row["statut"] == "ouverte"
     if row.get("provider_id"):
         res["providedBy"] = {"reference": f"Organization/{row['provider_id']}"}
