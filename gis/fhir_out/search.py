@@ -21,7 +21,8 @@ from gis.fhir_out.rows import CURRENT_COMMUNE, EG_ID, OFFER_UPDATED
 MAX_COUNT = 1000
 DEFAULT_COUNT = 100
 INCLUDES = {"HealthcareService:location", "HealthcareService:organization", "HealthcareService:providedBy"}
-RESULT_PARAMS = {"_count", "_offset", "_total", "_summary", "_include", "_include:iterate", "_elements", "_format"}
+RESULT_PARAMS = {"_count", "_offset", "_total", "_summary", "_include", "_include:iterate", "_elements", "_format",
+                 "_totalMethod"}  # _totalMethod: HAPI's, sent by fhirpy's count(); the total is always exact
 
 # token system key -> offer array column (characteristic, specialty)
 _CHARACTERISTIC = {"R213": "modes_pec", "J19": "modes_pec", "J226": "modalites_accueil", "R338": "modalites_accueil",
