@@ -52,6 +52,10 @@ def _add_internal_organisations(conn: psycopg.Connection) -> None:
     svc = conn.execute("INSERT INTO organisation_interne (ror_id, nom, type_oi, etablissement_id, parent_id, source) "
                        "VALUES ('oi-svc-1', 'Service EMG (fictif)', '2', %s, %s, 'test') RETURNING id",
                        (eg, pole)).fetchone()["id"]
+    lieu = conn.execute("INSERT INTO lieu (ror_id, nom, adresse, code_postal, ville, commune_cog, commune_insee, "
+                        "geom, statut, source) VALUES ('lieu-oi-1', 'Site Paris 14 (fictif)', '1 rue de Test', "
+                        "'75014', 'Paris', '75114', '75114', ST_SetSRID(ST_MakePoint(2.3265, 48.8305), 4326), "
+                        "'O', 'test') RETURNING id").fetchone()["id"]
     hours = ('[{"jour": 1, "debut": "09:00", "fin": "17:00", "toute_la_journee": false, "type": "01",'
              ' "debut_validite": null, "fin_validite": null},'
              ' {"jour": 2, "debut": "09:00", "fin": "12:30", "toute_la_journee": false, "type": "01",'
@@ -59,10 +63,11 @@ def _add_internal_organisations(conn: psycopg.Connection) -> None:
     for ror_id, nom in (("oi-offre-1", "Équipe mobile gériatrique (fictif)"), ("oi-offre-2", "Consultation (fictif)")):
         conn.execute(
             "INSERT INTO offre (ror_id, identifiant, nom, type_offre, champ, activites, modes_pec, actes, "
-            "specialisations, age_min, age_max, etablissement_id, oi_id, source, horaires, contacts) VALUES "
-            "(%s, %s, %s, '78', '01', '{227}', '{59}', '{0784}', '{24}', 75, 120, %s, %s, 'test', %s, %s)",
+            "specialisations, age_min, age_max, etablissement_id, oi_id, source, horaires, contacts, lieu_id) VALUES "
+            "(%s, %s, %s, '78', '01', '{227}', '{59}', '{0784}', '{24}', 75, 120, %s, %s, 'test', %s, %s, %s)",
             (ror_id, f"11/{ror_id}", nom, eg, svc, hours if ror_id == "oi-offre-1" else "[]",
-             '[{"nature": "01", "canal": "2", "valeur": "01 00 00 00 09", "confidentialite": "1", "nom": "Accueil"}]'),
+             '[{"nature": "01", "canal": "2", "valeur": "01 00 00 00 09", "confidentialite": "1", "nom": "Accueil"}]',
+             lieu if ror_id == "oi-offre-1" else None),
         )
 
 

@@ -78,7 +78,8 @@ def searchset(entries: list[dict[str, Any]], link: list[dict[str, Any]], total: 
     out: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset"}
     if total is not None:
         out["total"] = total
-    out["link"] = link
+    if link:
+        out["link"] = link
     if entries:
         out["entry"] = entries
     return out

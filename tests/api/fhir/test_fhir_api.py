@@ -167,3 +167,31 @@ def test_elements_subsets(fhir):
     b = get(fhir, "/HealthcareService", params={"_elements": "id", "_count": "3"})
     assert all(set(e["resource"]) == {"resourceType", "id", "meta"} for e in b["entry"])
     assert b["entry"][0]["resource"]["meta"]["tag"][0]["code"] == "SUBSETTED"
+
+
+def test_chained_location_and_organization_parameters(fhir):
+    located = get(fhir, "/Location/lieu-cov-located")
+    assert located["position"]["latitude"] == pytest.approx(48.9601)
+    by_insee = get(fhir, "/HealthcareService", params={"location.near-insee-code": "77284|5|km"})
+    assert "cov-located" in ids(by_insee)  # Meaux
+    lieu = get(fhir, "/Location/lieu-oi-1")
+    assert lieu["address"] == {"line": ["1 rue de Test"], "city": "Paris", "postalCode": "75014"}
+    assert ids(get(fhir, "/Location", params={"commune-cog": "|75114"})) == ["lieu-oi-1"]
+    assert ids(get(fhir, "/Location", params={"address-postalcode": "750"})) == ["lieu-oi-1"]
+    chained = get(fhir, "/HealthcareService", params={"location.commune-cog": "75114",
+                                                     "_include": "HealthcareService:location"})
+    assert ids(chained) == ["oi-offre-1"] and ids(chained, "include") == ["lieu-oi-1"]
+    assert ids(get(fhir, "/HealthcareService", params={"location.address-postalcode": "75"})) == ["oi-offre-1"]
+    typed = get(fhir, "/HealthcareService", params={"organization.type": "460", "_count": "1000"})
+    assert "cov-commune" in ids(typed) and "oi-offre-1" not in ids(typed)
+    assert "oi-offre-1" in ids(get(fhir, "/HealthcareService", params={"age-range-high": "ge120", "_count": "1000"}))
+    assert "oi-offre-1" not in ids(get(fhir, "/HealthcareService", params={"age-range-low": "lt60", "_count": "1000"}))
+
+
+def test_organization_search(fhir):
+    egs = get(fhir, "/Organization", params={"identifier": "930000001"})
+    assert ids(egs) == ["eg-930000001"]
+    parts = get(fhir, "/Organization", params={"partof": "oi-pole-1"})
+    assert ids(parts) == ["oi-svc-1"]
+    count = get(fhir, "/Organization", params={"_summary": "count"})
+    assert count["total"] >= 8 and "entry" not in count and "link" not in count
