@@ -398,6 +398,7 @@ def sync_fhir_cmd(base_url: str, token: str | None, cert: str | None, key: str |
     from gis.sync import sync_fhir
     from gis.sync.client import ClientOptions
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per page otherwise
     settings = get_settings()
     init_db(settings)
     options = ClientOptions(token=token, cert=cert, key=key, timeout_s=timeout, retries=retries)

@@ -99,7 +99,7 @@ class FhirClient:
             if attempt > self.options.retries:
                 raise SourceUnavailable(f"Serveur FHIR injoignable après {self.options.retries} nouvelles tentatives "
                                         f"({problem}).")
-            log.warning("FHIR %s: %s, retry %d in %.1f s", url, problem, attempt, wait)
+            log.warning("FHIR %s : %s, nouvelle tentative %d dans %.1f s", url, problem, attempt, wait)
             self.retried += 1
             self.sleep(wait)
 
