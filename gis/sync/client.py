@@ -4,6 +4,7 @@ errors and truncated or non-JSON bodies, honouring ``Retry-After``; bearer token
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ class ClientOptions:
     token: str | None = None
     cert: str | None = None
     key: str | None = None
+    ca: str | None = None
     timeout_s: float = 30.0
     retries: int = 5
     backoff_s: float = 0.5
@@ -46,6 +48,15 @@ def retry_after(value: str | None, default: float) -> float:
     return min(MAX_WAIT_S, max(0.0, moment.timestamp() - time.time()))
 
 
+def tls_context(options: ClientOptions) -> ssl.SSLContext:
+    """TLS settings: the system's trusted roots (or ``ca``, e.g. the IGC-Santé chain) and the client certificate
+    for mutual TLS (``cert`` + ``key``, PEM)."""
+    context = ssl.create_default_context(cafile=options.ca) if options.ca else ssl.create_default_context()
+    if options.cert:
+        context.load_cert_chain(options.cert, options.key)
+    return context
+
+
 class FhirClient:
     """GET FHIR JSON with retries (see the module docstring); use as a context manager."""
 
@@ -53,13 +64,11 @@ class FhirClient:
         headers = {"Accept": "application/fhir+json"}
         if options.token:
             headers["Authorization"] = f"Bearer {options.token}"
-        cert: Any = None
-        if options.cert:
-            cert = (options.cert, options.key) if options.key else options.cert
         self.options = options
         self.sleep = sleep
         self.retried = 0
-        self.http = httpx.Client(headers=headers, cert=cert, timeout=options.timeout_s, follow_redirects=True)
+        self.http = httpx.Client(headers=headers, verify=tls_context(options), timeout=options.timeout_s,
+                                 follow_redirects=True)
 
     def __enter__(self) -> FhirClient:
         return self
