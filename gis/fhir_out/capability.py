@@ -79,7 +79,7 @@ def capability_statement(base: str, version: str) -> dict[str, Any]:
         if rtype == "HealthcareService":
             res["searchInclude"] = ["HealthcareService:location", "HealthcareService:organization",
                                     "HealthcareService:providedBy"]
-            res["searchRevInclude"] = []
+            res["searchRevInclude"] = ["PractitionerRole:service"]
         if rtype == "Organization":
             res["searchInclude"] = ["Organization:partof"]
         rest.append(res)

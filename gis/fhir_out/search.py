@@ -21,8 +21,10 @@ from gis.fhir_out.rows import CURRENT_COMMUNE, EG_ID, OFFER_UPDATED
 MAX_COUNT = 1000
 DEFAULT_COUNT = 100
 INCLUDES = {"HealthcareService:location", "HealthcareService:organization", "HealthcareService:providedBy"}
+# Practitioners are not published: these national-API includes are accepted and give nothing.
+EMPTY_INCLUDES = {"PractitionerRole:practitioner", "PractitionerRole:service"}
 RESULT_PARAMS = {"_count", "_offset", "_total", "_summary", "_include", "_include:iterate", "_elements", "_format",
-                 "_totalMethod"}  # _totalMethod: HAPI's, sent by fhirpy's count(); the total is always exact
+                 "_totalMethod", "_revinclude"}  # _totalMethod: HAPI's, sent by fhirpy's count(); totals are exact
 
 # token system key -> offer array column (characteristic, specialty)
 _CHARACTERISTIC = {"R213": "modes_pec", "J19": "modes_pec", "J226": "modalites_accueil", "R338": "modalites_accueil",
@@ -240,8 +242,14 @@ def _result_param(q: Query, name: str, values: list[str]) -> None:
             raise InvalidInput("Paramètre « _summary » : seules les valeurs « count » et « false » sont prises "
                                "en charge.")
         q.summary_count = value == "count"
+    elif name == "_revinclude":
+        if q.rtype != "HealthcareService" or any(v != "PractitionerRole:service" for v in values):
+            raise InvalidInput("Paramètre « _revinclude » : seule la valeur « PractitionerRole:service » est prise "
+                               "en charge (sans résultat : les professionnels ne sont pas publiés).")
     elif name == "_include":
         for value in values:
+            if value in EMPTY_INCLUDES:
+                continue
             if q.rtype != "HealthcareService" or value not in INCLUDES:
                 raise InvalidInput(f"Paramètre « _include » : « {value[:60]} » non pris en charge "
                                    f"(permis : {', '.join(sorted(INCLUDES))}).")

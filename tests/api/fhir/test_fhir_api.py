@@ -195,3 +195,19 @@ def test_organization_search(fhir):
     assert ids(parts) == ["oi-svc-1"]
     count = get(fhir, "/Organization", params={"_summary": "count"})
     assert count["total"] >= 8 and "entry" not in count and "link" not in count
+
+
+def test_the_national_scenario_7_query_runs_as_written(fhir):
+    """IG specifications_techniques_3 scenario 7 (home help whose zone contains a commune), with our commune."""
+    nos = "https://mos.esante.gouv.fr/NOS"
+    query = (f"intervention-zone={nos}/TRE_R13-CommuneOM/FHIR/TRE-R13-CommuneOM|93066"
+             f"&specialty={nos}/TRE_R211-ActiviteOperationnelle/FHIR/TRE-R211-ActiviteOperationnelle|293"
+             f"&service-category={nos}/TRE_R244-CategorieOrganisation/FHIR/TRE-R244-CategorieOrganisation|30"
+             "&_include=HealthcareService:organization&_include:iterate=Organization:partof"
+             "&_include=HealthcareService:location&_revinclude=PractitionerRole:service"
+             "&_include=PractitionerRole:practitioner")
+    r = fhir.get("/HealthcareService?" + query, headers={"Prefer": "handling=strict"})
+    assert r.status_code == 200 and r.headers["cache-control"] == "public, max-age=60"
+    Bundle.model_validate(r.json())
+    assert "cov-commune" in ids(r.json()) and "eg-930000001" in ids(r.json(), "include")
+    assert all(e["resource"]["resourceType"] != "PractitionerRole" for e in r.json()["entry"])
