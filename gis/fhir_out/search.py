@@ -222,7 +222,7 @@ def parse(rtype: str, items: list[tuple[str, str]]) -> Query:
         elif name in handlers:
             handlers[name](q, name, values)
         else:
-            q.unknown.append(name)
+            q.unknown.append(name[:40])
     return q
 
 
