@@ -16,6 +16,8 @@ _DOC: dict[str, tuple[str, str, str | None]] = {
     "_id": ("token", "Identifiant logique.", f"{CORE_SP}/Resource-id"),
     "_lastUpdated": ("date", "Date de dernière mise à jour (préfixes ge, le, gt, lt, eq).",
                      f"{CORE_SP}/Resource-lastUpdated"),
+    "_tag": ("token", "Région source de l'offre (TRE_R30, préfixe de l'identifiant d'offre « 11/… »).",
+             f"{CORE_SP}/Resource-tag"),
     "identifier": ("token", "Identifiant métier (identifiant de l'offre, FINESS).", None),
     "intervention-zone": ("token", "Code déclaré dans la zone d'intervention (correspondance exacte, comme l'API "
                           "nationale).", f"{ROR_SP}/ror-sp-healthcareservice-intervention-zone"),

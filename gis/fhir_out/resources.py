@@ -57,6 +57,9 @@ def healthcare_service(row: dict[str, Any]) -> Resource:
     """HealthcareService (ror-healthcareservice) of one public offer row."""
     res: Resource = {"resourceType": "HealthcareService", "id": row["ror_id"],
                      "meta": _meta("HealthcareService", row["last_updated"])}
+    region = (row.get("identifiant") or "").split("/")[0]
+    if "/" in (row.get("identifiant") or "") and region.isdigit() and len(region) == 2:
+        res["meta"]["tag"] = [{"system": SYS["region"], "code": region}]  # codeRegion: the source region
     ext: list[dict[str, Any]] = [
         {"url": EXT["ror-healthcareservice-sensitive-unit"], "valueBoolean": False},
         _patient_type(row),

@@ -169,6 +169,7 @@ HANDLERS: dict[str, dict[str, Handler]] = {
         "_id": _ids("o.ror_id"),
         "identifier": lambda q, n, v: _any_of(q, n, v, "o.identifiant"),
         "_lastUpdated": _updated(OFFER_UPDATED),
+        "_tag": lambda q, n, v: _any_of(q, n, v, "split_part(o.identifiant, '/', 1)"),
         "intervention-zone": _zone,
         "couvre-commune": _couvre,
         "service-category": lambda q, n, v: _any_of(q, n, v, "o.type_offre"),

@@ -211,3 +211,12 @@ def test_the_national_scenario_7_query_runs_as_written(fhir):
     Bundle.model_validate(r.json())
     assert "cov-commune" in ids(r.json()) and "eg-930000001" in ids(r.json(), "include")
     assert all(e["resource"]["resourceType"] != "PractitionerRole" for e in r.json()["entry"])
+
+
+def test_source_region_tag(fhir):
+    hs = get(fhir, "/HealthcareService/oi-offre-1")
+    assert hs["meta"]["tag"] == [{"system": "https://mos.esante.gouv.fr/NOS/TRE_R30-RegionOM/FHIR/TRE-R30-RegionOM",
+                                  "code": "11"}]
+    tagged = get(fhir, "/HealthcareService", params={"_tag": "11", "_count": "1000"})
+    assert "oi-offre-1" in ids(tagged) and "cov-commune" not in ids(tagged)  # no ROR identifier there
+    assert get(fhir, "/HealthcareService", params={"_tag": "24", "_summary": "count"})["total"] == 0
