@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
 
 from gis.errors import InvalidInput
 from gis.importers.fhir.read import system_key
@@ -160,5 +159,3 @@ def one(name: str, values: list[str]) -> str:
         raise InvalidInput(f"Paramètre « {name} » : une seule valeur permise.")
     return values[0]
 
-
-Parsed = dict[str, Any]

@@ -7,7 +7,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from gis.errors import InvalidInput, NotFound
+from gis.errors import NotFound
 from gis.fhir_out import bundle, resources, rows
 from gis.fhir_out.search import Query, parse
 from gis.layers.filters import PUBLIC_OFFER
@@ -194,4 +194,4 @@ def check_type(rtype: str) -> None:
                        f"{', '.join(SUPPORTED)}).")
 
 
-__all__ = ["SUPPORTED", "InvalidInput", "check_type", "read", "search"]
+__all__ = ["SUPPORTED", "check_type", "read", "search"]
