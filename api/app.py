@@ -18,7 +18,7 @@ from api.cache import ResponseCache, ResponseCacheMiddleware
 from api.edge import BodyLimitMiddleware, CorsMiddleware, OptionsMiddleware, SecurityHeadersMiddleware
 from api.gate import DbGate
 from api.html import static_mounts
-from api.routers import cartes, communes, csp, departements, docs, health, imports, ogc, pages, services
+from api.routers import cartes, communes, csp, departements, docs, health, fhir, imports, ogc, pages, services
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings, get_settings
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(docs.router)
     app.include_router(csp.router)
     app.include_router(ogc.router)
+    app.include_router(fhir.router)
     for path, name, static_app in static_mounts():
         app.mount(path, static_app, name=name)
     return app

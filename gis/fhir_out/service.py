@@ -1,0 +1,197 @@
+"""The FHIR read and search operations: SQL for the page, then rows → resources → Bundle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from gis.errors import NotFound
+from gis.fhir_out import bundle, resources, rows
+from gis.fhir_out.search import Query, parse
+from gis.layers.filters import PUBLIC_OFFER
+from gis.territories.coverage import MOTIF_LABELS
+
+SUPPORTED = ("HealthcareService", "Location", "Organization")
+
+# Every organisation as one relation g (EJ, EG, visible OI) for the Organization search.
+_ORGS = sql.SQL("""{visible}, g AS (
+    SELECT 'ej' AS kind, j.id AS pk, {ej_id} AS fhir_id, j.finess AS identifiant, j.statut_juridique AS type_code,
+           NULL::text AS part_of, j.updated_at FROM entite_juridique j
+    UNION ALL
+    SELECT 'eg', e.id, {eg_id}, e.finess, e.categorie,
+           (SELECT {ej_id} FROM entite_juridique j WHERE j.id = e.ej_id), e.updated_at FROM etablissement e
+    UNION ALL
+    SELECT 'oi', oi.id, oi.ror_id, oi.ror_id, oi.type_oi,
+           coalesce(p.ror_id, (SELECT {eg_id} FROM etablissement e WHERE e.id = oi.etablissement_id)), oi.updated_at
+      FROM organisation_interne oi LEFT JOIN organisation_interne p ON p.id = oi.parent_id
+     WHERE oi.id IN (SELECT id FROM vis)
+)""").format(visible=rows._VISIBLE_OI, ej_id=rows.EJ_ID, eg_id=rows.EG_ID)
+
+
+
+def read(conn: psycopg.Connection, rtype: str, lid: str) -> dict[str, Any]:
+    """One resource by logical id.
+
+    Raises
+    ------
+    NotFound
+        Unknown type or id, or a resource that is not public (answered exactly like an unknown one).
+    """
+    found: list[dict[str, Any]] = []
+    if rtype == "HealthcareService":
+        pk = conn.execute("SELECT id FROM offre WHERE ror_id = %s", (lid,)).fetchone()
+        found = [resources.healthcare_service(r) for r in rows.offers(conn, [pk["id"]] if pk else [])]
+    elif rtype == "Location":
+        found = [resources.location(r) for r in rows.locations(conn, ror_id=lid)]
+    elif rtype == "Organization":
+        found = _organization(conn, lid)
+    if not found:
+        raise NotFound(f"Ressource {rtype}/{lid} introuvable.")
+    return found[0]
+
+
+def _organization(conn: psycopg.Connection, lid: str) -> list[dict[str, Any]]:
+    found = [resources.internal_organisation(r) for r in rows.internal_organisations(conn, ror_id=lid)]
+    found = found or [resources.establishment(r) for r in rows.establishments(conn, fhir_id=lid)]
+    return found or [resources.legal_entity(r) for r in rows.legal_entities(conn, fhir_id=lid)]
+
+
+def search(conn: psycopg.Connection, rtype: str, items: list[tuple[str, str]], base: str) -> tuple[dict, Query]:
+    """A searchset Bundle for the (name, value) pairs of the URL, and the parsed query.
+
+    Raises
+    ------
+    InvalidInput
+        Malformed or unsupported parameter values.
+    """
+    q = parse(rtype, items)
+    frm, order, distance = _plan(q)
+    with_ = _ORGS if rtype == "Organization" else sql.SQL("")
+    total = None
+    if q.total != "none" or q.summary_count:
+        total = conn.execute(sql.SQL("{} SELECT count(*) AS n FROM {} WHERE {}").format(with_, frm, q.where()),
+                             q.values).fetchone()["n"]
+    if q.summary_count:
+        return bundle.searchset([], [], total), q
+    page = conn.execute(sql.SQL("{} SELECT {} AS pk, {} AS d FROM {} WHERE {} ORDER BY {} LIMIT {} OFFSET {}").format(
+        with_, _pk(rtype), distance, frm, q.where(), order, q.count, q.offset), q.values).fetchall()
+    pks = [r["pk"] for r in page]
+    dist = {r["pk"]: r["d"] for r in page}
+    entries = _entries(conn, q, pks, dist, base)
+    if q.unknown:
+        text = "Paramètre(s) inconnu(s) ignoré(s) : " + ", ".join(sorted(q.unknown)) + "."
+        entries.append({"resource": bundle.operation_outcome(text, "not-supported", "warning"),
+                        "search": {"mode": "outcome"}})
+    link = bundle.links(base, rtype, items, q.offset, q.count, total, len(pks))
+    return bundle.searchset(entries, link, total), q
+
+
+def _pk(rtype: str) -> sql.Composable:
+    return {"HealthcareService": sql.SQL("o.id"), "Location": sql.SQL("l.id"),
+            "Organization": sql.SQL("g.kind || ':' || g.pk")}[rtype]
+
+
+def _plan(q: Query) -> tuple[sql.Composable, sql.Composable, sql.Composable]:
+    """(FROM, ORDER BY, distance in km) of a search; adds the visibility rule to the conditions."""
+    if q.rtype == "Organization":
+        return sql.SQL("g"), sql.SQL("g.fhir_id"), sql.SQL("NULL::float8")
+    point = sql.SQL("l.geom")
+    centre: sql.Composable | None = None
+    if q.near is not None:
+        lat, lon, _km = q.near
+        centre = sql.SQL("ST_SetSRID(ST_MakePoint({}, {}), 4326)").format(q.bind(lon), q.bind(lat))
+    elif q.near_insee is not None:
+        centre = sql.SQL("(SELECT c.centre FROM geo_commune c WHERE c.insee = {})").format(q.bind(q.near_insee[0]))
+    distance = sql.SQL("ST_DistanceSphere({}, {}) / 1000").format(point, centre) if centre else sql.SQL("NULL::float8")
+    if q.rtype == "HealthcareService":
+        q.conditions.insert(0, PUBLIC_OFFER)
+        frm, key = rows.OFFER_FROM, sql.SQL("o.ror_id")
+    else:
+        q.conditions.insert(0, rows._PUBLIC_LIEU)
+        frm, key = sql.SQL("lieu l"), sql.SQL("l.ror_id")
+    order = sql.SQL("{} NULLS LAST, {}").format(distance, key) if centre else key
+    return frm, order, distance
+
+
+def _entries(conn: psycopg.Connection, q: Query, pks: list, dist: dict, base: str) -> list[dict[str, Any]]:
+    if q.rtype == "Location":
+        found = [resources.location(r) for r in _ordered(rows.locations(conn, pks=pks), pks)]
+        return [bundle.entry(base, _shape(q, res), "match", _distance(dist.get(pk)))
+                for pk, res in zip(pks, found, strict=False)]
+    if q.rtype == "Organization":
+        keys = [(k.split(":")[0], int(k.split(":")[1])) for k in pks]
+        return [bundle.entry(base, _shape(q, res), "match") for res in _organizations(conn, keys)]
+    offer_rows = rows.offers(conn, pks)
+    motifs = _motifs(conn, q, pks)
+    out = [bundle.entry(base, _shape(q, resources.healthcare_service(r)), "match", motifs.get(r["id"]))
+           for r in offer_rows]
+    return out + _included(conn, q, offer_rows, dist, base)
+
+
+def _ordered(found: list[dict[str, Any]], pks: list) -> list[dict[str, Any]]:
+    by_pk = {r["id"]: r for r in found}
+    return [by_pk[pk] for pk in pks if pk in by_pk]
+
+
+def _distance(km: float | None) -> list[dict[str, Any]] | None:
+    return [bundle.distance_extension(km)] if km is not None else None
+
+
+def _shape(q: Query, resource: dict[str, Any]) -> dict[str, Any]:
+    return bundle.subset(resource, q.elements) if q.elements is not None else resource
+
+
+def _motifs(conn: psycopg.Connection, q: Query, pks: list[int]) -> dict[int, list[dict[str, Any]]]:
+    if q.couvre is None or not pks:
+        return {}
+    commune = rows.CURRENT_COMMUNE.format(c=sql.Placeholder("c"))
+    found = conn.execute(sql.SQL("SELECT offre_id, motif, partielle FROM couverture WHERE insee = {} "
+                                 "AND offre_id = ANY (%(pks)s)").format(commune),
+                         {"c": q.couvre, "pks": pks}).fetchall()
+    return {r["offre_id"]: [bundle.motif_extension(r["motif"], MOTIF_LABELS.get(r["motif"], r["motif"]),
+                                                    r["partielle"])] for r in found}
+
+
+def _included(conn: psycopg.Connection, q: Query, offer_rows: list[dict[str, Any]], dist: dict, base: str
+              ) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if "location" in q.includes:
+        lieu_pks = list(dict.fromkeys(r["lieu_pk"] for r in offer_rows if r["lieu_pk"] is not None))
+        km = {r["lieu_pk"]: dist.get(r["id"]) for r in offer_rows}
+        for row in _ordered(rows.locations(conn, pks=lieu_pks), lieu_pks):
+            out.append(bundle.entry(base, _shape(q, resources.location(row)), "include", _distance(km.get(row["id"]))))
+    if "organization" in q.includes:
+        keys = list(dict.fromkeys(("oi", r["oi_pk"]) if r["oi_pk"] else ("eg", r["eg_pk"])
+                                  for r in offer_rows if r["oi_pk"] or r["eg_pk"]))
+        seen = set(keys)
+        frontier = set(keys)
+        while q.iterate_partof and frontier:
+            frontier = rows.parents(conn, frontier) - seen
+            keys.extend(sorted(frontier))
+            seen |= frontier
+        out += [bundle.entry(base, _shape(q, res), "include") for res in _organizations(conn, keys)]
+    return out
+
+
+def _organizations(conn: psycopg.Connection, keys: list[tuple[str, int]]) -> list[dict[str, Any]]:
+    """Organizations for (kind, pk) keys, in order (an OI that is not visible is left out)."""
+    by_key: dict[tuple[str, int], dict[str, Any]] = {}
+    for kind, fetch, build in (("oi", rows.internal_organisations, resources.internal_organisation),
+                               ("eg", rows.establishments, resources.establishment),
+                               ("ej", rows.legal_entities, resources.legal_entity)):
+        pks = [pk for k, pk in keys if k == kind]
+        if pks:
+            by_key.update({(kind, r["id"]): build(r) for r in fetch(conn, pks=pks)})
+    return [by_key[k] for k in keys if k in by_key]
+
+
+def check_type(rtype: str) -> None:
+    """Raise NotFound for a resource type this server does not serve."""
+    if rtype not in SUPPORTED:
+        raise NotFound(f"Type de ressource « {rtype[:40]} » non pris en charge (types servis : "
+                       f"{', '.join(SUPPORTED)}).")
+
+
+__all__ = ["SUPPORTED", "check_type", "read", "search"]

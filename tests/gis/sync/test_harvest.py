@@ -1,0 +1,96 @@
+"""``ror-gis sync fhir`` against the project's own /fhir served from another database, through a local proxy that
+injects faults: database A → /fhir → importer → database B gives the same public offers and coverage."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from gis.db import connect
+from gis.errors import SourceUnavailable
+from gis.sync import sync_fhir
+from gis.sync.client import ClientOptions, FhirClient
+from gis.sync.harvest import read_state
+from tests.fhir_support import differences, public_offers
+from tests.gis.sync.proxy import FaultProxy, after, on_requests
+
+TODAY = date(2026, 6, 1)  # the date the demo offers of the source were loaded for
+
+
+def _client(sleeps: list[float], **kw) -> FhirClient:
+    options = ClientOptions(timeout_s=3.0, retries=3, backoff_s=0.01, token="jeton-de-test", **kw)
+    return FhirClient(options, sleep=sleeps.append)
+
+
+def _sync(url: str, proxy: FaultProxy, sleeps: list[float], **kw):
+    with connect(url) as conn:
+        return sync_fhir(conn, proxy.url + "/fhir", page_size=7, today=TODAY, client=_client(sleeps),
+                         margin=timedelta(0), **kw)
+
+
+def _runs(url: str) -> list[dict]:
+    with connect(url) as conn:
+        return conn.execute("SELECT status, counts FROM import_run WHERE source LIKE 'synchronisation %%' "
+                            "ORDER BY id").fetchall()
+
+
+def test_round_trip_with_faults_then_incremental_and_deletions(fhir_uncached_server, fhir_source_url, target_factory):
+    source = public_offers(fhir_source_url)
+    assert len(source) > 30 and any(r["oi"] for r in source.values()) and any(r["polygone_ha"] for r in source.values())
+    target = target_factory()
+    sleeps: list[float] = []
+    with FaultProxy(fhir_uncached_server.url, delay_s=5.0) as proxy:
+        proxy.faults = [on_requests({2}, "503"), on_requests({3}, "truncate"), on_requests({4}, "timeout")]
+        result = _sync(target, proxy, sleeps)
+        assert [a for _n, _p, a, _t in proxy.log[:4]] == [None, "503", "truncate", "timeout"]
+        assert all(auth == "Bearer jeton-de-test" for *_x, auth in proxy.log)
+        assert result.retries >= 3 and sleeps[0] == 1.0  # Retry-After honoured (more retries: a loaded machine)
+        assert result.pages >= 5 and result.counts["offres_creees"] == len(source)
+        assert [r for r in result.rejections if r.gravite == "rejet"] == []
+        assert differences(public_offers(target), source) == {}
+        assert _runs(target)[-1]["status"] == "reussi"
+        proxy.faults = []
+        _changes_reach_the_target(proxy, fhir_source_url, target, sleeps)
+
+
+def _changes_reach_the_target(proxy: FaultProxy, source_url: str, target: str, sleeps: list[float]) -> None:
+    """A changes: one offer renamed, one made sensitive (it must disappear from B)."""
+    before = public_offers(source_url)
+    with connect(source_url) as conn, conn.transaction():
+        conn.execute("UPDATE offre SET nom = nom || ' (renommée)', updated_at = now() WHERE ror_id = 'cov-commune'")
+        conn.execute("UPDATE offre SET unite_sensible = true, updated_at = now() WHERE ror_id = 'cov-arr'")
+    try:
+        dry = _sync(target, proxy, sleeps, dry_run=True)
+        assert dry.counts["offres_mises_a_jour"] == 1 and dry.counts["offres_supprimees"] == 1
+        assert differences(public_offers(target), before) == {}  # nothing written
+        incremental = _sync(target, proxy, sleeps)
+        assert incremental.since is not None and incremental.pages == 1
+        assert incremental.counts["offres_mises_a_jour"] == 1 and incremental.counts["offres_supprimees"] == 1
+        assert differences(public_offers(target), public_offers(source_url)) == {}
+    finally:
+        with connect(source_url) as conn, conn.transaction():
+            conn.execute("UPDATE offre SET nom = replace(nom, ' (renommée)', '') WHERE ror_id = 'cov-commune'")
+            conn.execute("UPDATE offre SET unite_sensible = false WHERE ror_id = 'cov-arr'")
+
+
+def test_an_interrupted_sync_resumes_where_it_stopped(fhir_uncached_server, fhir_source_url, target_factory):
+    target = target_factory()
+    sleeps: list[float] = []
+    with FaultProxy(fhir_uncached_server.url) as proxy:
+        proxy.faults = [after(3, "500")]
+        with pytest.raises(SourceUnavailable):
+            _sync(target, proxy, sleeps)
+        with connect(target) as conn:
+            state = read_state(conn, proxy.url + "/fhir")
+            first = conn.execute("SELECT count(*) AS n FROM offre").fetchone()["n"]
+        assert "_offset=21" in state["next"] and first > 0
+        assert _runs(target)[-1]["status"] == "echoue"
+        proxy.faults = []
+        done = len(proxy.log)
+        result = _sync(target, proxy, sleeps)
+        assert "_offset=21" in proxy.log[done][1]  # resumed at the page that failed, nothing fetched twice
+    assert result.resumed and result.counts["offres_mises_a_jour"] == 0
+    assert first + result.counts["offres_creees"] == len(public_offers(fhir_source_url))
+    assert differences(public_offers(target), public_offers(fhir_source_url)) == {}
+    assert _runs(target)[-1]["status"] == "reussi"
