@@ -18,7 +18,7 @@ from api.cache import ResponseCache, ResponseCacheMiddleware
 from api.edge import BodyLimitMiddleware, CorsMiddleware, OptionsMiddleware, SecurityHeadersMiddleware
 from api.gate import DbGate
 from api.html import static_mounts
-from api.routers import cartes, communes, csp, departements, docs, health, fhir, imports, ogc, pages, services
+from api.routers import cartes, communes, csp, departements, docs, fhir, health, imports, ogc, pages, services
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings, get_settings

@@ -155,7 +155,7 @@ def _readable_bounds(raw: Sequence[float], distinct: np.ndarray) -> list[float]:
 
 
 def _shortest_between(b: float, lo: float, hi: float) -> float:
-    """The number with fewest decimals in ``[lo, hi)``, nearest to ``b``; ``lo`` if none is found."""
+    """Return the number with fewest decimals in ``[lo, hi)``, nearest to ``b``; ``lo`` if none is found."""
     for d in range(7):
         f = 10.0**d
         c = round(b * f) / f
@@ -217,7 +217,7 @@ def _one_class_costs(cw: np.ndarray, c1: np.ndarray, c2: np.ndarray, t: np.ndarr
 
 
 def _jenks_class_ends(x: np.ndarray, w: np.ndarray, k: int) -> list[int]:
-    """Number of values in classes ``1..m`` for ``m = 1..k`` of the optimal partition.
+    """Return number of values in classes ``1..m`` for ``m = 1..k`` of the optimal partition.
 
     ``best[t]``: least cost of the first ``t`` values in ``m - 1`` classes; the one-class costs are
     computed by blocks of :data:`_BLOCK` columns (a few MB at most, whatever ``n``).

@@ -8,6 +8,7 @@ setting ``ROR_GIS_LOG_FORMAT``), and long loops draw a
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -361,13 +362,9 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         _serve(host, port, None)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
 @main.group()
 def sync() -> None:
-    """Synchronisation depuis un serveur FHIR du ROR."""
+    """Synchronise les données depuis un serveur FHIR du ROR."""
 
 
 @sync.command("fhir")
@@ -406,3 +403,7 @@ def sync_fhir_cmd(base_url: str, token: str | None, cert: str | None, key: str |
             click.echo(f"Voir « ror-gis imports {result.run_id} ».")
         if not dry_run:
             _finish(conn, coverage_done=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

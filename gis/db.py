@@ -23,14 +23,14 @@ Conn: TypeAlias = psycopg.Connection[DictRow]
 
 
 def connect(url: str, *, autocommit: bool = False) -> Conn:
-    """A plain connection returning rows as dicts."""
+    """Return a plain connection returning rows as dicts."""
     return psycopg.connect(url, autocommit=autocommit, row_factory=dict_row)
 
 
 def make_pool(
     url: str, *, min_size: int = 1, max_size: int = 10, timeout_ms: int = 15000, wait_s: float = 10.0
 ) -> ConnectionPool[Conn]:
-    """The API's pool of read-only, autocommit connections (one round trip per query: no BEGIN/COMMIT).
+    """Return the API's pool of read-only, autocommit connections (one round trip per query: no BEGIN/COMMIT).
 
     Each connection has a statement timeout and JIT off (the API's short queries never gain from it). A connection
     is checked without a round trip when it is handed out (:func:`checked_getconn`); a dead one is replaced.
@@ -50,7 +50,9 @@ def make_pool(
 
 
 def checked_getconn(pool: ConnectionPool[Conn]) -> Conn:
-    """A connection from ``pool`` that :func:`usable` accepts; dead ones go back to the pool, which replaces them.
+    """Return a connection from ``pool`` that :func:`usable` accepts.
+
+    Dead ones go back to the pool, which replaces them.
 
     Unlike the pool's own ``check`` (which sleeps a backoff delay after a failed check), this hands out the next
     live connection at once, so that the first request after a database restart already succeeds.
@@ -127,6 +129,6 @@ def migrate(conn: Conn) -> list[str]:
 
 @contextmanager
 def transaction(url: str) -> Iterator[Conn]:
-    """A connection whose work is committed at the end of the block, or rolled back on error."""
+    """Return a connection whose work is committed at the end of the block, or rolled back on error."""
     with connect(url) as conn, conn.transaction():
         yield conn

@@ -18,7 +18,7 @@ _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$
 
 
 def neutralise(value: Any) -> Any:
-    """A cell value that no spreadsheet will run as a formula.
+    """Return a cell value that no spreadsheet will run as a formula.
 
     Parameters
     ----------
@@ -84,7 +84,7 @@ def _contact(c: dict[str, Any]) -> str:
 
 
 def rows(results: list[dict[str, Any]]) -> list[list[Any]]:
-    """The export cells of ``results`` (one list per offer, in :data:`COLUMNS` order), neutralised."""
+    """Return the export cells of ``results`` (one list per offer, in :data:`COLUMNS` order), neutralised."""
     return [[neutralise(get(r)) for _h, get in COLUMNS] for r in results]
 
 
@@ -118,7 +118,7 @@ def _append(ws: Any, values: list[Any]) -> None:
 
 
 def to_xlsx(results: list[dict[str, Any]], *, title: str = "Offres", source: str | None = None) -> bytes:
-    """An Excel workbook: one sheet of offers (bold frozen header), optionally a "Sources" sheet.
+    """Return an Excel workbook: one sheet of offers (bold frozen header), optionally a "Sources" sheet.
 
     Parameters
     ----------

@@ -28,6 +28,18 @@ INSEE_PATTERN = r"^(?:[0-9]{5}|2[AB][0-9]{3})$"
 INSEE_RE = re.compile(INSEE_PATTERN)
 
 
+# NOS code systems: ".../TRE_R211-ActiviteOperationnelle/FHIR/..." or ".../JDV_J17-..." -> "R211" / "J17".
+_SYSTEM_KEY = re.compile(r"(?:TRE|JDV|ASS)[-_]([A-Z]\d+)", re.IGNORECASE)
+
+
+def system_key(system: Any) -> str | None:
+    """Return the NOS key of a code system URL (``.../TRE_R211-ActiviteOperationnelle/FHIR/...`` -> ``R211``)."""
+    if not isinstance(system, str):
+        return None
+    m = _SYSTEM_KEY.search(system)
+    return m.group(1).upper() if m else None
+
+
 def is_finess(value: Any) -> bool:
     """Whether ``value`` is a well-formed FINESS number (see the module docstring).
 
@@ -49,4 +61,4 @@ def is_finess(value: Any) -> bool:
     return isinstance(value, str) and FINESS_RE.match(value) is not None
 
 
-__all__ = ["FINESS_PATTERN", "FINESS_RE", "INSEE_PATTERN", "INSEE_RE", "is_finess"]
+__all__ = ["FINESS_PATTERN", "FINESS_RE", "INSEE_PATTERN", "INSEE_RE", "is_finess", "system_key"]

@@ -12,7 +12,7 @@ from psycopg import sql
 
 
 def labelled(array_sql: str, nomenclature: str) -> sql.Composable:
-    """SQL giving ``[{"code", "label"}]`` for an array of codes of one nomenclature, in order."""
+    """Return SQL giving ``[{"code", "label"}]`` for an array of codes of one nomenclature, in order."""
     return sql.SQL(
         "(SELECT coalesce(json_agg(json_build_object('code', u.c, 'label', n.label) ORDER BY u.i), '[]')"
         " FROM unnest({arr}) WITH ORDINALITY u(c, i)"
@@ -62,12 +62,12 @@ def offer_json(extra: sql.Composable | None = None) -> sql.Composable:
 
 
 def public_doc() -> sql.Composable:
-    """The public form (JSON text) of offer ``o``: its precomputed ``doc_public``, or built now when missing."""
+    """Return the public form (JSON text) of offer ``o``: its precomputed ``doc_public``, or built now when missing."""
     return sql.SQL("coalesce(o.doc_public, ({})::text)").format(offer_json())
 
 
 def public_doc_with(extra: sql.Composable) -> sql.Composable:
-    """The public form (JSON text) of the offer ``p.id`` with more members, by text concatenation (no parsing).
+    """Return the public form (JSON text) of the offer ``p.id`` with more members, by text concatenation (no parsing).
 
     ``extra`` is SQL giving the text of the members to add (``'"key" : ' || value``). The document is read from
     ``offre.doc_public``, or built by a subquery only when it is missing.

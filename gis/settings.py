@@ -93,7 +93,7 @@ class Settings(BaseSettings):
         return [o for o in self.cors_origins.replace(",", " ").split() if o]
 
     def resolved_data_dir(self) -> Path:
-        """The folder the loaders read first."""
+        """Return the folder the loaders read first."""
         if self.data_dir is not None:
             return self.data_dir
         if _SIBLING_DATA.is_dir():
@@ -103,5 +103,5 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read from the environment on first use."""
+    """Return the process-wide settings, read from the environment on first use."""
     return Settings()

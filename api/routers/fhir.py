@@ -12,13 +12,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import psycopg
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from api.deps import get_conn
 from api.responses import PUBLIC_CACHE
 from gis import __version__
+from gis.db import Conn
 from gis.errors import InvalidInput, NotFound, RorGisError
 from gis.fhir_out import bundle, capability, service
 
@@ -72,7 +72,7 @@ def search_parameter(lid: str) -> Response:
 
 
 @router.get("/{rtype}/{lid}")
-def read(rtype: str, lid: str, conn: psycopg.Connection = Depends(get_conn)) -> Response:
+def read(rtype: str, lid: str, conn: Conn = Depends(get_conn)) -> Response:
     """Read one resource by logical id (Organization, HealthcareService, Location)."""
     def work() -> Response:
         service.check_type(rtype)
@@ -81,7 +81,7 @@ def read(rtype: str, lid: str, conn: psycopg.Connection = Depends(get_conn)) -> 
 
 
 @router.get("/{rtype}")
-def search(rtype: str, request: Request, conn: psycopg.Connection = Depends(get_conn)) -> Response:
+def search(rtype: str, request: Request, conn: Conn = Depends(get_conn)) -> Response:
     """Search (searchset Bundle); unknown parameters per ``Prefer: handling=strict|lenient``."""
     def work() -> Response:
         service.check_type(rtype)

@@ -13,19 +13,19 @@ ISSUE_STATUS = {"not-found": 404, "invalid": 400, "not-supported": 400, "excepti
 
 
 def operation_outcome(text: str, code: str = "invalid", severity: str = "error") -> dict[str, Any]:
-    """An OperationOutcome with one issue (French text)."""
+    """Return an OperationOutcome with one issue (French text)."""
     return {"resourceType": "OperationOutcome",
             "issue": [{"severity": severity, "code": code, "diagnostics": text, "details": {"text": text}}]}
 
 
 def distance_extension(km: float) -> dict[str, Any]:
-    """The core ``location-distance`` extension of a search entry."""
+    """Return the core ``location-distance`` extension of a search entry."""
     return {"url": LOCATION_DISTANCE, "valueDistance": {
         "value": round(km, 3), "unit": "km", "system": "http://unitsofmeasure.org", "code": "km"}}
 
 
 def motif_extension(motif: str, label: str, partial: bool) -> dict[str, Any]:
-    """The ror-gis ``ror-gis-coverage-motif`` extension: why an offer covers the commune asked for."""
+    """Return the ror-gis ``ror-gis-coverage-motif`` extension: why an offer covers the commune asked for."""
     return {"url": COVERAGE_MOTIF, "extension": [
         {"url": "motif", "valueCode": motif},
         {"url": "libelle", "valueString": label},
@@ -35,7 +35,7 @@ def motif_extension(motif: str, label: str, partial: bool) -> dict[str, Any]:
 
 def entry(base: str, resource: dict[str, Any], mode: str, extensions: list[dict[str, Any]] | None = None
           ) -> dict[str, Any]:
-    """A Bundle entry with ``fullUrl`` and ``search.mode``."""
+    """Return a Bundle entry with ``fullUrl`` and ``search.mode``."""
     search: dict[str, Any] = {"mode": mode}
     if extensions:
         search["extension"] = extensions
@@ -74,7 +74,7 @@ def links(base: str, rtype: str, items: list[tuple[str, str]], offset: int, coun
 
 
 def searchset(entries: list[dict[str, Any]], link: list[dict[str, Any]], total: int | None) -> dict[str, Any]:
-    """A searchset Bundle."""
+    """Return a searchset Bundle."""
     out: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset"}
     if total is not None:
         out["total"] = total

@@ -52,7 +52,7 @@ _DOC: dict[str, tuple[str, str, str | None]] = {
 
 
 def search_parameter_couvre_commune() -> dict[str, Any]:
-    """The SearchParameter resource of ``couvre-commune`` (a ror-gis parameter)."""
+    """Return the SearchParameter resource of ``couvre-commune`` (a ror-gis parameter)."""
     return {
         "resourceType": "SearchParameter", "id": "ror-gis-couvre-commune",
         "url": f"{ROR_GIS_SP}/ror-gis-couvre-commune",
@@ -66,7 +66,7 @@ CUSTOM = {"ror-gis-couvre-commune": search_parameter_couvre_commune}
 
 
 def capability_statement(base: str, version: str) -> dict[str, Any]:
-    """The CapabilityStatement (instance, FHIR 4.0.1, JSON) of the server at ``base``."""
+    """Return the CapabilityStatement (instance, FHIR 4.0.1, JSON) of the server at ``base``."""
     rest = []
     for rtype, handlers in HANDLERS.items():
         params = []

@@ -9,7 +9,7 @@ import re
 from datetime import datetime, timedelta
 
 from gis.errors import InvalidInput
-from gis.importers.fhir.read import system_key
+from gis.identifiers import system_key
 
 PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
 _OPERATOR = {"eq": "=", "ne": "<>", "gt": ">", "lt": "<", "ge": ">=", "le": "<=", "sa": ">", "eb": "<"}
@@ -21,7 +21,7 @@ MAX_NEAR_KM = 200.0
 
 
 def split_or(value: str) -> list[str]:
-    """The comma-separated alternatives of one value (``\\,`` is a literal comma)."""
+    r"""Return the comma-separated alternatives of one value (``\,`` is a literal comma)."""
     parts = re.split(r"(?<!\\),", value)
     return [p.replace("\\,", ",").strip() for p in parts if p.strip()]
 
@@ -48,7 +48,7 @@ def tokens(name: str, values: list[str]) -> list[list[tuple[str | None, str]]]:
 
 
 def logical_id(name: str, value: str) -> str:
-    """A logical id, from ``id``, ``Type/id`` or an absolute reference."""
+    """Return a logical id, from ``id``, ``Type/id`` or an absolute reference."""
     lid = value.rstrip("/").rsplit("/", 1)[-1]
     if not _ID.match(lid):
         raise InvalidInput(f"Paramètre « {name} » : identifiant « {value[:40]} » mal formé.")
@@ -56,7 +56,7 @@ def logical_id(name: str, value: str) -> str:
 
 
 def prefixed(name: str, value: str) -> tuple[str, str]:
-    """(SQL operator, rest) of a value with an optional FHIR comparison prefix (default ``eq``)."""
+    """Return (SQL operator, rest) of a value with an optional FHIR comparison prefix (default ``eq``)."""
     prefix = value[:2]
     if prefix in PREFIXES and len(value) > 2 and not value[:2].isdigit():
         if prefix not in _OPERATOR:
@@ -75,7 +75,7 @@ def number(name: str, value: str) -> tuple[str, float]:
 
 
 def date_range(name: str, value: str) -> list[tuple[str, datetime]]:
-    """SQL comparisons ``[(operator, instant)]`` of a prefixed FHIR date (its precision makes a range).
+    """Return SQL comparisons ``[(operator, instant)]`` of a prefixed FHIR date (its precision makes a range).
 
     ``eq2026-01`` is ``>= 2026-01-01 AND < 2026-02-01``; ``ge2026-01-05T10:00:00Z`` is one bound.
     """
@@ -143,7 +143,7 @@ def _km(name: str, dist: float, unit: str) -> float:
 
 
 def integer(name: str, value: str, low: int, high: int) -> int:
-    """An integer within [low, high]."""
+    """Return an integer within [low, high]."""
     try:
         n = int(value)
     except ValueError:
@@ -154,7 +154,7 @@ def integer(name: str, value: str, low: int, high: int) -> int:
 
 
 def one(name: str, values: list[str]) -> str:
-    """The single value of a parameter that cannot be repeated."""
+    """Return the single value of a parameter that cannot be repeated."""
     if len(values) != 1:
         raise InvalidInput(f"Paramètre « {name} » : une seule valeur permise.")
     return values[0]

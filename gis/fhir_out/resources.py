@@ -27,7 +27,7 @@ Resource = dict[str, Any]
 
 
 def cc(kind: str, code: str | None) -> dict[str, Any]:
-    """A CodeableConcept of one NOS coding (system only when the code is unknown)."""
+    """Return a CodeableConcept of one NOS coding (system only when the code is unknown)."""
     coding: dict[str, Any] = {"system": SYS[kind]}
     if code:
         coding["code"] = str(code)
@@ -35,7 +35,7 @@ def cc(kind: str, code: str | None) -> dict[str, Any]:
 
 
 def instant(value: datetime | None) -> str | None:
-    """A FHIR instant (ISO 8601 with time zone)."""
+    """Return a FHIR instant (ISO 8601 with time zone)."""
     return value.isoformat() if isinstance(value, datetime) else None
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
 from psycopg import sql
 
+from gis.db import Conn
 from gis.layers.filters import PUBLIC_OFFER
 
 EG_ID = sql.SQL("coalesce(e.ror_id, 'eg-' || coalesce(e.finess, e.id::text))")
@@ -87,7 +87,7 @@ SELECT j.id, {ej_id} AS fhir_id, j.finess, j.nom, j.statut_juridique, j.updated_
 """)
 
 
-def offers(conn: psycopg.Connection, pks: list[int]) -> list[dict[str, Any]]:
+def offers(conn: Conn, pks: list[int]) -> list[dict[str, Any]]:
     """Public offers with these primary keys, in the order of ``pks``."""
     if not pks:
         return []
@@ -96,14 +96,14 @@ def offers(conn: psycopg.Connection, pks: list[int]) -> list[dict[str, Any]]:
     return [rows[pk] for pk in pks if pk in rows]
 
 
-def locations(conn: psycopg.Connection, *, pks: list[int] | None = None, ror_id: str | None = None
+def locations(conn: Conn, *, pks: list[int] | None = None, ror_id: str | None = None
               ) -> list[dict[str, Any]]:
     """Locations used by a public offer, by primary keys or by logical id."""
     cond, params = _condition("l", pks, ror_id)
     return conn.execute(_LOCATIONS.format(cond=cond, public=_PUBLIC_LIEU), params).fetchall()
 
 
-def internal_organisations(conn: psycopg.Connection, *, pks: list[int] | None = None,
+def internal_organisations(conn: Conn, *, pks: list[int] | None = None,
                            ror_id: str | None = None) -> list[dict[str, Any]]:
     """Organisations internes reachable from a public offer."""
     cond, params = _condition("oi", pks, ror_id)
@@ -111,7 +111,7 @@ def internal_organisations(conn: psycopg.Connection, *, pks: list[int] | None = 
     return conn.execute(query, params).fetchall()
 
 
-def establishments(conn: psycopg.Connection, *, pks: list[int] | None = None, fhir_id: str | None = None
+def establishments(conn: Conn, *, pks: list[int] | None = None, fhir_id: str | None = None
                    ) -> list[dict[str, Any]]:
     """Établissements (public FINESS data) by primary keys or by exposed id."""
     if pks is not None:
@@ -121,7 +121,7 @@ def establishments(conn: psycopg.Connection, *, pks: list[int] | None = None, fh
     return conn.execute(_EGS.format(eg_id=EG_ID, ej_id=EJ_ID, cond=cond), params).fetchall()
 
 
-def legal_entities(conn: psycopg.Connection, *, pks: list[int] | None = None, fhir_id: str | None = None
+def legal_entities(conn: Conn, *, pks: list[int] | None = None, fhir_id: str | None = None
                    ) -> list[dict[str, Any]]:
     """Entités juridiques by primary keys or by exposed id."""
     if pks is not None:
@@ -137,7 +137,7 @@ def _condition(alias: str, pks: list[int] | None, ror_id: str | None) -> tuple[s
     return sql.SQL("{}.ror_id = %(id)s").format(sql.Identifier(alias)), {"id": ror_id}
 
 
-def parents(conn: psycopg.Connection, org_keys: set[tuple[str, int]]) -> set[tuple[str, int]]:
+def parents(conn: Conn, org_keys: set[tuple[str, int]]) -> set[tuple[str, int]]:
     """(table, pk) of the ``partOf`` targets of organisations given as (table, pk)."""
     out: set[tuple[str, int]] = set()
     oi = [pk for t, pk in org_keys if t == "oi"]

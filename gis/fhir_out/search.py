@@ -55,7 +55,7 @@ class Query:
     unknown: list[str] = field(default_factory=list)
 
     def bind(self, value: Any) -> sql.Placeholder:
-        """A new named placeholder bound to ``value``."""
+        """Return a new named placeholder bound to ``value``."""
         name = f"v{len(self.values)}"
         self.values[name] = value
         return sql.Placeholder(name)
@@ -205,7 +205,7 @@ HANDLERS: dict[str, dict[str, Handler]] = {
 
 
 def parse(rtype: str, items: list[tuple[str, str]]) -> Query:
-    """A :class:`Query` from the (name, value) pairs of the URL.
+    """Return a :class:`Query` from the (name, value) pairs of the URL.
 
     Raises
     ------

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
 from psycopg import sql
 
+from gis.db import Conn
 from gis.errors import NotFound
 from gis.fhir_out import bundle, resources, rows
 from gis.fhir_out.search import Query, parse
@@ -31,7 +31,7 @@ _ORGS = sql.SQL("""{visible}, g AS (
 
 
 
-def read(conn: psycopg.Connection, rtype: str, lid: str) -> dict[str, Any]:
+def read(conn: Conn, rtype: str, lid: str) -> dict[str, Any]:
     """One resource by logical id.
 
     Raises
@@ -52,14 +52,14 @@ def read(conn: psycopg.Connection, rtype: str, lid: str) -> dict[str, Any]:
     return found[0]
 
 
-def _organization(conn: psycopg.Connection, lid: str) -> list[dict[str, Any]]:
+def _organization(conn: Conn, lid: str) -> list[dict[str, Any]]:
     found = [resources.internal_organisation(r) for r in rows.internal_organisations(conn, ror_id=lid)]
     found = found or [resources.establishment(r) for r in rows.establishments(conn, fhir_id=lid)]
     return found or [resources.legal_entity(r) for r in rows.legal_entities(conn, fhir_id=lid)]
 
 
-def search(conn: psycopg.Connection, rtype: str, items: list[tuple[str, str]], base: str) -> tuple[dict, Query]:
-    """A searchset Bundle for the (name, value) pairs of the URL, and the parsed query.
+def search(conn: Conn, rtype: str, items: list[tuple[str, str]], base: str) -> tuple[dict, Query]:
+    """Return a searchset Bundle for the (name, value) pairs of the URL, and the parsed query.
 
     Raises
     ------
@@ -115,7 +115,7 @@ def _plan(q: Query) -> tuple[sql.Composable, sql.Composable, sql.Composable]:
     return frm, order, distance
 
 
-def _entries(conn: psycopg.Connection, q: Query, pks: list, dist: dict, base: str) -> list[dict[str, Any]]:
+def _entries(conn: Conn, q: Query, pks: list, dist: dict, base: str) -> list[dict[str, Any]]:
     if q.rtype == "Location":
         found = [resources.location(r) for r in _ordered(rows.locations(conn, pks=pks), pks)]
         return [bundle.entry(base, _shape(q, res), "match", _distance(dist.get(pk)))
@@ -143,7 +143,7 @@ def _shape(q: Query, resource: dict[str, Any]) -> dict[str, Any]:
     return bundle.subset(resource, q.elements) if q.elements is not None else resource
 
 
-def _motifs(conn: psycopg.Connection, q: Query, pks: list[int]) -> dict[int, list[dict[str, Any]]]:
+def _motifs(conn: Conn, q: Query, pks: list[int]) -> dict[int, list[dict[str, Any]]]:
     if q.couvre is None or not pks:
         return {}
     commune = rows.CURRENT_COMMUNE.format(c=sql.Placeholder("c"))
@@ -154,7 +154,7 @@ def _motifs(conn: psycopg.Connection, q: Query, pks: list[int]) -> dict[int, lis
                                                     r["partielle"])] for r in found}
 
 
-def _included(conn: psycopg.Connection, q: Query, offer_rows: list[dict[str, Any]], dist: dict, base: str
+def _included(conn: Conn, q: Query, offer_rows: list[dict[str, Any]], dist: dict, base: str
               ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if "location" in q.includes:
@@ -175,7 +175,7 @@ def _included(conn: psycopg.Connection, q: Query, offer_rows: list[dict[str, Any
     return out
 
 
-def _organizations(conn: psycopg.Connection, keys: list[tuple[str, int]]) -> list[dict[str, Any]]:
+def _organizations(conn: Conn, keys: list[tuple[str, int]]) -> list[dict[str, Any]]:
     """Organizations for (kind, pk) keys, in order (an OI that is not visible is left out)."""
     by_key: dict[tuple[str, int], dict[str, Any]] = {}
     for kind, fetch, build in (("oi", rows.internal_organisations, resources.internal_organisation),

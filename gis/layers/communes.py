@@ -132,7 +132,7 @@ def _search_name(conn: Conn, words: list[str], limit: int) -> list[dict[str, Any
 
 
 def resolve(conn: Conn, code: str) -> dict[str, Any]:
-    """The current commune for a code (current, former, delegated or associated).
+    """Return the current commune for a code (current, former, delegated or associated).
 
     Returns ``{"insee", "code_demande", "type_code_demande"}``; raises NotFound.
     """

@@ -21,7 +21,7 @@ def check_finess(finess: str) -> str:
 
 
 def detail(conn: Conn, finess: str) -> dict[str, Any]:
-    """An EG by FINESS ET: identity, address, geocoding and its public offers."""
+    """Return an EG by FINESS ET: identity, address, geocoding and its public offers."""
     finess = check_finess(finess)
     eg = conn.execute(
         """

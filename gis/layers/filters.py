@@ -47,7 +47,7 @@ class Filters:
     checked: bool = field(default=False, compare=False, repr=False)
 
     def code_fields(self) -> dict[str, list[str]]:
-        """The code lists by filter name."""
+        """Return the code lists by filter name."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("age", "checked")}
 
 
@@ -118,7 +118,7 @@ def validate_filters(conn: Conn, filters: Filters) -> None:
 
 
 def where_clause(filters: Filters, params: dict[str, Any]) -> sql.Composable:
-    """The public-visibility rule AND the filters, as SQL over ``o`` (offre) and ``e`` (etablissement).
+    """Return the public-visibility rule AND the filters, as SQL over ``o`` (offre) and ``e`` (etablissement).
 
     The filter values are added to ``params`` (bound, never interpolated).
     """

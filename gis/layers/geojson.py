@@ -10,7 +10,7 @@ from psycopg import sql
 
 
 def collection_sql(rows: sql.Composable, *, order: str = "id", extra: sql.Composable | None = None) -> sql.Composed:
-    """SQL returning one text column, the FeatureCollection of ``rows`` (columns id, properties, geometry).
+    """Return SQL returning one text column, the FeatureCollection of ``rows`` (columns id, properties, geometry).
 
     Parameters
     ----------

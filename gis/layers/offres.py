@@ -141,7 +141,7 @@ def covering_json(
 
 def covering_statement(code: str, filters: Filters, *, limit: int, offset: int,
                        sort: str) -> tuple[sql.Composed, dict[str, Any]]:
-    """The one statement of :func:`covering_json` and its parameters (already checked), e.g. for EXPLAIN."""
+    """Return the one statement of :func:`covering_json` and its parameters (already checked), e.g. for EXPLAIN."""
     params: dict[str, Any] = {"code": code, "limit": limit, "offset": offset, "motifs": list(MOTIFS)}
     query = sql.SQL(_COVERING).format(where=where_clause(filters, params), order=SORTS[sort],
                                       doc=public_doc_with(_COVERAGE_EXTRA))
@@ -156,7 +156,7 @@ def covering(conn: Conn, code: str, filters: Filters | None = None, *, limit: in
 
 
 def _value(row: dict[str, Any] | None) -> Any:
-    """The single value of a one-column row (an aggregate: always one row)."""
+    """Return the single value of a one-column row (an aggregate: always one row)."""
     assert row is not None
     return next(iter(row.values()))
 
@@ -265,7 +265,7 @@ def detail(conn: Conn, offer_id: str) -> dict[str, Any]:
 
 
 def zone(conn: Conn, pk: int) -> list[dict[str, Any]]:
-    """The declared zone d'intervention, with names."""
+    """Return the declared zone d'intervention, with names."""
     return conn.execute(
         """
         SELECT z.type_division, nt.label AS type_label, z.code,
@@ -285,7 +285,7 @@ def zone(conn: Conn, pk: int) -> list[dict[str, Any]]:
 
 
 def territory_geojson(conn: Conn, pk: int) -> dict[str, Any]:
-    """The territory for display: one Feature per declared unit (display geometry), or the polygon.
+    """Return the territory for display: one Feature per declared unit (display geometry), or the polygon.
 
     Offers without a zone get the commune(s) of their location. No union is computed per request.
     """

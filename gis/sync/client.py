@@ -1,5 +1,8 @@
-"""A FHIR HTTP client for harvesting: retries with exponential backoff on 429, 5xx, timeouts, connection
-errors and truncated or non-JSON bodies, honouring ``Retry-After``; bearer token; client certificate."""
+"""A FHIR HTTP client for harvesting.
+
+Retries with exponential backoff on 429, 5xx, timeouts, connection errors and truncated or non-JSON bodies,
+honouring ``Retry-After``; bearer token; client certificate.
+"""
 
 from __future__ import annotations
 
@@ -49,8 +52,11 @@ def retry_after(value: str | None, default: float) -> float:
 
 
 def tls_context(options: ClientOptions) -> ssl.SSLContext:
-    """TLS settings: the system's trusted roots (or ``ca``, e.g. the IGC-Santé chain) and the client certificate
-    for mutual TLS (``cert`` + ``key``, PEM)."""
+    """Return the TLS settings of the harvest.
+
+    The system's trusted roots (or ``ca``, e.g. the IGC-Santé chain) and the client certificate for mutual TLS
+    (``cert`` + ``key``, PEM).
+    """
     context = ssl.create_default_context(cafile=options.ca) if options.ca else ssl.create_default_context()
     if options.cert:
         context.load_cert_chain(options.cert, options.key)
@@ -71,13 +77,15 @@ class FhirClient:
                                  follow_redirects=True)
 
     def __enter__(self) -> FhirClient:
+        """Open the client (its HTTP session is already open)."""
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Close the HTTP session."""
         self.http.close()
 
     def get(self, url: str, params: list[tuple[str, str]] | None = None) -> dict[str, Any]:
-        """The JSON resource at ``url``.
+        """Return the JSON resource at ``url``.
 
         Raises
         ------

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import psycopg
 from psycopg.types.json import Jsonb
 
+from gis.db import Conn
 from gis.errors import SourceUnavailable
 from gis.importers.fhir import TABLES
 from gis.importers.fhir.locations import write_locations
@@ -51,17 +51,17 @@ class SyncResult:
 
 
 def state_name(base: str) -> str:
-    """The ``data_source`` row of a server."""
+    """Return the ``data_source`` row of a server."""
     return f"fhir-sync:{base.rstrip('/')}"
 
 
-def read_state(conn: psycopg.Connection, base: str) -> dict[str, Any]:
-    """The saved state of a server (empty without one)."""
+def read_state(conn: Conn, base: str) -> dict[str, Any]:
+    """Return the saved state of a server (empty without one)."""
     row = conn.execute("SELECT details FROM data_source WHERE name = %s", (state_name(base),)).fetchone()
     return dict(row["details"]) if row else {}
 
 
-def _save_state(conn: psycopg.Connection, base: str, state: dict[str, Any]) -> None:
+def _save_state(conn: Conn, base: str, state: dict[str, Any]) -> None:
     conn.execute(
         "INSERT INTO data_source (name, loaded_at, version, details) VALUES (%s, now(), %s, %s) "
         "ON CONFLICT (name) DO UPDATE SET loaded_at = now(), version = EXCLUDED.version, details = EXCLUDED.details",
@@ -69,7 +69,7 @@ def _save_state(conn: psycopg.Connection, base: str, state: dict[str, Any]) -> N
     )
 
 
-def sync_fhir(conn: psycopg.Connection, base: str, *, options: ClientOptions | None = None, source: str = "ror-fhir",
+def sync_fhir(conn: Conn, base: str, *, options: ClientOptions | None = None, source: str = "ror-fhir",
               page_size: int = 200, dry_run: bool = False, full: bool = False, deletions: bool = True,
               today: date | None = None, client: FhirClient | None = None, margin: timedelta = MARGIN) -> SyncResult:
     """Harvest the HealthcareService of ``base`` (with their organisations and places) into the database.
@@ -126,7 +126,7 @@ def sync_fhir(conn: psycopg.Connection, base: str, *, options: ClientOptions | N
     return result
 
 
-def _recorded_run(conn: psycopg.Connection, client: FhirClient, base: str, result: SyncResult, how: tuple) -> None:
+def _recorded_run(conn: Conn, client: FhirClient, base: str, result: SyncResult, how: tuple) -> None:
     error: Exception | None = None
     try:
         _run(conn, client, base, result, how, dry_run=False)
@@ -155,7 +155,7 @@ def _fill(report: ImportReport, result: SyncResult) -> None:
     report.rejections.extend(result.rejections)
 
 
-def _run(conn: psycopg.Connection, client: FhirClient, base: str, result: SyncResult, how: tuple, *,
+def _run(conn: Conn, client: FhirClient, base: str, result: SyncResult, how: tuple, *,
          dry_run: bool) -> None:
     source, page_size, full, deletions, today, margin = how
     with conn.transaction():
@@ -193,7 +193,7 @@ def _next(page: dict[str, Any]) -> str | None:
     return next((link.get("url") for link in page.get("link") or [] if link.get("relation") == "next"), None)
 
 
-def _apply(conn: psycopg.Connection, page: dict[str, Any], result: SyncResult, source: str, today: date) -> None:
+def _apply(conn: Conn, page: dict[str, Any], result: SyncResult, source: str, today: date) -> None:
     """Write one page through the FHIR importer (organisations, places, offers, then their coverage)."""
     report = ImportReport(kind="fhir", source=source)
     ctx = Context(conn, report, source=source, fictif=False, progress=silent(), today=today)
@@ -219,7 +219,7 @@ def _instant(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def _delete_gone(conn: psycopg.Connection, client: FhirClient, base: str, result: SyncResult, source: str) -> None:
+def _delete_gone(conn: Conn, client: FhirClient, base: str, result: SyncResult, source: str) -> None:
     """Delete the offers of ``source`` whose id the server no longer lists (closed, deleted, made sensitive)."""
     published: set[str] = set()
     url: str | None = f"{base}/HealthcareService"

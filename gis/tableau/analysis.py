@@ -69,7 +69,7 @@ def _how(m: dict[str, Any], nom: str, code: str, padded: bool) -> str:
 
 
 def _match_row(code: str, padded: bool, raw_value: Any, m: dict[str, Any] | None) -> dict[str, Any] | str:
-    """The matched entry of one row, or the French reason why it is not mapped."""
+    """Return the matched entry of one row, or the French reason why it is not mapped."""
     if m is None or m["rank"] is None:
         motif = "code inconnu" if m is None or m["departement_charge"] else (
             "code inconnu (commune hors Île-de-France ou code erroné)")

@@ -36,7 +36,7 @@ class UploadLimits:
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> UploadLimits:
-        """The limits configured in the settings (``ROR_GIS_UPLOAD_MAX_*``).
+        """Return the limits configured in the settings (``ROR_GIS_UPLOAD_MAX_*``).
 
         Parameters
         ----------
@@ -55,12 +55,12 @@ class UploadLimits:
 
 
 def fr_int(n: int) -> str:
-    """An integer with French thousands separators (narrow no-break space)."""
+    """Return an integer with French thousands separators (narrow no-break space)."""
     return f"{n:,}".replace(",", "\u202f")
 
 
 def fr_size(n: int) -> str:
-    """A byte count in French (``5 Mo``, ``1,5 Mo``, ``200 ko``)."""
+    """Return a byte count in French (``5 Mo``, ``1,5 Mo``, ``200 ko``)."""
     if n >= 1024 * 1024:
         mb = n / (1024 * 1024)
         return (f"{mb:.0f}" if mb >= 10 or mb.is_integer() else f"{mb:.1f}").replace(".", ",") + " Mo"
@@ -68,7 +68,7 @@ def fr_size(n: int) -> str:
 
 
 def too_large(what: str) -> PayloadTooLarge:
-    """A 413 refusal whose message starts with ``what`` and explains how to get under the limits."""
+    """Return a 413 refusal whose message starts with ``what`` and explains how to get under the limits."""
     return PayloadTooLarge(f"{what} Réduisez le fichier (une seule feuille, les seules colonnes utiles).")
 
 

@@ -23,12 +23,12 @@ MISSING = {"", "na", "n/a", "nan", "nd", "n.d.", "-", "–", "—", "s", "ns", "
 
 
 def norm_header(text: Any) -> str:
-    """A header reduced to ``a-z0-9_`` without accents (``"Code INSEE"`` → ``code_insee``)."""
+    """Return a header reduced to ``a-z0-9_`` without accents (``"Code INSEE"`` → ``code_insee``)."""
     return re.sub(r"[^a-z0-9]+", "_", strip_accents(str(text or "")).lower()).strip("_")
 
 
 def is_blank(v: Any) -> bool:
-    """True for None and whitespace-only strings."""
+    """Return true for None and whitespace-only strings."""
     return v is None or (isinstance(v, str) and not v.strip())
 
 
@@ -43,7 +43,7 @@ def letter(i: int) -> str:
 
 
 def parse_number(value: Any) -> float | None:
-    """A number from a cell.
+    """Return a number from a cell.
 
     Parameters
     ----------
@@ -82,7 +82,7 @@ def parse_number(value: Any) -> float | None:
 
 
 def code_text(value: Any) -> str:
-    """The code (or any cell) as written, for reports: ``93066.0`` → ``93066``."""
+    """Return the code (or any cell) as written, for reports: ``93066.0`` → ``93066``."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -91,7 +91,7 @@ def code_text(value: Any) -> str:
 
 
 def normalize_code(value: Any) -> tuple[str | None, str | None, bool]:
-    """A 5-character candidate commune code.
+    """Return a 5-character candidate commune code.
 
     Parameters
     ----------
@@ -121,7 +121,7 @@ def normalize_code(value: Any) -> tuple[str | None, str | None, bool]:
 
 
 def looks_like_code(v: Any) -> bool:
-    """True for a value that could be a commune code or a postcode (4 or 5 digits, 2A/2B…)."""
+    """Return true for a value that could be a commune code or a postcode (4 or 5 digits, 2A/2B…)."""
     if isinstance(v, int | float) and not isinstance(v, bool):
         return float(v).is_integer() and 1000 <= v <= 99999
     return bool(v) and isinstance(v, str) and bool(_LOOSE_CODE_RE.match(v.strip().upper()))

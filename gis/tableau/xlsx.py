@@ -95,7 +95,7 @@ def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget, cap: in
 
 
 def _resolve(base_part: str, target: str) -> str:
-    """A relationship target relative to the folder of ``base_part`` (or absolute)."""
+    """Return a relationship target relative to the folder of ``base_part`` (or absolute)."""
     if target.startswith("/"):
         return target.lstrip("/")
     return posixpath.normpath(posixpath.join(posixpath.dirname(base_part), target))
@@ -137,7 +137,7 @@ def _locate(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], limits: Uplo
 
 
 def read_xlsx(data: bytes, limits: UploadLimits) -> tuple[list[tuple[int, list[Any]]], str]:
-    """The non-blank rows of the first worksheet of an XLSX file, and a French format label.
+    """Return the non-blank rows of the first worksheet of an XLSX file, and a French format label.
 
     Parameters
     ----------

@@ -128,7 +128,7 @@ def _decode(block: bytes) -> str:
 
 
 def shared_strings(part: _Reopen, max_count: int) -> list[str]:
-    """The shared-string table (fast scanner, expat when the markup needs it).
+    """Return the shared-string table (fast scanner, expat when the markup needs it).
 
     Parameters
     ----------
@@ -243,7 +243,7 @@ def check_sheet_head(head: bytes, counter: Counter) -> None:
 
 
 def sheet_rows(part: _Reopen, strings: list[str], counter: Counter) -> list[tuple[int, list[Any]]]:
-    """The non-blank rows of a worksheet part (fast scanner, expat when the markup needs it).
+    """Return the non-blank rows of a worksheet part (fast scanner, expat when the markup needs it).
 
     Parameters
     ----------

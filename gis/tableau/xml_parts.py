@@ -33,7 +33,7 @@ def _refuse_dtd(*_args: Any) -> None:
 
 
 def make_parser() -> expat.XMLParserType:
-    """An expat parser with namespace processing that refuses DOCTYPE and entity declarations."""
+    """Return an expat parser with namespace processing that refuses DOCTYPE and entity declarations."""
     parser = expat.ParserCreate(namespace_separator=_SEP)
     parser.buffer_text = True
     parser.buffer_size = 65536
@@ -234,7 +234,7 @@ class SheetRows:
 
 
 def sheet_rows(chunks: Iterable[bytes], strings: list[str], counter: Counter) -> list[tuple[int, list[Any]]]:
-    """The non-blank rows of a worksheet part, with their row numbers.
+    """Return the non-blank rows of a worksheet part, with their row numbers.
 
     Parameters
     ----------

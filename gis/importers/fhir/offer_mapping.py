@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from gis.identifiers import system_key
 from gis.importers.fhir.mapping import (
     K_ACTE,
     K_ACTIVITE,
@@ -38,7 +39,7 @@ from gis.importers.fhir.mapping import (
     to_float,
     to_int,
 )
-from gis.importers.fhir.read import as_list, codes, codings, extensions, first_code, system_key, value_of
+from gis.importers.fhir.read import as_list, codes, codings, extensions, first_code, value_of
 
 CLEAR_FALSE = frozenset({"false", "non", "no", "faux", "0"})
 CLEAR_TRUE = frozenset({"true", "oui", "yes", "vrai", "1"})

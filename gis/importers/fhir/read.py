@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from gis.errors import InvalidInput
+from gis.identifiers import system_key
 from gis.importers.report import ImportReport
 
 FILE_SUFFIXES = (".json", ".ndjson", ".jsonl", ".fhir.json")
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 
-_SYSTEM_KEY = re.compile(r"(?:TRE|JDV|ASS)[-_]([A-Z]\d+)", re.IGNORECASE)
 _REFERENCE = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]*)?/?$")
 _ID_RE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
@@ -269,14 +269,6 @@ def value_of(ext: dict[str, Any]) -> Any:
         if key.startswith("value"):
             return value
     return None
-
-
-def system_key(system: Any) -> str | None:
-    """NOS key of a code system URL: ".../TRE_R211-ActiviteOperationnelle/FHIR/..." -> "R211"."""
-    if not isinstance(system, str):
-        return None
-    m = _SYSTEM_KEY.search(system)
-    return m.group(1).upper() if m else None
 
 
 def codings(concept: Any) -> list[dict[str, Any]]:

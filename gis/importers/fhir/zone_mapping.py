@@ -14,6 +14,7 @@ import json
 import re
 from typing import Any
 
+from gis.identifiers import system_key
 from gis.importers.fhir.mapping import (
     K_COMMUNE,
     K_DEPARTEMENT,
@@ -23,7 +24,7 @@ from gis.importers.fhir.mapping import (
     K_TYPE_DIVISION,
     ZONE_GEOMETRY_EXTENSION,
 )
-from gis.importers.fhir.read import as_list, codings, extensions, first_code, system_key, value_of
+from gis.importers.fhir.read import as_list, codings, extensions, first_code, value_of
 
 
 def zones_of(hs: dict[str, Any]) -> tuple[list[tuple[str, str, str | None]], list[str]]:

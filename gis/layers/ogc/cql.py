@@ -106,7 +106,7 @@ class Translator:
         return sql.Placeholder(name)
 
     def translate(self, node: Any) -> sql.Composable:
-        """SQL condition for a CQL2 JSON boolean expression."""
+        """Return SQL condition for a CQL2 JSON boolean expression."""
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise InvalidInput(f"Filtre trop complexe (au plus {MAX_NODES} éléments).")
@@ -166,7 +166,7 @@ class Translator:
         return None
 
     def scalar(self, node: Any, kind: str | None = None) -> sql.Composable:
-        """SQL for a scalar operand: a queryable property, ``casei(...)`` or a bound literal."""
+        """Return SQL for a scalar operand: a queryable property, ``casei(...)`` or a bound literal."""
         if isinstance(node, dict) and "property" in node:
             return self.column(str(node["property"]))
         if isinstance(node, dict) and str(node.get("op", "")).lower() == "casei":
@@ -176,14 +176,14 @@ class Translator:
         return self.bind(_coerce(node, kind))
 
     def column(self, name: str) -> sql.Composable:
-        """The column of a queryable property (``InvalidInput`` for any other name)."""
+        """Return the column of a queryable property (``InvalidInput`` for any other name)."""
         if name == "id" or self.collection.prop(name) is not None:
             return column(name)
         allowed = ", ".join(("id", *self.collection.prop_names))
         raise InvalidInput(f"Propriété inconnue dans le filtre : « {name[:40]} » (permises : {allowed}).")
 
     def spatial(self, node: Any) -> sql.Composable:
-        """SQL for a spatial operand: the geometry property, a BBOX or a GeoJSON geometry."""
+        """Return SQL for a spatial operand: the geometry property, a BBOX or a GeoJSON geometry."""
         if isinstance(node, dict) and "property" in node:
             if node["property"] not in GEOMETRY_NAMES:
                 raise InvalidInput("Filtre CQL2 invalide : la propriété géométrique s'appelle « geometry ».")
@@ -219,7 +219,7 @@ def _two(args: list[Any]) -> tuple[Any, Any]:
 
 
 def _coerce(value: Any, kind: str | None) -> Any:
-    """A literal in the Python type of the property it is compared with (CQL2 numbers arrive as floats)."""
+    """Return a literal in the Python type of the property it is compared with (CQL2 numbers arrive as floats)."""
     if isinstance(value, float) and value.is_integer() and kind in ("string", "integer"):
         value = int(value)
     if kind == "string":
@@ -238,7 +238,7 @@ def _coerce(value: Any, kind: str | None) -> Any:
 
 def to_sql(expr: dict[str, Any], collection: Collection, params: dict[str, Any], *,
            srid: int = 4326) -> sql.Composable:
-    """The SQL condition (on alias ``t``) of a CQL2 JSON expression; bound values are added to ``params``.
+    """Return the SQL condition (on alias ``t``) of a CQL2 JSON expression; bound values are added to ``params``.
 
     Parameters
     ----------

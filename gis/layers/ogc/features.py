@@ -52,7 +52,7 @@ def check_page(limit: int, offset: int) -> None:
 
 def collection_params(conn: psycopg.Connection, coll: Collection, args: dict[str, str],
                       catalog: Mapping[str, frozenset[str]] | None = None) -> dict[str, Any]:
-    """Validated parameters of a parameterised collection (e.g. ``type_offre`` of ``couverture``).
+    """Hold the validated parameters of a parameterised collection (e.g. ``type_offre`` of ``couverture``).
 
     Raises
     ------
@@ -84,7 +84,7 @@ def _geometry(srid: int) -> sql.Composable:
 
 
 def selected_props(coll: Collection, properties: list[str] | None) -> tuple[str, ...]:
-    """The properties to output.
+    """Return the properties to output.
 
     Parameters
     ----------
@@ -117,7 +117,7 @@ def feature_sql(coll: Collection, props: tuple[str, ...], srid: int) -> sql.Comp
 
 @lru_cache(maxsize=512)
 def _feature_text(collection_id: str, props: tuple[str, ...], srid: int) -> str:
-    """The feature expression as text, composed once per collection, property list and CRS."""
+    """Return the feature expression as text, composed once per collection, property list and CRS."""
     pairs = sql.SQL(", ").join(sql.SQL("{}, {}").format(sql.Literal(p), column(p)) for p in props)
     return sql.SQL(
         "json_build_object('type', 'Feature', 'id', t.id, 'geometry', {}, 'properties', json_build_object({}))"
@@ -126,7 +126,7 @@ def _feature_text(collection_id: str, props: tuple[str, ...], srid: int) -> str:
 
 def where_sql(conn: psycopg.Connection, coll: Collection, q: ItemsQuery,
               params: dict[str, Any]) -> sql.Composable:
-    """The WHERE condition (on alias ``t``) of the collection parameters, ``bbox`` and ``filter``.
+    """Return the WHERE condition (on alias ``t``) of the collection parameters, ``bbox`` and ``filter``.
 
     Parameters
     ----------
@@ -158,7 +158,7 @@ def where_sql(conn: psycopg.Connection, coll: Collection, q: ItemsQuery,
 
 
 def order_sql(coll: Collection, sortby: list[str]) -> sql.Composable:
-    """The ORDER BY keys of ``sortby``, always ending with the id so that pages are stable.
+    """Return the ORDER BY keys of ``sortby``, always ending with the id so that pages are stable.
 
     Parameters
     ----------
@@ -202,7 +202,7 @@ WHERE_SLOT = sql.SQL(_WHERE)  # stands for the WHERE condition in a cached state
 
 
 def with_where(template: str, where: sql.Composable) -> sql.Composed:
-    """A cached statement template (text with :data:`WHERE_SLOT`) with the request's condition put in.
+    """Return a cached statement template (text with :data:`WHERE_SLOT`) with the request's condition put in.
 
     Composing identifiers and literals costs milliseconds per request; templates are composed once.
     """

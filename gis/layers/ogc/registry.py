@@ -60,7 +60,7 @@ class Collection:
         return tuple(p.name for p in self.props)
 
     def prop(self, name: str) -> Prop | None:
-        """The property called ``name``, or None."""
+        """Return the property called ``name``, or None."""
         return next((p for p in self.props if p.name == name), None)
 
 
@@ -265,7 +265,7 @@ def column(name: str) -> sql.SQL:
 
 
 def get(collection_id: str) -> Collection:
-    """The collection called ``collection_id``.
+    """Return the collection called ``collection_id``.
 
     Raises
     ------

@@ -60,7 +60,7 @@ def tile(conn: psycopg.Connection, coll: Collection, z: int, x: int, y: int, q: 
 
 @lru_cache(maxsize=64)
 def _tile_text(coll: Collection, simple: bool, props: tuple[str, ...]) -> str:
-    """The tile statement of ``coll`` (display geometry when ``simple``) with ``props``, composed once."""
+    """Return the tile statement of ``coll`` (display geometry when ``simple``) with ``props``, composed once."""
     return sql.SQL("""
         SELECT ST_AsMVT(m, %(layer)s, {extent}, 'geom') AS tile FROM (
             SELECT ST_AsMVTGeom(ST_Transform({geom}, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s),
@@ -76,7 +76,7 @@ def _tile_text(coll: Collection, simple: bool, props: tuple[str, ...]) -> str:
 
 
 def tile_matrix_set() -> dict[str, Any]:
-    """The OGC 2D TileMatrixSet document of WebMercatorQuad (zooms 0 to 22)."""
+    """Return the OGC 2D TileMatrixSet document of WebMercatorQuad (zooms 0 to 22)."""
     matrices = [
         {
             "id": str(z),
