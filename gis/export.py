@@ -139,6 +139,7 @@ def to_xlsx(results: list[dict[str, Any]], *, title: str = "Offres", source: str
 
     wb = Workbook()
     ws = wb.active
+    assert ws is not None  # a new workbook has one sheet
     ws.title = title[:31]
     _append(ws, [h for h, _ in COLUMNS])
     for cell in ws[1]:
@@ -148,7 +149,8 @@ def to_xlsx(results: list[dict[str, Any]], *, title: str = "Offres", source: str
     ws.freeze_panes = "A2"
     for col, (header, _) in zip(ws.columns, COLUMNS, strict=False):
         width = max([len(header)] + [len(str(c.value)) for c in col[1:200] if c.value is not None])
-        ws.column_dimensions[col[0].column_letter].width = min(60, width + 2)
+        letter = col[0].column_letter  # type: ignore[union-attr]  # row 1 is never merged
+        ws.column_dimensions[letter].width = min(60, width + 2)
     if source:
         info = wb.create_sheet("Sources")
         _append(info, ["Sources", neutralise(source)])

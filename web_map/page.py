@@ -67,13 +67,14 @@ class MapPage:
                                      "minZoom": 6, "maxZoom": 19}
 
     # Layers -------------------------------------------------------------------------------------
-    def add_polygons(self, geojson: Mapping[str, Any], *, name: str, style: Any = None, **options: Any) -> dict:
+    def add_polygons(self, geojson: Mapping[str, Any], *, name: str, style: Any = None,
+                     **options: Any) -> dict[str, Any]:
         """Embed a GeoJSON Feature/FeatureCollection (see :func:`web_map.components.geojson_layer`)."""
         layer = components.geojson_layer(geojson, name=name, path_style=style, **options)
         self.layers.append(layer)
         return layer
 
-    def add_remote_polygons(self, url: str, *, name: str, **options: Any) -> dict:
+    def add_remote_polygons(self, url: str, *, name: str, **options: Any) -> dict[str, Any]:
         """A GeoJSON layer fetched from a same-origin URL; a failure is announced in the page."""
         if "style" in options:
             options["path_style"] = options.pop("style")
@@ -82,7 +83,7 @@ class MapPage:
         return layer
 
     def add_markers(self, markers: Iterable[Marker], *, name: str, cluster: bool = True, fit: bool = False,
-                    toggle: bool = False) -> dict:
+                    toggle: bool = False) -> dict[str, Any]:
         """Markers drawn with the family shape + letter."""
         layer = components.marker_layer(markers, name=name, cluster=cluster, fit=fit, toggle=toggle)
         self.layers.append(layer)

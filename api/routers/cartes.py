@@ -45,7 +45,8 @@ _TITLE_MAX = 120
 
 
 def _settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def _basemap(settings: Settings, fond: str | None) -> str:

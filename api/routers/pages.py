@@ -21,7 +21,8 @@ router = APIRouter(tags=["pages"])
 
 
 def _settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def _base_url(settings: Settings) -> str:

@@ -114,6 +114,8 @@ def internal_organisations(conn: Conn, *, pks: list[int] | None = None,
 def establishments(conn: Conn, *, pks: list[int] | None = None, fhir_id: str | None = None
                    ) -> list[dict[str, Any]]:
     """Établissements (public FINESS data) by primary keys or by exposed id."""
+    cond: sql.Composable
+    params: dict[str, Any]
     if pks is not None:
         cond, params = sql.SQL("e.id = ANY (%(ids)s)"), {"ids": pks}
     else:
@@ -124,6 +126,8 @@ def establishments(conn: Conn, *, pks: list[int] | None = None, fhir_id: str | N
 def legal_entities(conn: Conn, *, pks: list[int] | None = None, fhir_id: str | None = None
                    ) -> list[dict[str, Any]]:
     """Entités juridiques by primary keys or by exposed id."""
+    cond: sql.Composable
+    params: dict[str, Any]
     if pks is not None:
         cond, params = sql.SQL("j.id = ANY (%(ids)s)"), {"ids": pks}
     else:

@@ -58,7 +58,7 @@ def _organization(conn: Conn, lid: str) -> list[dict[str, Any]]:
     return found or [resources.legal_entity(r) for r in rows.legal_entities(conn, fhir_id=lid)]
 
 
-def search(conn: Conn, rtype: str, items: list[tuple[str, str]], base: str) -> tuple[dict, Query]:
+def search(conn: Conn, rtype: str, items: list[tuple[str, str]], base: str) -> tuple[dict[str, Any], Query]:
     """Return a searchset Bundle for the (name, value) pairs of the URL, and the parsed query.
 
     Raises
@@ -72,7 +72,7 @@ def search(conn: Conn, rtype: str, items: list[tuple[str, str]], base: str) -> t
     total = None
     if q.total != "none" or q.summary_count:
         total = conn.execute(sql.SQL("{} SELECT count(*) AS n FROM {} WHERE {}").format(with_, frm, q.where()),
-                             q.values).fetchone()["n"]
+                             q.values).fetchone()["n"]  # type: ignore[index]  # count(*): always one row
     if q.summary_count:
         return bundle.searchset([], [], total), q
     page = conn.execute(sql.SQL("{} SELECT {} AS pk, {} AS d FROM {} WHERE {} ORDER BY {} LIMIT {} OFFSET {}").format(
@@ -115,7 +115,7 @@ def _plan(q: Query) -> tuple[sql.Composable, sql.Composable, sql.Composable]:
     return frm, order, distance
 
 
-def _entries(conn: Conn, q: Query, pks: list, dist: dict, base: str) -> list[dict[str, Any]]:
+def _entries(conn: Conn, q: Query, pks: list[Any], dist: dict[Any, Any], base: str) -> list[dict[str, Any]]:
     if q.rtype == "Location":
         found = [resources.location(r) for r in _ordered(rows.locations(conn, pks=pks), pks)]
         return [bundle.entry(base, _shape(q, res), "match", _distance(dist.get(pk)))
@@ -130,7 +130,7 @@ def _entries(conn: Conn, q: Query, pks: list, dist: dict, base: str) -> list[dic
     return out + _included(conn, q, offer_rows, dist, base)
 
 
-def _ordered(found: list[dict[str, Any]], pks: list) -> list[dict[str, Any]]:
+def _ordered(found: list[dict[str, Any]], pks: list[Any]) -> list[dict[str, Any]]:
     by_pk = {r["id"]: r for r in found}
     return [by_pk[pk] for pk in pks if pk in by_pk]
 
@@ -150,11 +150,11 @@ def _motifs(conn: Conn, q: Query, pks: list[int]) -> dict[int, list[dict[str, An
     found = conn.execute(sql.SQL("SELECT offre_id, motif, partielle FROM couverture WHERE insee = {} "
                                  "AND offre_id = ANY (%(pks)s)").format(commune),
                          {"c": q.couvre, "pks": pks}).fetchall()
-    return {r["offre_id"]: [bundle.motif_extension(r["motif"], MOTIF_LABELS.get(r["motif"], r["motif"]),
+    return {r["offre_id"]: [bundle.motif_extension(r["motif"], MOTIF_LABELS.get(r["motif"], str(r["motif"])),
                                                     r["partielle"])] for r in found}
 
 
-def _included(conn: Conn, q: Query, offer_rows: list[dict[str, Any]], dist: dict, base: str
+def _included(conn: Conn, q: Query, offer_rows: list[dict[str, Any]], dist: dict[Any, Any], base: str
               ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if "location" in q.includes:

@@ -96,7 +96,7 @@ class FhirClient:
         while True:
             wait = self.options.backoff_s * 2 ** attempt
             try:
-                response = self.http.get(url, params=params)
+                response = self.http.get(url, params=list(params or []))
                 if response.status_code in RETRY_STATUSES:
                     problem = f"réponse HTTP {response.status_code}"
                     wait = retry_after(response.headers.get("retry-after"), wait)

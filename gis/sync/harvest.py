@@ -41,7 +41,7 @@ class SyncResult:
     """What one sync did (or would do, with ``dry_run``)."""
 
     pages: int = 0
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
     rejections: list[Rejection] = field(default_factory=list)
     since: str | None = None
     high_water: str | None = None
@@ -126,7 +126,7 @@ def sync_fhir(conn: Conn, base: str, *, options: ClientOptions | None = None, so
     return result
 
 
-def _recorded_run(conn: Conn, client: FhirClient, base: str, result: SyncResult, how: tuple) -> None:
+def _recorded_run(conn: Conn, client: FhirClient, base: str, result: SyncResult, how: tuple[Any, ...]) -> None:
     error: Exception | None = None
     try:
         _run(conn, client, base, result, how, dry_run=False)
@@ -155,7 +155,7 @@ def _fill(report: ImportReport, result: SyncResult) -> None:
     report.rejections.extend(result.rejections)
 
 
-def _run(conn: Conn, client: FhirClient, base: str, result: SyncResult, how: tuple, *,
+def _run(conn: Conn, client: FhirClient, base: str, result: SyncResult, how: tuple[Any, ...], *,
          dry_run: bool) -> None:
     source, page_size, full, deletions, today, margin = how
     with conn.transaction():

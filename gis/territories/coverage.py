@@ -175,7 +175,7 @@ def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
             f"INSERT INTO couverture (offre_id, insee, motif, partielle) {_CANDIDATES}",
             params,
         )
-        conn.execute(fill_docs_sql())
+        conn.execute(fill_docs_sql())  # type: ignore[call-overload]  # psycopg's stubs want Query; Composed is one
         return cur.rowcount
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-import psycopg
 from fastapi import APIRouter, Depends, Request, Response
 
 from api.deps import get_conn
 from api.routers.ogc import render
 from api.routers.ogc.openapi import openapi_document
 from api.routers.ogc.render import CRS84, CRS_URIS, GEOJSON, HTML, JSON, link
+from gis.db import Conn
 from gis.layers.ogc import features, registry
 from gis.layers.ogc.export import FORMATS
 from gis.layers.ogc.registry import Collection
@@ -130,7 +130,7 @@ def collection_doc(base: str, coll: Collection, bbox: list[float] | None,
 
 
 @router.get("/collections")
-def collections(request: Request, conn: psycopg.Connection = Depends(get_conn)) -> Response:
+def collections(request: Request, conn: Conn = Depends(get_conn)) -> Response:
     """Every collection."""
     base = render.base_url(request)
     colls = [collection_doc(base, c, features.extent(conn, c)) for c in registry.COLLECTIONS.values()]
@@ -141,7 +141,7 @@ def collections(request: Request, conn: psycopg.Connection = Depends(get_conn)) 
 
 
 @router.get("/collections/{collection_id}")
-def collection(collection_id: str, request: Request, conn: psycopg.Connection = Depends(get_conn)) -> Response:
+def collection(collection_id: str, request: Request, conn: Conn = Depends(get_conn)) -> Response:
     """One collection."""
     coll = registry.get(collection_id)
     base = render.base_url(request)

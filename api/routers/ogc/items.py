@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import psycopg
 from fastapi import APIRouter, Depends, Request, Response
 
 from api.deps import get_conn
 from api.routers.ogc import render
 from api.routers.ogc.params import items_query
 from api.routers.ogc.render import CRS_URIS, GEOJSON, JSON, link
+from gis.db import Conn
 from gis.errors import InvalidInput
 from gis.layers.ogc import export, features, registry
 from gis.layers.ogc.features import ItemsQuery
@@ -35,14 +35,14 @@ def _page_links(request: Request, href: str, q: ItemsQuery, matched: int, return
     return links
 
 
-def _download(request: Request, conn: psycopg.Connection, coll: Collection, q: ItemsQuery, fmt: str) -> Response:
+def _download(request: Request, conn: Conn, coll: Collection, q: ItemsQuery, fmt: str) -> Response:
     body = export.download(conn, coll, q, fmt)
     media, ext = export.FORMATS[fmt][1], export.FORMATS[fmt][2]
     return render.send(request, body, media, {"Content-Disposition": f'attachment; filename="{coll.id}.{ext}"'})
 
 
 @router.get("/collections/{collection_id}/items")
-def items(collection_id: str, request: Request, conn: psycopg.Connection = Depends(get_conn)) -> Response:
+def items(collection_id: str, request: Request, conn: Conn = Depends(get_conn)) -> Response:
     """Features of a collection: ``limit``, ``offset``, ``bbox``, ``properties``, ``sortby``, ``filter``
     (CQL2 text or JSON), ``crs``; ``f=json|html``, or ``f=geojson|gpkg|fgb|csv`` with ``download``."""
     coll = registry.get(collection_id)
@@ -65,7 +65,7 @@ def items(collection_id: str, request: Request, conn: psycopg.Connection = Depen
 
 
 @router.get("/collections/{collection_id}/download")
-def download(collection_id: str, request: Request, conn: psycopg.Connection = Depends(get_conn)) -> Response:
+def download(collection_id: str, request: Request, conn: Conn = Depends(get_conn)) -> Response:
     """The whole (filtered) collection as a file: ``f=geojson`` (default), ``gpkg``, ``fgb`` or ``csv``."""
     coll = registry.get(collection_id)
     fmt = request.query_params.get("f", "geojson").lower()
@@ -76,7 +76,7 @@ def download(collection_id: str, request: Request, conn: psycopg.Connection = De
 
 @router.get("/collections/{collection_id}/items/{feature_id}")
 def item(collection_id: str, feature_id: str, request: Request,
-         conn: psycopg.Connection = Depends(get_conn)) -> Response:
+         conn: Conn = Depends(get_conn)) -> Response:
     """One feature (GeoJSON or HTML)."""
     coll = registry.get(collection_id)
     fmt = render.wants(request)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
-import psycopg
 from fastapi import APIRouter, Depends, Request, Response
 
 from api.deps import get_conn
 from api.routers.ogc import render
 from api.routers.ogc.params import items_query
 from api.routers.ogc.render import JSON, link
+from gis.db import Conn
 from gis.layers.ogc import features, registry, tiles
 from gis.layers.ogc.registry import Collection
 
@@ -42,7 +43,7 @@ def tile_matrix_set(tms_id: str, request: Request) -> Response:
     return render.send_json(request, tiles.tile_matrix_set())
 
 
-def _tileset(request: Request, coll: Collection, bounds: list[float] | None) -> dict:
+def _tileset(request: Request, coll: Collection, bounds: list[float] | None) -> dict[str, Any]:
     base = render.base_url(request)
     href = f"{base}/collections/{coll.id}/tiles/{tiles.TMS_ID}"
     query = _query(request)
@@ -70,7 +71,7 @@ def _tileset(request: Request, coll: Collection, bounds: list[float] | None) -> 
 
 
 @router.get("/collections/{collection_id}/tiles")
-def tilesets(collection_id: str, request: Request, conn: psycopg.Connection = Depends(get_conn)) -> Response:
+def tilesets(collection_id: str, request: Request, conn: Conn = Depends(get_conn)) -> Response:
     """The vector tilesets of a collection."""
     coll = registry.get(collection_id)
     tileset = _tileset(request, coll, features.extent(conn, coll))
@@ -79,7 +80,7 @@ def tilesets(collection_id: str, request: Request, conn: psycopg.Connection = De
 
 @router.get("/collections/{collection_id}/tiles/{tms_id}")
 def tileset(collection_id: str, tms_id: str, request: Request,
-            conn: psycopg.Connection = Depends(get_conn)) -> Response:
+            conn: Conn = Depends(get_conn)) -> Response:
     """The tileset metadata of a collection in WebMercatorQuad."""
     coll = registry.get(collection_id)
     tiles.check_tile(tms_id, 0, 0, 0)
@@ -88,7 +89,7 @@ def tileset(collection_id: str, tms_id: str, request: Request,
 
 @router.get("/collections/{collection_id}/tiles/{tms_id}/tilejson.json")
 def tilejson(collection_id: str, tms_id: str, request: Request,
-             conn: psycopg.Connection = Depends(get_conn)) -> Response:
+             conn: Conn = Depends(get_conn)) -> Response:
     """TileJSON 3.0.0 of a collection (query parameters such as ``type_offre`` are carried to the tiles)."""
     coll = registry.get(collection_id)
     tiles.check_tile(tms_id, 0, 0, 0)
@@ -99,7 +100,7 @@ def tilejson(collection_id: str, tms_id: str, request: Request,
 
 @router.get("/collections/{collection_id}/tiles/{tms_id}/{z}/{x}/{y}")
 def tile(collection_id: str, tms_id: str, z: int, x: int, y: int, request: Request,
-         conn: psycopg.Connection = Depends(get_conn)) -> Response:
+         conn: Conn = Depends(get_conn)) -> Response:
     """One Mapbox Vector Tile (layer named after the collection), filtered like the items."""
     coll = registry.get(collection_id)
     tiles.check_tile(tms_id, z, x, y)

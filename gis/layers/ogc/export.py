@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from gis.db import Conn
 from gis.errors import InvalidInput
 from gis.layers.ogc.features import ItemsQuery, all_features, order_sql, selected_props, where_sql
 from gis.layers.ogc.registry import Collection, column
@@ -27,12 +28,12 @@ FORMATS: dict[str, tuple[str | None, str, str]] = {
 }
 
 
-def download(conn: psycopg.Connection, coll: Collection, q: ItemsQuery, fmt: str) -> bytes:
+def download(conn: Conn, coll: Collection, q: ItemsQuery, fmt: str) -> bytes:
     """Every feature of ``coll`` matching ``q`` (bbox, filter, properties, sortby) in format ``fmt``.
 
     Parameters
     ----------
-    conn : psycopg.Connection
+    conn : Conn
     coll : Collection
     q : ItemsQuery
         Paging is ignored: the whole selection is written.
@@ -77,7 +78,7 @@ def convert(geojson: bytes, driver: str, *, layer: str) -> bytes:
         return path.read_bytes()
 
 
-def _csv(conn: psycopg.Connection, coll: Collection, q: ItemsQuery) -> bytes:
+def _csv(conn: Conn, coll: Collection, q: ItemsQuery) -> bytes:
     params: dict[str, Any] = {}
     where = where_sql(conn, coll, q, params)
     cols = sql.SQL(", ").join(column(p) for p in ("id", *selected_props(coll, q.properties)))

@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
 from gis.layers.filters import CODE_RE, Filters, check_codes, validate_filters
 from gis.layers.ogc import cql
@@ -50,7 +51,7 @@ def check_page(limit: int, offset: int) -> None:
         raise InvalidInput("offset : entier positif ou nul.")
 
 
-def collection_params(conn: psycopg.Connection, coll: Collection, args: dict[str, str],
+def collection_params(conn: Conn, coll: Collection, args: dict[str, str],
                       catalog: Mapping[str, frozenset[str]] | None = None) -> dict[str, Any]:
     """Hold the validated parameters of a parameterised collection (e.g. ``type_offre`` of ``couverture``).
 
@@ -124,13 +125,13 @@ def _feature_text(collection_id: str, props: tuple[str, ...], srid: int) -> str:
     ).format(_geometry(srid), pairs).as_string(None)
 
 
-def where_sql(conn: psycopg.Connection, coll: Collection, q: ItemsQuery,
+def where_sql(conn: Conn, coll: Collection, q: ItemsQuery,
               params: dict[str, Any]) -> sql.Composable:
     """Return the WHERE condition (on alias ``t``) of the collection parameters, ``bbox`` and ``filter``.
 
     Parameters
     ----------
-    conn : psycopg.Connection
+    conn : Conn
         Used to check the codes of a parameterised collection.
     coll : Collection
     q : ItemsQuery
@@ -148,7 +149,7 @@ def where_sql(conn: psycopg.Connection, coll: Collection, q: ItemsQuery,
             raise InvalidInput("bbox : 4 nombres attendus (ouest, sud, est, nord).")
         box = [q.bbox[0], q.bbox[1], q.bbox[3], q.bbox[4]] if len(q.bbox) == 6 else q.bbox
         params.update({"bx0": box[0], "by0": box[1], "bx1": box[2], "by1": box[3], "bsrid": q.bbox_srid})
-        env = sql.SQL("ST_MakeEnvelope(%(bx0)s, %(by0)s, %(bx1)s, %(by1)s, %(bsrid)s)")
+        env: sql.Composable = sql.SQL("ST_MakeEnvelope(%(bx0)s, %(by0)s, %(bx1)s, %(by1)s, %(bsrid)s)")
         if q.bbox_srid != 4326:
             env = sql.SQL("ST_Transform({}, 4326)").format(env)
         conditions.append(sql.SQL("ST_Intersects(t.geom, {})").format(env))
@@ -213,7 +214,7 @@ def with_where(template: str, where: sql.Composable) -> sql.Composed:
     return sql.Composed(out)
 
 
-def run_checked(conn: psycopg.Connection, query: sql.Composable, params: dict[str, Any],
+def run_checked(conn: Conn, query: sql.Composable, params: dict[str, Any],
                 filtered: bool, *, binary: bool = False) -> list[dict[str, Any]]:
     """Run ``query``; with a client filter, a data or geometry error of PostgreSQL is the client's (422).
 
@@ -221,19 +222,20 @@ def run_checked(conn: psycopg.Connection, query: sql.Composable, params: dict[st
     """
     try:
         with conn.cursor(binary=binary) as cur:
-            return cur.execute(query, params).fetchall()
+            rows: list[dict[str, Any]] = cur.execute(query, params).fetchall()  # type: ignore[call-overload]
+            return rows
     except (psycopg.errors.DataException, psycopg.errors.InternalError_) as exc:
         if not filtered:
             raise
         raise InvalidInput("Géométrie ou valeur du filtre invalide.") from exc
 
 
-def items(conn: psycopg.Connection, coll: Collection, q: ItemsQuery) -> tuple[int, int, str]:
+def items(conn: Conn, coll: Collection, q: ItemsQuery) -> tuple[int, int, str]:
     """One page of features.
 
     Parameters
     ----------
-    conn : psycopg.Connection
+    conn : Conn
     coll : Collection
     q : ItemsQuery
 
@@ -265,7 +267,7 @@ def _items_text(coll: Collection, props: tuple[str, ...], srid: int, order: str)
                 feature=feature_sql(coll, props, srid)).as_string(None)
 
 
-def item(conn: psycopg.Connection, coll: Collection, feature_id: str, q: ItemsQuery) -> str:
+def item(conn: Conn, coll: Collection, feature_id: str, q: ItemsQuery) -> str:
     """One GeoJSON Feature as JSON text.
 
     Raises
@@ -282,15 +284,15 @@ def item(conn: psycopg.Connection, coll: Collection, feature_id: str, q: ItemsQu
     row = conn.execute(query, params).fetchone()
     if row is None:
         raise NotFound(f"Aucune entité « {feature_id[:60]} » dans la collection {coll.id}.")
-    return row["f"]
+    return str(row["f"])
 
 
-def all_features(conn: psycopg.Connection, coll: Collection, q: ItemsQuery) -> str:
+def all_features(conn: Conn, coll: Collection, q: ItemsQuery) -> str:
     """Every matching feature (no paging), for downloads.
 
     Parameters
     ----------
-    conn : psycopg.Connection
+    conn : Conn
     coll : Collection
     q : ItemsQuery
         ``bbox``, ``filter``, ``properties``, ``sortby``, ``srid`` and the collection parameters apply.
@@ -307,15 +309,15 @@ def all_features(conn: psycopg.Connection, coll: Collection, q: ItemsQuery) -> s
           FROM (SELECT {feature} AS f FROM ({src}) t WHERE {where} ORDER BY {order}) x
     """).format(feature=feature_sql(coll, selected_props(coll, q.properties), q.srid),
                 src=sql.SQL(coll.source), where=where, order=order_sql(coll, q.sortby))
-    return run_checked(conn, query, params, q.filter is not None or q.bbox is not None)[0]["fc"]
+    return str(run_checked(conn, query, params, q.filter is not None or q.bbox is not None)[0]["fc"])
 
 
-def extent(conn: psycopg.Connection, coll: Collection) -> list[float] | None:
+def extent(conn: Conn, coll: Collection) -> list[float] | None:
     """Spatial extent of a collection.
 
     Parameters
     ----------
-    conn : psycopg.Connection
+    conn : Conn
     coll : Collection
 
     Returns

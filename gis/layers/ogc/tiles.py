@@ -7,9 +7,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-import psycopg
 from psycopg import sql
 
+from gis.db import Conn
 from gis.errors import NotFound
 from gis.layers.ogc.features import WHERE_SLOT, ItemsQuery, run_checked, selected_props, where_sql, with_where
 from gis.layers.ogc.registry import Collection, column
@@ -31,12 +31,12 @@ def check_tile(tms: str, z: int, x: int, y: int) -> None:
         raise NotFound(f"Tuile hors de la grille {TMS_ID} : {z}/{x}/{y}.")
 
 
-def tile(conn: psycopg.Connection, coll: Collection, z: int, x: int, y: int, q: ItemsQuery) -> bytes:
+def tile(conn: Conn, coll: Collection, z: int, x: int, y: int, q: ItemsQuery) -> bytes:
     """One MVT tile of ``coll`` (layer named after the collection), filtered like the items.
 
     Parameters
     ----------
-    conn : psycopg.Connection
+    conn : Conn
     coll : Collection
     z, x, y : int
         Tile matrix, column and row in WebMercatorQuad.
