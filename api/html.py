@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
@@ -19,7 +19,7 @@ from web_map.page import MapPage, render_template
 from web_map.security import NO_STORE, PAGE_CACHE, page_headers
 
 __all__ = ["CachedStaticFiles", "error_response", "html_response", "map_response",
-           "options_response", "static_mounts"]
+           "static_mounts"]
 
 
 def html_response(html: str, settings: Settings, *, status_code: int = 200, cache_control: str = PAGE_CACHE,
@@ -42,11 +42,6 @@ def error_response(settings: Settings, *, status_code: int, title: str, message:
     html = render_template("error.html", title=title, message=message, status_code=status_code,
                            back_url=back_url, back_label=back_label, css=assets.page_css())
     return html_response(html, settings, status_code=status_code, cache_control=NO_STORE)
-
-
-def options_response(*methods: str) -> Response:
-    """``OPTIONS`` on a page: 204 with the allowed methods (CORS preflights are handled by the app)."""
-    return Response(status_code=204, headers={"Allow": ", ".join([*methods, "OPTIONS"])})
 
 
 class CachedStaticFiles(StaticFiles):

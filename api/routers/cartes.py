@@ -8,17 +8,17 @@ render). Every answer is HTML in French, including errors (404/413/422), with th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect
 
 from api.deps import coverage_filters_dep, filters_dep, get_conn
-from api.html import error_response, html_response, map_response, options_response
+from api.html import error_response, html_response, map_response
 from api.params import DepartementFilter, Insee, OfferId
 from api.schemas import HTML_ERROR_RESPONSES, TABLEAU_FORM
 from gis import tableau
@@ -76,9 +76,9 @@ def _page_or_error(settings: Settings, build: Callable[[], MapPage], *,
 def carte_commune(
     request: Request,
     insee: Insee,
+    filters: Annotated[Filters, Depends(filters_dep)],
+    conn: Annotated[Conn, Depends(get_conn)],
     fond: Fond | None = _FOND,
-    filters: Filters = Depends(filters_dep),
-    conn: Conn = Depends(get_conn),
 ) -> HTMLResponse:
     """Commune outline, the offers covering it (markers by family, clustered), their territories
     (layer control, highlight on hover/click), legend, table and export links. Same filters as
@@ -99,8 +99,8 @@ def carte_commune(
 def carte_offre(
     request: Request,
     offer_id: OfferId,
+    conn: Annotated[Conn, Depends(get_conn)],
     fond: Fond | None = _FOND,
-    conn: Conn = Depends(get_conn),
 ) -> HTMLResponse:
     """The place of one offer, its intervention territory, its facts and the communes it covers."""
     settings = _settings(request)
@@ -116,13 +116,13 @@ def carte_offre(
 @router.get("/couverture", response_class=HTMLResponse, summary="Carte de couverture par type d'offre")
 def carte_couverture(
     request: Request,
+    filters: Annotated[Filters, Depends(coverage_filters_dep)],
+    conn: Annotated[Conn, Depends(get_conn)],
     departement: DepartementFilter = None,
-    par: int | None = Query(None, ge=10000, le=10000, description="10000 : offres pour 10 000 habitants"),
-    classes: int = Query(5, ge=3, le=7),
-    methode: Methode = Query("quantiles", description="quantiles, seuils-naturels ou amplitudes-egales"),
+    par: Annotated[int | None, Query(ge=10000, le=10000, description="10000 : offres pour 10 000 habitants")] = None,
+    classes: Annotated[int, Query(ge=3, le=7)] = 5,
+    methode: Annotated[Methode, Query(description="quantiles, seuils-naturels ou amplitudes-egales")] = "quantiles",
     fond: Fond | None = _FOND,
-    filters: Filters = Depends(coverage_filters_dep),
-    conn: Conn = Depends(get_conn),
 ) -> HTMLResponse:
     """How many offers of the type(s) cover each commune (optionally per 10,000 inhabitants), with
     the communes covered by none ("zones blanches") and a summary."""
@@ -237,17 +237,3 @@ def _build_tableau(request: Request, data: bytes, filename: str, fields: dict[st
                                  method=fields["methode"] or "quantiles")
     page = tableau_page(result, basemap=basemap, title=fields["titre"][:_TITLE_MAX] or None)
     return page.render()
-
-
-@router.options("/commune/{insee}", include_in_schema=False)
-@router.options("/offre/{offer_id:path}", include_in_schema=False)
-@router.options("/couverture", include_in_schema=False)
-def options_get_pages() -> Response:
-    """``OPTIONS`` on the GET-only map pages."""
-    return options_response("GET", "HEAD")
-
-
-@router.options("/tableau", include_in_schema=False)
-def options_tableau() -> Response:
-    """``OPTIONS`` on the spreadsheet map (form and upload)."""
-    return options_response("GET", "HEAD", "POST")

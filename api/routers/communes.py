@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
@@ -17,9 +19,9 @@ router = APIRouter(prefix="/api/v1/communes", tags=["communes"], responses=ERROR
 
 @router.get("", response_model=CommuneSearch, summary="Recherche de communes (autocomplétion)")
 def search_communes(
-    q: str = Query(..., min_length=1, max_length=100, description="Nom, code postal ou code INSEE"),
-    limit: int = Query(10, ge=1, le=50),
-    conn: Conn = Depends(get_conn),
+    conn: Annotated[Conn, Depends(get_conn)],
+    q: Annotated[str, Query(min_length=1, max_length=100, description="Nom, code postal ou code INSEE")],
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> Response:
     """Accent-, case- and hyphen-insensitive; `st`/`ste` = Saint/Sainte; a postcode returns every
     commune or arrondissement it serves; an INSEE code returns that commune first."""
@@ -29,8 +31,8 @@ def search_communes(
 @router.get("/{insee}", response_model=Feature, response_class=GeoJSONResponse, summary="Une commune (GeoJSON Feature)")
 def get_commune(
     insee: Insee,
-    geometry: GeometryMode = Depends(geometrie_dep),
-    conn: Conn = Depends(get_conn),
+    geometry: Annotated[GeometryMode, Depends(geometrie_dep)],
+    conn: Annotated[Conn, Depends(get_conn)],
 ) -> Response:
     """A former, delegated or associated code answers with the current commune
     (`properties.code_demande` says which code was asked)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -21,7 +21,7 @@ Geometry = Literal["full", "simplified", "centre", "none"]
 @router.get("", response_model=FeatureCollection, response_class=GeoJSONResponse,
             summary="Départements chargés (GeoJSON)")
 def list_departements(
-    geometry: GeometryMode = Depends(geometrie_dep), conn: Conn = Depends(get_conn)
+    geometry: Annotated[GeometryMode, Depends(geometrie_dep)], conn: Annotated[Conn, Depends(get_conn)]
 ) -> Response:
     return json_bytes(departements.collection_json(conn, geometry=geometry), GEOJSON)
 
@@ -29,6 +29,8 @@ def list_departements(
 @router.get("/{code}", response_model=Feature, response_class=GeoJSONResponse,
             summary="Un département (GeoJSON Feature)")
 def get_departement(
-    code: DepartementCode, geometry: GeometryMode = Depends(geometrie_dep), conn: Conn = Depends(get_conn)
+    code: DepartementCode,
+    geometry: Annotated[GeometryMode, Depends(geometrie_dep)],
+    conn: Annotated[Conn, Depends(get_conn)],
 ) -> Response:
     return public_json(departements.feature(conn, code, geometry=geometry), GEOJSON)

@@ -13,7 +13,7 @@ from functools import lru_cache
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.html import html_response, options_response
+from api.html import html_response
 from web_map import assets
 from web_map.page import render_template
 from web_map.security import PAGE_CACHE
@@ -60,9 +60,3 @@ def redoc_bundle() -> Response:
     return Response(_redoc_bundle(), media_type="text/javascript",
                     headers={"Cache-Control": assets.LONG_CACHE, "X-Content-Type-Options": "nosniff"})
 
-
-@router.options("/docs")
-@router.options("/redoc")
-def options_docs() -> Response:
-    """``OPTIONS`` on the documentation pages."""
-    return options_response("GET", "HEAD")

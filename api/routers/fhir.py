@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -72,7 +72,7 @@ def search_parameter(lid: str) -> Response:
 
 
 @router.get("/{rtype}/{lid}")
-def read(rtype: str, lid: str, conn: Conn = Depends(get_conn)) -> Response:
+def read(rtype: str, lid: str, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """Read one resource by logical id (Organization, HealthcareService, Location)."""
     def work() -> Response:
         service.check_type(rtype)
@@ -81,7 +81,7 @@ def read(rtype: str, lid: str, conn: Conn = Depends(get_conn)) -> Response:
 
 
 @router.get("/{rtype}")
-def search(rtype: str, request: Request, conn: Conn = Depends(get_conn)) -> Response:
+def search(rtype: str, request: Request, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """Search (searchset Bundle); unknown parameters per ``Prefer: handling=strict|lenient``."""
     def work() -> Response:
         service.check_type(rtype)

@@ -6,7 +6,7 @@ French statuses (``statut``) and reasons, never an absolute server path or raw d
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
@@ -25,7 +25,9 @@ router = APIRouter(prefix="/api/v1/imports", tags=["imports"], responses=ERROR_R
     description="Les derniers chargements (géographie, nomenclatures, FINESS, établissements, FHIR, démonstration), "
     "du plus récent au plus ancien : statut, durée, compteurs, nombre de lignes rejetées et signalées.",
 )
-def list_runs(limit: int = Query(20, ge=1, le=200), conn: Conn = Depends(get_conn)) -> dict[str, Any]:
+def list_runs(
+    conn: Annotated[Conn, Depends(get_conn)], limit: Annotated[int, Query(ge=1, le=200)] = 20
+) -> dict[str, Any]:
     return {"imports": recent_runs(conn, limit=limit)}
 
 
@@ -35,7 +37,9 @@ def list_runs(limit: int = Query(20, ge=1, le=200), conn: Conn = Depends(get_con
     description="Un import et ses lignes rejetées (« rejet ») ou chargées avec une alerte (« alerte »), "
     "avec leur motif en français.",
 )
-def run_detail(run_id: int = Path(ge=1, le=2**31 - 1), conn: Conn = Depends(get_conn)) -> dict[str, Any]:
+def run_detail(
+    run_id: Annotated[int, Path(ge=1, le=2**31 - 1)], conn: Annotated[Conn, Depends(get_conn)]
+) -> dict[str, Any]:
     run = get_run(conn, run_id)
     if run is None:
         raise NotFound(f"Import inconnu : {run_id}.")

@@ -8,9 +8,9 @@ JSON API (same origin) with ``coordinateur.js`` / ``integrer.js``. The state liv
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse
 
-from api.html import html_response, options_response
+from api.html import html_response
 from gis.settings import Settings
 from web_map import assets
 from web_map.basemaps import basemap_key
@@ -65,9 +65,3 @@ def integrer(request: Request) -> HTMLResponse:
     )
     return html_response(html, settings, cache_control=PAGE_CACHE)
 
-
-@router.options("/", include_in_schema=False)
-@router.options("/cartes/integrer", include_in_schema=False)
-def options_pages() -> Response:
-    """``OPTIONS`` on the human pages."""
-    return options_response("GET", "HEAD")

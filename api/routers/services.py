@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -63,12 +63,12 @@ def _render(payload: dict[str, Any], fmt: str, stem: str) -> Response:
             responses=OFFERS_FORMATS)
 def services_for_commune(
     insee: Insee,
-    filters: Filters = Depends(filters_dep),
-    limit: int = Query(100, ge=1, le=offres.MAX_LIMIT),
-    offset: int = Query(0, ge=0, le=MAX_OFFSET),
-    tri: Literal["distance", "nom", "motif"] = Query("distance"),
-    format: Format = Query("json"),
-    conn: Conn = Depends(get_conn),
+    filters: Annotated[Filters, Depends(filters_dep)],
+    conn: Annotated[Conn, Depends(get_conn)],
+    limit: Annotated[int, Query(ge=1, le=offres.MAX_LIMIT)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    tri: Annotated[Literal["distance", "nom", "motif"], Query()] = "distance",
+    format: Annotated[Format, Query()] = "json",
 ) -> Response:
     """Offers whose zone d'intervention covers the commune, with the reason (`couverture.motif`) and
     the distance from the commune's centre to the establishment. `format=csv|xlsx` downloads the list
@@ -85,14 +85,14 @@ def services_for_commune(
 @router.get("/services", summary="Offres à proximité d'un point", response_model=OffresProximite,
             responses=OFFERS_FORMATS)
 def services_nearby(
-    lat: float = Query(..., ge=-90, le=90),
-    lon: float = Query(..., ge=-180, le=180),
-    rayon_km: float = Query(5.0, gt=0, le=100),
-    filters: Filters = Depends(filters_dep),
-    limit: int = Query(100, ge=1, le=offres.MAX_LIMIT),
-    offset: int = Query(0, ge=0, le=MAX_OFFSET),
-    format: Format = Query("json"),
-    conn: Conn = Depends(get_conn),
+    filters: Annotated[Filters, Depends(filters_dep)],
+    conn: Annotated[Conn, Depends(get_conn)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    rayon_km: Annotated[float, Query(gt=0, le=100)] = 5.0,
+    limit: Annotated[int, Query(ge=1, le=offres.MAX_LIMIT)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    format: Annotated[Format, Query()] = "json",
 ) -> Response:
     """Offers located within `rayon_km` of the point, nearest first."""
     if format == "json":
@@ -103,26 +103,26 @@ def services_nearby(
 
 @router.get("/services/{offer_id:path}", response_model=OffreDetail,
             summary="Une offre, sa zone d'intervention et son territoire")
-def service_detail(offer_id: OfferId, conn: Conn = Depends(get_conn)) -> Response:
+def service_detail(offer_id: OfferId, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """By ROR resource id or identifiantOffre (e.g. `11/1234`). Sensitive units answer 404."""
     return public_json(offres.detail(conn, offer_id))
 
 
 @router.get("/etablissements/{finess}", response_model=Etablissement, summary="Un établissement (EG) et ses offres")
-def etablissement_detail(finess: Finess, conn: Conn = Depends(get_conn)) -> Response:
+def etablissement_detail(finess: Finess, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     return public_json(etablissements.detail(conn, finess))
 
 
 @router.get("/nomenclatures", response_model=Nomenclatures, summary="Nomenclatures chargées")
-def nomenclature_names(conn: Conn = Depends(get_conn)) -> Response:
+def nomenclature_names(conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     return public_json({"nomenclatures": nomenclatures.names(conn)})
 
 
 @router.get("/nomenclatures/{name}", response_model=NomenclatureCodes, summary="Codes et libellés d'une nomenclature")
 def nomenclature_codes(
     name: NomenclatureName,
-    obsoletes: bool = Query(False, description="Inclure les codes obsolètes"),
-    conn: Conn = Depends(get_conn),
+    conn: Annotated[Conn, Depends(get_conn)],
+    obsoletes: Annotated[bool, Query(description="Inclure les codes obsolètes")] = False,
 ) -> Response:
     return public_json(nomenclatures.codes(conn, name, include_deprecated=obsoletes))
 
@@ -130,9 +130,9 @@ def nomenclature_codes(
 @router.get("/suggestions", response_model=Suggestions,
             summary="Suggestions pendant la saisie (types d'offre, activités, établissements)")
 def suggestions(
-    q: str = Query(..., min_length=1, max_length=100),
-    limit: int = Query(8, ge=1, le=30),
-    conn: Conn = Depends(get_conn),
+    conn: Annotated[Conn, Depends(get_conn)],
+    q: Annotated[str, Query(min_length=1, max_length=100)],
+    limit: Annotated[int, Query(ge=1, le=30)] = 8,
 ) -> Response:
     return public_json(nomenclatures.suggestions(conn, q, limit=limit))
 
@@ -140,7 +140,7 @@ def suggestions(
 @router.get("/communes/{insee}/territoires", response_class=GeoJSONResponse, response_model=TerritoriesCollection,
             summary="Territoires des offres couvrant une commune (GeoJSON)")
 def territories_for_commune(
-    insee: Insee, filters: Filters = Depends(filters_dep), conn: Conn = Depends(get_conn)
+    insee: Insee, filters: Annotated[Filters, Depends(filters_dep)], conn: Annotated[Conn, Depends(get_conn)]
 ) -> Response:
     """One Feature per declared unit (commune, département, région, polygon) of the covering offers,
     with `offres` (how many) and `exemples` (names)."""
@@ -150,10 +150,10 @@ def territories_for_commune(
 @router.get("/couverture", response_class=GeoJSONResponse, response_model=CoverageCollection,
             summary="Nombre d'offres couvrant chaque commune (GeoJSON)")
 def coverage_counts(
-    filters: Filters = Depends(coverage_filters_dep),
+    filters: Annotated[Filters, Depends(coverage_filters_dep)],
+    conn: Annotated[Conn, Depends(get_conn)],
     departement: DepartementFilter = None,
-    geometrie: bool = Query(True, description="Inclure les contours (simplifiés)"),
-    conn: Conn = Depends(get_conn),
+    geometrie: Annotated[bool, Query(description="Inclure les contours (simplifiés)")] = True,
 ) -> Response:
     """For planners: offers of the given type(s) covering each commune (Paris by arrondissement),
     offers per 10,000 inhabitants, and a summary of the communes and population covered by none."""

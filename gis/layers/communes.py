@@ -62,8 +62,11 @@ def search(conn: Conn, q: str, *, limit: int = 10) -> list[dict[str, Any]]:
 
 
 def _search_code(conn: Conn, code: str, limit: int) -> list[dict[str, Any]]:
-    """Five characters: the commune with that INSEE code first, then the communes or arrondissements
-    the postcode serves (not their parent city), then the commune a former code became."""
+    """Search a five-character code.
+
+    The commune with that INSEE code first, then the communes or arrondissements the postcode serves (not their
+    parent city), then the commune a former code became.
+    """
     sql = f"""
         WITH hits AS (
             SELECT insee, 0 AS rank, 'code INSEE' AS correspondance FROM geo_commune WHERE insee = %(code)s

@@ -14,6 +14,7 @@ from gis.public_offer import OFFER_JOINS, public_doc
 
 
 def check_finess(finess: str) -> str:
+    """Return the upper-cased FINESS number, or raise InvalidInput (the rule of :mod:`gis.identifiers`)."""
     finess = finess.strip().upper()
     if not FINESS_RE.match(finess):
         raise InvalidInput(f"Numéro FINESS mal formé : « {finess[:20]} » (9 caractères, ex. 750000523).")

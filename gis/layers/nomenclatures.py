@@ -17,12 +17,14 @@ SUGGESTION_GROUPS = {
 
 
 def names(conn: Conn) -> list[dict[str, Any]]:
+    """Return the loaded nomenclatures with their number of codes."""
     return conn.execute(
         "SELECT name AS nom, count(*) AS codes FROM nomenclature GROUP BY name ORDER BY name"
     ).fetchall()
 
 
 def codes(conn: Conn, name: str, *, include_deprecated: bool = False) -> dict[str, Any]:
+    """Return the codes and French labels of one nomenclature; raise NotFound for an unknown one."""
     rows = conn.execute(
         "SELECT code, label, system, deprecated FROM nomenclature WHERE name = %s "
         "AND (%s OR NOT deprecated) ORDER BY code",

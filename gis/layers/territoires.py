@@ -1,5 +1,7 @@
-"""Territoires layer: the intervention territories of the offers covering a commune, and the number of
-offers covering each commune (coverage choropleth). Display geometries only; no union per request.
+"""Territoires layer.
+
+The intervention territories of the offers covering a commune, and the number of offers covering each commune
+(coverage choropleth). Display geometries only; no union per request.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ from gis.layers.geojson import collection_sql
 
 
 def territories_covering(conn: Conn, code: str, filters: Filters | None = None) -> dict[str, Any]:
-    """One Feature per declared zone unit (commune, département, région, polygon) of the public offers
-    covering the commune, with the number and the names of those offers."""
+    """Return the territories of the public offers covering a commune.
+
+    One Feature per declared zone unit (commune, département, région, polygon), with the number and the names of
+    those offers.
+    """
     filters = filters or Filters()
     validate_filters(conn, filters)
     insee = resolve(conn, code)["insee"]

@@ -1,1 +1,1 @@
-
+"""Numbered SQL migrations, applied in order by :func:`gis.db.migrate`."""

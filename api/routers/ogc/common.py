@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -130,7 +130,7 @@ def collection_doc(base: str, coll: Collection, bbox: list[float] | None,
 
 
 @router.get("/collections")
-def collections(request: Request, conn: Conn = Depends(get_conn)) -> Response:
+def collections(request: Request, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """Every collection."""
     base = render.base_url(request)
     colls = [collection_doc(base, c, features.extent(conn, c)) for c in registry.COLLECTIONS.values()]
@@ -141,7 +141,7 @@ def collections(request: Request, conn: Conn = Depends(get_conn)) -> Response:
 
 
 @router.get("/collections/{collection_id}")
-def collection(collection_id: str, request: Request, conn: Conn = Depends(get_conn)) -> Response:
+def collection(collection_id: str, request: Request, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """One collection."""
     coll = registry.get(collection_id)
     base = render.base_url(request)

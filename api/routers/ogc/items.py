@@ -4,7 +4,7 @@ downloads of the whole selection (GeoJSON, GeoPackage, FlatGeobuf, CSV)."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
@@ -42,7 +42,7 @@ def _download(request: Request, conn: Conn, coll: Collection, q: ItemsQuery, fmt
 
 
 @router.get("/collections/{collection_id}/items")
-def items(collection_id: str, request: Request, conn: Conn = Depends(get_conn)) -> Response:
+def items(collection_id: str, request: Request, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """Features of a collection: ``limit``, ``offset``, ``bbox``, ``properties``, ``sortby``, ``filter``
     (CQL2 text or JSON), ``crs``; ``f=json|html``, or ``f=geojson|gpkg|fgb|csv`` with ``download``."""
     coll = registry.get(collection_id)
@@ -65,7 +65,7 @@ def items(collection_id: str, request: Request, conn: Conn = Depends(get_conn)) 
 
 
 @router.get("/collections/{collection_id}/download")
-def download(collection_id: str, request: Request, conn: Conn = Depends(get_conn)) -> Response:
+def download(collection_id: str, request: Request, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """The whole (filtered) collection as a file: ``f=geojson`` (default), ``gpkg``, ``fgb`` or ``csv``."""
     coll = registry.get(collection_id)
     fmt = request.query_params.get("f", "geojson").lower()
@@ -76,7 +76,7 @@ def download(collection_id: str, request: Request, conn: Conn = Depends(get_conn
 
 @router.get("/collections/{collection_id}/items/{feature_id}")
 def item(collection_id: str, feature_id: str, request: Request,
-         conn: Conn = Depends(get_conn)) -> Response:
+         conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """One feature (GeoJSON or HTML)."""
     coll = registry.get(collection_id)
     fmt = render.wants(request)

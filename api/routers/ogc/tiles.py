@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -71,7 +71,7 @@ def _tileset(request: Request, coll: Collection, bounds: list[float] | None) -> 
 
 
 @router.get("/collections/{collection_id}/tiles")
-def tilesets(collection_id: str, request: Request, conn: Conn = Depends(get_conn)) -> Response:
+def tilesets(collection_id: str, request: Request, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """The vector tilesets of a collection."""
     coll = registry.get(collection_id)
     tileset = _tileset(request, coll, features.extent(conn, coll))
@@ -80,7 +80,7 @@ def tilesets(collection_id: str, request: Request, conn: Conn = Depends(get_conn
 
 @router.get("/collections/{collection_id}/tiles/{tms_id}")
 def tileset(collection_id: str, tms_id: str, request: Request,
-            conn: Conn = Depends(get_conn)) -> Response:
+            conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """The tileset metadata of a collection in WebMercatorQuad."""
     coll = registry.get(collection_id)
     tiles.check_tile(tms_id, 0, 0, 0)
@@ -89,7 +89,7 @@ def tileset(collection_id: str, tms_id: str, request: Request,
 
 @router.get("/collections/{collection_id}/tiles/{tms_id}/tilejson.json")
 def tilejson(collection_id: str, tms_id: str, request: Request,
-             conn: Conn = Depends(get_conn)) -> Response:
+             conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """TileJSON 3.0.0 of a collection (query parameters such as ``type_offre`` are carried to the tiles)."""
     coll = registry.get(collection_id)
     tiles.check_tile(tms_id, 0, 0, 0)
@@ -100,7 +100,7 @@ def tilejson(collection_id: str, tms_id: str, request: Request,
 
 @router.get("/collections/{collection_id}/tiles/{tms_id}/{z}/{x}/{y}")
 def tile(collection_id: str, tms_id: str, z: int, x: int, y: int, request: Request,
-         conn: Conn = Depends(get_conn)) -> Response:
+         conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """One Mapbox Vector Tile (layer named after the collection), filtered like the items."""
     coll = registry.get(collection_id)
     tiles.check_tile(tms_id, z, x, y)

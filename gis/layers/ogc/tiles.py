@@ -1,5 +1,7 @@
-"""Mapbox Vector Tiles (WebMercatorQuad) of the OGC collections, made by PostGIS in one statement
-(``ST_AsMVT`` over ``ST_AsMVTGeom``), and the TileMatrixSet / TileJSON documents describing them.
+"""Mapbox Vector Tiles (WebMercatorQuad) of the OGC collections.
+
+Made by PostGIS in one statement (``ST_AsMVT`` over ``ST_AsMVTGeom``), with the TileMatrixSet / TileJSON documents
+describing them.
 """
 
 from __future__ import annotations
