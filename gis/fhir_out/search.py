@@ -227,40 +227,68 @@ def parse(rtype: str, items: list[tuple[str, str]]) -> Query:
     return q
 
 
-def _result_param(q: Query, name: str, values: list[str]) -> None:
-    if name == "_count":
-        q.count = p.integer(name, p.one(name, values), 0, MAX_COUNT)
-        q.summary_count = q.summary_count or q.count == 0
-    elif name == "_offset":
-        q.offset = p.integer(name, p.one(name, values), 0, 1_000_000)
-    elif name == "_total":
-        q.total = p.one(name, values)
-        if q.total not in ("none", "estimate", "accurate"):
-            raise InvalidInput("Paramètre « _total » : valeurs permises none, estimate, accurate.")
-    elif name == "_summary":
-        value = p.one(name, values)
-        if value not in ("count", "false"):
-            raise InvalidInput("Paramètre « _summary » : seules les valeurs « count » et « false » sont prises "
-                               "en charge.")
-        q.summary_count = value == "count"
-    elif name == "_revinclude":
-        if q.rtype != "HealthcareService" or any(v != "PractitionerRole:service" for v in values):
-            raise InvalidInput("Paramètre « _revinclude » : seule la valeur « PractitionerRole:service » est prise "
-                               "en charge (sans résultat : les professionnels ne sont pas publiés).")
-    elif name == "_include":
-        for value in values:
-            if value in EMPTY_INCLUDES:
-                continue
-            if q.rtype != "HealthcareService" or value not in INCLUDES:
-                raise InvalidInput(f"Paramètre « _include » : « {value[:60]} » non pris en charge "
-                                   f"(permis : {', '.join(sorted(INCLUDES))}).")
-            q.includes.add("location" if value.endswith(":location") else "organization")
-    elif name == "_include:iterate":
-        if any(v != "Organization:partof" for v in values):
-            raise InvalidInput("Paramètre « _include:iterate » : seule la valeur « Organization:partof » est prise "
-                               "en charge.")
-        q.iterate_partof = True
-    elif name == "_elements":
-        q.elements = [e for v in values for e in p.split_or(v)]
-    elif name == "_format" and any(v not in ("json", "application/json", "application/fhir+json") for v in values):
+def _count(q: Query, name: str, values: list[str]) -> None:
+    q.count = p.integer(name, p.one(name, values), 0, MAX_COUNT)
+    q.summary_count = q.summary_count or q.count == 0
+
+
+def _offset(q: Query, name: str, values: list[str]) -> None:
+    q.offset = p.integer(name, p.one(name, values), 0, 1_000_000)
+
+
+def _total(q: Query, name: str, values: list[str]) -> None:
+    q.total = p.one(name, values)
+    if q.total not in ("none", "estimate", "accurate"):
+        raise InvalidInput("Paramètre « _total » : valeurs permises none, estimate, accurate.")
+
+
+def _summary(q: Query, name: str, values: list[str]) -> None:
+    value = p.one(name, values)
+    if value not in ("count", "false"):
+        raise InvalidInput("Paramètre « _summary » : seules les valeurs « count » et « false » sont prises "
+                           "en charge.")
+    q.summary_count = value == "count"
+
+
+def _revinclude(q: Query, name: str, values: list[str]) -> None:
+    if q.rtype != "HealthcareService" or any(v != "PractitionerRole:service" for v in values):
+        raise InvalidInput("Paramètre « _revinclude » : seule la valeur « PractitionerRole:service » est prise "
+                           "en charge (sans résultat : les professionnels ne sont pas publiés).")
+
+
+def _include(q: Query, name: str, values: list[str]) -> None:
+    for value in values:
+        if value in EMPTY_INCLUDES:
+            continue
+        if q.rtype != "HealthcareService" or value not in INCLUDES:
+            raise InvalidInput(f"Paramètre « _include » : « {value[:60]} » non pris en charge "
+                               f"(permis : {', '.join(sorted(INCLUDES))}).")
+        q.includes.add("location" if value.endswith(":location") else "organization")
+
+
+def _include_iterate(q: Query, name: str, values: list[str]) -> None:
+    if any(v != "Organization:partof" for v in values):
+        raise InvalidInput("Paramètre « _include:iterate » : seule la valeur « Organization:partof » est prise "
+                           "en charge.")
+    q.iterate_partof = True
+
+
+def _elements(q: Query, name: str, values: list[str]) -> None:
+    q.elements = [e for v in values for e in p.split_or(v)]
+
+
+def _format(q: Query, name: str, values: list[str]) -> None:
+    if any(v not in ("json", "application/json", "application/fhir+json") for v in values):
         raise InvalidInput("Paramètre « _format » : seul le format JSON est disponible.")
+
+
+_RESULT_PARAMS: dict[str, Callable[[Query, str, list[str]], None]] = {
+    "_count": _count, "_offset": _offset, "_total": _total, "_summary": _summary, "_revinclude": _revinclude,
+    "_include": _include, "_include:iterate": _include_iterate, "_elements": _elements, "_format": _format,
+}
+
+
+def _result_param(q: Query, name: str, values: list[str]) -> None:
+    handler = _RESULT_PARAMS.get(name)
+    if handler is not None:
+        handler(q, name, values)

@@ -116,30 +116,36 @@ class Translator:
             raise InvalidInput("Filtre CQL2 invalide : une condition est attendue.")
         op = str(node["op"]).lower()
         args = node.get("args") or []
-        if op in ("and", "or"):
-            joiner = sql.SQL(" AND " if op == "and" else " OR ")
-            return sql.SQL("({})").format(joiner.join(self.translate(a) for a in args))
-        if op == "not":
-            return sql.SQL("(NOT {})").format(self.translate(_one(args)))
+        if op in ("and", "or", "not"):
+            return self._logical(op, args)
         if op in _COMPARISONS:
             return self._comparison(op, args)
-        if op == "like":
-            left, right = _two(args)
-            return sql.SQL("({}::text LIKE {})").format(self.scalar(left), self.scalar(right, "string"))
+        if op in ("like", "between", "isnull"):
+            return self._predicate(op, args)
         if op == "in":
             return self._in(args)
-        if op == "between":
-            if len(args) != 3:
-                raise InvalidInput("Filtre CQL2 invalide : BETWEEN attend trois arguments.")
-            kind = self._kind(args[0])
-            return sql.SQL("({} BETWEEN {} AND {})").format(
-                self.scalar(args[0]), self.scalar(args[1], kind), self.scalar(args[2], kind))
-        if op == "isnull":
-            return sql.SQL("({} IS NULL)").format(self.scalar(_one(args)))
         if op in _SPATIAL:
             left, right = _two(args)
             return sql.SQL("{}({}, {})").format(sql.SQL(_SPATIAL[op]), self.spatial(left), self.spatial(right))
         raise InvalidInput(f"Opérateur CQL2 non pris en charge : {op[:30]}.")
+
+    def _logical(self, op: str, args: list[Any]) -> sql.Composable:
+        if op == "not":
+            return sql.SQL("(NOT {})").format(self.translate(_one(args)))
+        joiner = sql.SQL(" AND " if op == "and" else " OR ")
+        return sql.SQL("({})").format(joiner.join(self.translate(a) for a in args))
+
+    def _predicate(self, op: str, args: list[Any]) -> sql.Composable:
+        if op == "like":
+            left, right = _two(args)
+            return sql.SQL("({}::text LIKE {})").format(self.scalar(left), self.scalar(right, "string"))
+        if op == "isnull":
+            return sql.SQL("({} IS NULL)").format(self.scalar(_one(args)))
+        if len(args) != 3:
+            raise InvalidInput("Filtre CQL2 invalide : BETWEEN attend trois arguments.")
+        kind = self._kind(args[0])
+        return sql.SQL("({} BETWEEN {} AND {})").format(
+            self.scalar(args[0]), self.scalar(args[1], kind), self.scalar(args[2], kind))
 
     def _comparison(self, op: str, args: list[Any]) -> sql.Composable:
         left, right = _two(args)
