@@ -18,19 +18,8 @@ from gis.layers.departements import DEPARTEMENT_RE
 from gis.layers.filters import Filters, validate_filters, where_clause
 from gis.layers.geojson import collection_sql
 
-
-def territories_covering(conn: Conn, code: str, filters: Filters | None = None) -> dict[str, Any]:
-    """Return the territories of the public offers covering a commune.
-
-    One Feature per declared zone unit (commune, département, région, polygon), with the number and the names of
-    those offers.
-    """
-    filters = filters or Filters()
-    validate_filters(conn, filters)
-    insee = resolve(conn, code)["insee"]
-    params: dict[str, Any] = {"insee": insee}
-    where = where_clause(filters, params)
-    query = sql.SQL("""
+# Units of the zones of the covering offers, grouped, with their display geometry ({where}: visibility + filters).
+_TERRITORIES = """
         WITH offers AS (
             SELECT o.id, o.nom FROM couverture cv JOIN offre o ON o.id = cv.offre_id
               LEFT JOIN etablissement e ON e.id = o.etablissement_id
@@ -62,7 +51,48 @@ def territories_covering(conn: Conn, code: str, filters: Filters | None = None) 
         SELECT 'polygone', o.id::text, 'Territoire déclaré', 1, ARRAY[o.nom], ST_AsGeoJSON(p.geom, 5)::json
           FROM zone_polygone p JOIN offers o ON o.id = p.offre_id
          ORDER BY 1, 2
-    """).format(where=where)
+"""
+
+# Offers covering each commune, each city once ({where}: visibility + filters; {geometry}; {dep}: département).
+_COUNTS = """
+        WITH counts AS (
+            SELECT cv.insee, count(*) AS n
+              FROM couverture cv JOIN offre o ON o.id = cv.offre_id
+              LEFT JOIN etablissement e ON e.id = o.etablissement_id
+             WHERE {where}
+             GROUP BY cv.insee
+        )
+        SELECT c.insee AS id, coalesce(k.n, 0) AS offres, c.population,
+               json_build_object(
+                   'insee', c.insee, 'nom', c.nom, 'departement', c.departement, 'population', c.population,
+                   'offres', coalesce(k.n, 0),
+                   'pour_10000', CASE WHEN c.population > 0
+                                      THEN round((coalesce(k.n, 0) * 10000.0 / c.population)::numeric, 2) END
+               ) AS properties,
+               {geometry} AS geometry
+          FROM geo_commune c
+          LEFT JOIN counts k ON k.insee = c.insee
+         WHERE ({dep}::text IS NULL OR c.departement = {dep})
+           -- each city once: by its arrondissements when they have shapes, else as a whole (Lyon, Marseille
+           -- without arrondissement polygons are not counted twice)
+           AND NOT EXISTS (SELECT 1 FROM geo_commune a WHERE a.parent_insee = c.insee AND a.geom IS NOT NULL)
+           AND (c.parent_insee IS NULL
+                OR EXISTS (SELECT 1 FROM geo_commune s WHERE s.parent_insee = c.parent_insee AND s.geom IS NOT NULL))
+"""
+
+
+def territories_covering(conn: Conn, code: str, filters: Filters | None = None) -> dict[str, Any]:
+    """Return the territories of the public offers covering a commune.
+
+    One Feature per declared zone unit (commune, département, région, polygon), with the number and the names of
+    those offers.
+    """
+    filters = filters or Filters()
+    validate_filters(conn, filters)
+    insee = resolve(conn, code)["insee"]
+    params: dict[str, Any] = {"insee": insee}
+    where = where_clause(filters, params)
+    query = sql.SQL(_TERRITORIES).format(where=where)
     features = []
     order = {"region": 0, "departement": 1, "polygone": 2, "commune": 3}
     for r in sorted(conn.execute(query, params).fetchall(), key=lambda r: (order[r["niveau"]], r["code"])):
@@ -118,31 +148,7 @@ def coverage_by_commune_json(
         params["dep"] = departement
     where = where_clause(filters, params)
     geometry_sql = sql.SQL("ST_AsGeoJSON(c.geom_simple, 5)::json" if geometry else "NULL::json")
-    rows = sql.SQL("""
-        WITH counts AS (
-            SELECT cv.insee, count(*) AS n
-              FROM couverture cv JOIN offre o ON o.id = cv.offre_id
-              LEFT JOIN etablissement e ON e.id = o.etablissement_id
-             WHERE {where}
-             GROUP BY cv.insee
-        )
-        SELECT c.insee AS id, coalesce(k.n, 0) AS offres, c.population,
-               json_build_object(
-                   'insee', c.insee, 'nom', c.nom, 'departement', c.departement, 'population', c.population,
-                   'offres', coalesce(k.n, 0),
-                   'pour_10000', CASE WHEN c.population > 0
-                                      THEN round((coalesce(k.n, 0) * 10000.0 / c.population)::numeric, 2) END
-               ) AS properties,
-               {geometry} AS geometry
-          FROM geo_commune c
-          LEFT JOIN counts k ON k.insee = c.insee
-         WHERE ({dep}::text IS NULL OR c.departement = {dep})
-           -- each city once: by its arrondissements when they have shapes, else as a whole (Lyon, Marseille
-           -- without arrondissement polygons are not counted twice)
-           AND NOT EXISTS (SELECT 1 FROM geo_commune a WHERE a.parent_insee = c.insee AND a.geom IS NOT NULL)
-           AND (c.parent_insee IS NULL
-                OR EXISTS (SELECT 1 FROM geo_commune s WHERE s.parent_insee = c.parent_insee AND s.geom IS NOT NULL))
-    """).format(where=where, geometry=geometry_sql, dep=sql.Placeholder("dep"))
+    rows = sql.SQL(_COUNTS).format(where=where, geometry=geometry_sql, dep=sql.Placeholder("dep"))
     summary = sql.SQL("""'resume', json_build_object(
         'communes', count(*),
         'communes_non_couvertes', count(*) FILTER (WHERE f.offres = 0),
