@@ -130,8 +130,9 @@ class ResponseCacheMiddleware:
         if version is None:
             await self.app(scope, receive, send)
             return
+        # Host is part of the key: some answers carry absolute links built from it (FHIR fullUrl, OGC links).
         key = (scope["path"].encode("utf-8", "surrogateescape"), _normalised_query(scope["query_string"]),
-               _header(scope, b"accept") or b"")
+               _header(scope, b"accept") or b"", _header(scope, b"host") or b"")
         entry = self.cache.get(key)
         if entry is not None:
             self.cache.hits += 1
