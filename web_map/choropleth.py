@@ -171,10 +171,12 @@ def couverture_page(data: dict[str, Any], *, type_labels: list[str], extent: lis
         '<section class="rg-summary" aria-labelledby="rg-summary-title"><h2 id="rg-summary-title">En bref</h2><ul>'
         "<li>{} communes ou arrondissements, dont <strong>{} sans aucune offre</strong> ({} %)</li>"
         "<li>Population non couverte : <strong>{} habitants</strong> ({} %)</li></ul>"
-        '<p class="rg-exports">Données : <a href="{}">GeoJSON</a></p></section>'
+        '<p class="rg-exports">Données : <a href="{}">GeoJSON</a>{}</p></section>'
     ).format(style.fr_number(summary["communes"]), style.fr_number(summary["communes_non_couvertes"]),
              style.fr_number(pct_c, 1), style.fr_number(summary["population_non_couverte"]),
-             style.fr_number(pct_p, 1), remote))
+             style.fr_number(pct_p, 1), remote,
+             Markup(' – <a href="{}">tuiles vectorielles (TileJSON)</a>').format(
+                 tiles_url.replace("{z}/{x}/{y}", "tilejson.json", 1)) if tiles_url else ""))
     rows = [{**f["properties"], "zone": "oui" if f["properties"]["offres"] == 0 else "non"}
             for f in data["features"]]
     page.add_table(f"{value_label} par commune ({len(rows)})",

@@ -61,6 +61,9 @@ def test_coverage_page_uses_the_tiles(fixture_http):
     script = fixture_http.get(f"{assets.vectorgrid_prefix()}/{assets.VECTORGRID_JS}")
     assert script.status_code == 200 and "immutable" in script.headers["cache-control"]
     assert "vectorGrid" in script.text
+    tilejson = re.search(r'href="([^"]*tilejson\.json[^"]*)"', html)
+    assert tilejson and fixture_http.get(unescape(tilejson.group(1))).json()["tiles"][0].endswith(
+        urlsplit(url).path.replace("{z}/{x}/{y}", "") + "{z}/{x}/{y}?" + urlsplit(url).query)
     # the table beside the map is unchanged: one row per commune or arrondissement
     assert html.count('<tr><th scope="row">') == 1285
 

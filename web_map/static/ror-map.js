@@ -156,7 +156,7 @@
       vectorTileLayerStyles: styles,
       interactive: !opts.style || opts.style.interactive !== false,
       getFeatureId: idProp ? function (f) { return f.properties[idProp]; } : undefined,
-      minZoom: map.getMinZoom(), maxNativeZoom: opts.maxNativeZoom || 16,
+      minNativeZoom: opts.minZoom || 0, maxNativeZoom: opts.maxNativeZoom || 16,
       fetchOptions: { credentials: "same-origin" }
     });
     var tooltip = L.tooltip({ sticky: true, direction: "auto" });
