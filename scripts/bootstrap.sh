@@ -264,6 +264,23 @@ if [[ $WITH_VENV -eq 1 ]]; then
   fi
 fi
 
+# --- 4b. browser libraries from npm (served by the app itself, no CDN) ------------------------------
+# web_map/vendor/package-lock.json pins them (with integrity hashes); `npm ci` installs them into
+# web_map/vendor/node_modules, which web_map/assets.py serves under a versioned /static/ URL.
+# Without them the coverage map falls back to GeoJSON (no vector tiles).
+VENDOR=web_map/vendor
+if [[ -f "$VENDOR/package-lock.json" ]]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm
+  fi
+  want_js=$(sha256sum "$VENDOR/package-lock.json" | cut -d' ' -f1)
+  if [[ "$(cat "$VENDOR/node_modules/.bootstrap-stamp" 2>/dev/null)" != "$want_js" ]]; then
+    log "npm ci in $VENDOR (browser libraries)"
+    (cd "$VENDOR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    printf '%s' "$want_js" > "$VENDOR/node_modules/.bootstrap-stamp"
+  fi
+fi
+
 # --- 5. reference data ------------------------------------------------------------------------------
 if [[ -z "${ROR_GIS_DATA_DIR:-}" && ! -f "$REPO/../shared/data/cog/communes.json" ]]; then
   log "note: ../shared/data not found beside the checkout; set ROR_GIS_DATA_DIR (or let ror-gis download)"

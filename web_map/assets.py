@@ -1,5 +1,6 @@
-"""Local static assets: Leaflet and Leaflet.markercluster from the xstatic packages, Swagger UI and
-Redoc from the ``fastapi-offline`` package, our own CSS/JS.
+"""Local static assets: Leaflet and Leaflet.markercluster from the xstatic packages, Leaflet.VectorGrid
+from npm (``web_map/vendor``, installed by ``scripts/bootstrap.sh``), Swagger UI and Redoc from the
+``fastapi-offline`` package, our own CSS/JS.
 
 Every asset URL carries a version (library version, or a hash of our static folder), so the files
 can be cached for a year (``immutable``): a new release changes the URL. The HTTP side (mounting
@@ -9,6 +10,8 @@ the folders) lives in :mod:`api.html`.
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 from functools import lru_cache
 from importlib import metadata, util
 from pathlib import Path
@@ -16,7 +19,11 @@ from pathlib import Path
 import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_cluster
 
+logger = logging.getLogger(__name__)
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+VECTORGRID_PACKAGE = Path(__file__).resolve().parent / "vendor" / "node_modules" / "leaflet.vectorgrid"
+VECTORGRID_JS = "Leaflet.VectorGrid.bundled.min.js"
 LONG_CACHE = "public, max-age=31536000, immutable"
 
 LEAFLET_VERSION: str = xs_leaflet.VERSION
@@ -42,6 +49,30 @@ def leaflet_prefix() -> str:
 def markercluster_prefix() -> str:
     """URL folder of Leaflet.markercluster."""
     return f"/static/markercluster/{MARKERCLUSTER_VERSION}"
+
+
+@lru_cache(maxsize=1)
+def vectorgrid_version() -> str | None:
+    """Version of the installed Leaflet.VectorGrid (npm), or None when ``npm ci`` has not been run."""
+    try:
+        version = json.loads((VECTORGRID_PACKAGE / "package.json").read_text(encoding="utf-8"))["version"]
+    except (OSError, ValueError, KeyError):
+        version = None
+    if version is None or not (VECTORGRID_PACKAGE / "dist" / VECTORGRID_JS).is_file():
+        logger.warning("Leaflet.VectorGrid is not installed (run scripts/bootstrap.sh): maps use GeoJSON, "
+                       "not vector tiles")
+        return None
+    return str(version)
+
+
+def vector_tiles_available() -> bool:
+    """Whether the maps can draw vector tiles (Leaflet.VectorGrid installed)."""
+    return vectorgrid_version() is not None
+
+
+def vectorgrid_prefix() -> str:
+    """URL folder of Leaflet.VectorGrid's ``dist`` folder."""
+    return f"/static/vectorgrid/{vectorgrid_version()}"
 
 
 def own_prefix() -> str:
@@ -77,11 +108,13 @@ def map_css(*, cluster: bool = False) -> list[str]:
     return [*css, f"{own_prefix()}/ror-map.css"]
 
 
-def map_js(*, cluster: bool = False) -> list[str]:
+def map_js(*, cluster: bool = False, vector_tiles: bool = False) -> list[str]:
     """Scripts of a map page, in load order (no inline script: ``ror-map.js`` reads the page's JSON block)."""
     js = [f"{leaflet_prefix()}/leaflet.js"]
     if cluster:
         js.append(f"{markercluster_prefix()}/leaflet.markercluster.js")
+    if vector_tiles:
+        js.append(f"{vectorgrid_prefix()}/{VECTORGRID_JS}")
     return [*js, f"{own_prefix()}/ror-map.js"]
 
 
@@ -92,9 +125,12 @@ def page_css() -> list[str]:
 
 def static_dirs() -> list[tuple[str, str, Path]]:
     """``(url prefix, name, folder)`` of every static folder to serve."""
-    return [
+    dirs = [
         (leaflet_prefix(), "static-leaflet", Path(xs_leaflet.BASE_DIR)),
         (markercluster_prefix(), "static-markercluster", Path(xs_cluster.BASE_DIR)),
         (own_prefix(), "static-ror", STATIC_DIR),
         (docs_prefix(), "static-docs", docs_dir()),
     ]
+    if vector_tiles_available():
+        dirs.append((vectorgrid_prefix(), "static-vectorgrid", VECTORGRID_PACKAGE / "dist"))
+    return dirs

@@ -120,14 +120,31 @@ def tableau_page(result: TableauResult, *, basemap: str = "plan-ign", title: str
     return page
 
 
+_COVERAGE_STYLE = PathStyle(color="#FFFFFF", weight=0.5, opacity=1, fill_color="#CCCCCC", fill_opacity=0.85)
+_COVERAGE_TOOLTIP = [("nom", "Commune"), ("offres", "Offres"), ("pour_10000", "Pour 10 000 hab."),
+                     ("population", "Population")]
+
+
+def _coverage_layer(page: MapPage, url: str, *, tiles: bool, name: str, choropleth: dict[str, Any]) -> None:
+    """The communes of the coverage map: vector tiles (layer ``couverture``) or fetched GeoJSON."""
+    common: dict[str, Any] = {"name": name, "toggle": True, "highlight": True, "style": _COVERAGE_STYLE,
+                              "choropleth": choropleth, "tooltip": _COVERAGE_TOOLTIP}
+    if tiles:
+        page.add_vector_tiles(url, layer="couverture", feature_id="insee", min_zoom=5, **common)
+    else:
+        page.add_remote_polygons(url, **common)
+
+
 def couverture_page(data: dict[str, Any], *, type_labels: list[str], extent: list[float] | None,
                     departement: str | None = None, per_10000: bool = False, classes: int = 5,
-                    methode: str = "quantiles", basemap: str = "plan-ign", query: str = "") -> MapPage:
+                    methode: str = "quantiles", basemap: str = "plan-ign", query: str = "",
+                    tiles_url: str | None = None) -> MapPage:
     """Planners' choropleth: how many offers of the type(s) cover each commune; 'zones blanches'.
 
-    ``data``: :func:`gis.layers.territoires.coverage_by_commune` without geometry (the page fetches the
-    polygons from ``/api/v1/couverture``); ``type_labels``: French labels of the chosen types d'offre;
-    ``extent``: bbox of the département (or of the region) to fit.
+    ``data``: :func:`gis.layers.territoires.coverage_by_commune` without geometry (the page draws the
+    polygons from the vector tiles ``tiles_url`` of the OGC API, else fetches the GeoJSON of
+    ``/api/v1/couverture``); ``type_labels``: French labels of the chosen types d'offre; ``extent``: bbox
+    of the département (or of the region) to fit.
     """
     summary = data["resume"]
     what = ", ".join(type_labels)
@@ -142,13 +159,9 @@ def couverture_page(data: dict[str, Any], *, type_labels: list[str], extent: lis
     breaks = classify(values, classes, method) if values else []
     colors = style.sequential_ramp(len(breaks)) if breaks else []
     remote = "/api/v1/couverture" + (f"?{query}" if query else "")
-    page.add_remote_polygons(remote, name=value_label, toggle=True, highlight=True,
-                             style=PathStyle(color="#FFFFFF", weight=0.5, opacity=1, fill_color="#CCCCCC",
-                                             fill_opacity=0.85),
-                             choropleth={"property": prop, "breaks": breaks, "colors": colors,
-                                         "zeroFill": style.ZERO_FILL, "noDataFill": style.NO_DATA_FILL},
-                             tooltip=[("nom", "Commune"), ("offres", "Offres"), ("pour_10000", "Pour 10 000 hab."),
-                                      ("population", "Population")])
+    _coverage_layer(page, tiles_url or remote, tiles=tiles_url is not None, name=value_label,
+                    choropleth={"property": prop, "breaks": breaks, "colors": colors,
+                                "zeroFill": style.ZERO_FILL, "noDataFill": style.NO_DATA_FILL})
     page.add_remote_polygons(DEPARTEMENTS_URL, name="Limites départementales",
                              style=CONTEXT_STYLE)
     if extent:
@@ -165,10 +178,12 @@ def couverture_page(data: dict[str, Any], *, type_labels: list[str], extent: lis
         '<section class="rg-summary" aria-labelledby="rg-summary-title"><h2 id="rg-summary-title">En bref</h2><ul>'
         "<li>{} communes ou arrondissements, dont <strong>{} sans aucune offre</strong> ({} %)</li>"
         "<li>Population non couverte : <strong>{} habitants</strong> ({} %)</li></ul>"
-        '<p class="rg-exports">Données : <a href="{}">GeoJSON</a></p></section>'
+        '<p class="rg-exports">Données : <a href="{}">GeoJSON</a>{}</p></section>'
     ).format(style.fr_number(summary["communes"]), style.fr_number(summary["communes_non_couvertes"]),
              style.fr_number(pct_c, 1), style.fr_number(summary["population_non_couverte"]),
-             style.fr_number(pct_p, 1), remote))
+             style.fr_number(pct_p, 1), remote,
+             Markup(' – <a href="{}">tuiles vectorielles (TileJSON)</a>').format(
+                 tiles_url.replace("{z}/{x}/{y}", "tilejson.json", 1)) if tiles_url else ""))
     rows = [{**f["properties"], "zone": "oui" if f["properties"]["offres"] == 0 else "non"}
             for f in data["features"]]
     page.add_table(f"{value_label} par commune ({len(rows)})",

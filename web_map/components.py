@@ -56,6 +56,22 @@ def remote_layer(url: str, *, name: str, path_style: StyleArg = CONTEXT_STYLE, *
             "options": layer_options(name, path_style, default=CONTEXT_STYLE, **options)}
 
 
+def vector_tile_layer(url: str, *, name: str, layer: str, feature_id: str | None = None,
+                      min_zoom: int = 0, max_native_zoom: int = 16, path_style: StyleArg = None,
+                      **options: Any) -> dict[str, Any]:
+    """Mapbox Vector Tiles from a same-origin URL template (``…/{z}/{x}/{y}?…``), drawn as SVG paths.
+
+    ``layer``: the MVT layer to draw (the OGC collection id); ``feature_id``: the property identifying a
+    feature across tiles (hover/click highlight of every piece). Same options as a GeoJSON layer
+    (style, choropleth, tooltip, highlight, toggle).
+    """
+    if not url.startswith("/") or url.startswith("//"):
+        raise ValueError("vector tiles must come from same-origin paths (CSP connect-src 'self')")
+    opts = layer_options(name, path_style, **options)
+    opts.update(layer=layer, featureId=feature_id, minZoom=min_zoom, maxNativeZoom=max_native_zoom)
+    return {"kind": "mvt", "url": url, "options": opts}
+
+
 def marker_layer(markers: Iterable[Marker], *, name: str, cluster: bool = True, fit: bool = False,
                  toggle: bool = False) -> dict[str, Any]:
     """Markers drawn with their family's shape and letter (see :mod:`web_map.style`)."""

@@ -82,6 +82,14 @@ class MapPage:
         self.layers.append(layer)
         return layer
 
+    def add_vector_tiles(self, url: str, *, name: str, layer: str, **options: Any) -> dict:
+        """A Mapbox Vector Tile layer (see :func:`web_map.components.vector_tile_layer`)."""
+        if "style" in options:
+            options["path_style"] = options.pop("style")
+        tiles = components.vector_tile_layer(url, name=name, layer=layer, **options)
+        self.layers.append(tiles)
+        return tiles
+
     def add_markers(self, markers: Iterable[Marker], *, name: str, cluster: bool = True, fit: bool = False,
                     toggle: bool = False) -> dict[str, Any]:
         """Markers drawn with the family shape + letter."""
@@ -98,6 +106,11 @@ class MapPage:
     def clustered(self) -> bool:
         """Whether a marker layer is clustered (Leaflet.markercluster is then loaded)."""
         return any(lyr["kind"] == "markers" and lyr["options"]["cluster"] for lyr in self.layers)
+
+    @property
+    def vector_tiles(self) -> bool:
+        """Whether a layer is drawn from vector tiles (Leaflet.VectorGrid is then loaded)."""
+        return any(lyr["kind"] == "mvt" for lyr in self.layers)
 
     # Page content -------------------------------------------------------------------------------
     def add_legend(self, title: str, items: Sequence[LegendItem], note: str | None = None) -> Legend:
@@ -140,4 +153,4 @@ class MapPage:
         """The complete HTML page."""
         cluster = self.clustered
         return render_template("page.html", page=self, spec=self.spec(), css=assets.map_css(cluster=cluster),
-                               scripts=assets.map_js(cluster=cluster))
+                               scripts=assets.map_js(cluster=cluster, vector_tiles=self.vector_tiles))

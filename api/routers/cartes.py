@@ -112,6 +112,23 @@ def carte_offre(
     return _page_or_error(settings, build, not_found="Offre introuvable")
 
 
+_COVERAGE_TILES = "/ogc/collections/couverture/tiles/WebMercatorQuad/{z}/{x}/{y}?"
+_COVERAGE_TILE_PROPERTIES = "insee,nom,offres,pour_10000,population"
+
+
+def _coverage_tiles(filters: Filters, departement: str | None) -> str | None:
+    """URL template of the coverage vector tiles (OGC API – Tiles) equivalent to the page's filters, or
+    None when the tiles cannot express them (filters other than the type d'offre: the page then fetches
+    the GeoJSON of /api/v1/couverture) or Leaflet.VectorGrid is not installed."""
+    others = {k: v for k, v in filters.code_fields().items() if k != "type_offre"}
+    if not assets.vector_tiles_available() or any(others.values()) or filters.age is not None:
+        return None
+    params = [("type_offre", ",".join(filters.type_offre)), ("properties", _COVERAGE_TILE_PROPERTIES)]
+    if departement:
+        params.append(("filter", f"departement='{departement.upper()}'"))  # checked by DEPARTEMENT_PATTERN
+    return _COVERAGE_TILES + urlencode(params)
+
+
 @router.head("/couverture", include_in_schema=False)
 @router.get("/couverture", response_class=HTMLResponse, summary="Carte de couverture par type d'offre")
 def carte_couverture(
@@ -138,7 +155,8 @@ def carte_couverture(
         labels = nomenclatures.labels_for(conn, "type_offre", filters.type_offre) or list(filters.type_offre)
         return couverture_page(data, type_labels=labels, extent=departements.bbox(conn, departement),
                                departement=departement, per_10000=par == 10000, classes=classes,
-                               methode=methode, basemap=basemap, query=query)
+                               methode=methode, basemap=basemap, query=query,
+                               tiles_url=_coverage_tiles(filters, departement))
 
     return _page_or_error(settings, build)
 

@@ -1,4 +1,5 @@
-/* ror-gis map helpers (no dependency besides Leaflet; Leaflet.markercluster when clustering). */
+/* ror-gis map helpers (no dependency besides Leaflet; Leaflet.markercluster when clustering,
+   Leaflet.VectorGrid for vector tiles). */
 (function () {
   "use strict";
   var RorMap = (window.RorMap = window.RorMap || {});
@@ -142,6 +143,67 @@
     return group;
   };
 
+  /* Mapbox Vector Tiles (Leaflet.VectorGrid, served by this service): one SVG per tile, the same styles,
+     choropleth, tooltip and highlight as a GeoJSON layer. A feature cut by tile edges is highlighted
+     whole through its id (opts.featureId). Fires "rg:loaded" when the visible tiles are drawn. */
+  RorMap.vectorTiles = function (map, url, opts) {
+    var styleOf = styleFunction(opts);
+    var styles = {};
+    styles[opts.layer] = function (props) { return styleOf({ properties: props }); };
+    var idProp = opts.featureId;
+    var layer = L.vectorGrid.protobuf(url, {
+      rendererFactory: L.svg.tile,
+      vectorTileLayerStyles: styles,
+      interactive: !opts.style || opts.style.interactive !== false,
+      getFeatureId: idProp ? function (f) { return f.properties[idProp]; } : undefined,
+      minNativeZoom: opts.minZoom || 0, maxNativeZoom: opts.maxNativeZoom || 16,
+      fetchOptions: { credentials: "same-origin" }
+    });
+    var tooltip = L.tooltip({ sticky: true, direction: "auto" });
+    var hovered = null, selected = null;
+    function emphasise(id, on) {
+      if (id === null || id === undefined) return;
+      if (on) layer.setFeatureStyle(id, L.extend({}, opts.style, { weight: 4, color: "#E4002B", fillOpacity: 0.25, fill: true }));
+      else layer.resetFeatureStyle(id);
+    }
+    function featureId(e) { return idProp && e.layer && e.layer.properties ? e.layer.properties[idProp] : null; }
+    layer.on("mouseover mousemove", function (e) {
+      var props = (e.layer && e.layer.properties) || {};
+      if (opts.tooltip && opts.tooltip.length) {
+        tooltip.setContent(tooltipNode(props, opts.tooltip)).setLatLng(e.latlng);
+        if (!map.hasLayer(tooltip)) map.openTooltip(tooltip);
+      }
+      var id = featureId(e);
+      if (opts.highlight && id !== hovered) {
+        if (hovered !== selected) emphasise(hovered, false);
+        hovered = id;
+        emphasise(id, true);
+      }
+    });
+    layer.on("mouseout", function () {
+      map.closeTooltip(tooltip);
+      if (opts.highlight && hovered !== selected) emphasise(hovered, false);
+      hovered = null;
+    });
+    layer.on("click", function (e) {
+      if (!opts.highlight) return;
+      var id = featureId(e);
+      if (selected !== null && selected !== id) emphasise(selected, false);
+      selected = selected === id ? null : id;
+      emphasise(id, selected === id);
+    });
+    layer.on("tileerror", function () {
+      if (!layer._rgErrorShown) {
+        layer._rgErrorShown = true;
+        status("Une partie de la couche « " + (opts.name || "données") + " » n'a pas pu être chargée.");
+      }
+    });
+    layer.on("load", function () { layer.fire("rg:loaded"); });
+    layer.addTo(map);
+    if (opts.toggle) RorMap.registerOverlay(map, opts.name, layer);
+    return layer;
+  };
+
   RorMap.icon = function (family, families, label) {
     var f = families[family] || families.autre || { color: "#5F6B73", svg: '<circle cx="12" cy="12" r="10"/>', letter: "X", shape: "circle", label: "Autre" };
     var y = f.shape === "triangle" ? 15.5 : 16;
@@ -234,6 +296,7 @@
   RorMap.layerBuilders = {
     geojson: function (map, spec) { return RorMap.geojson(map, spec.data, spec.options); },
     remote: function (map, spec) { return RorMap.remoteGeojson(map, spec.url, spec.options); },
+    mvt: function (map, spec) { return RorMap.vectorTiles(map, spec.url, spec.options); },
     markers: function (map, spec) { return RorMap.markers(map, spec.data, spec.options); }
   };
 
