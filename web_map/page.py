@@ -82,7 +82,7 @@ class MapPage:
         self.layers.append(layer)
         return layer
 
-    def add_vector_tiles(self, url: str, *, name: str, layer: str, **options: Any) -> dict:
+    def add_vector_tiles(self, url: str, *, name: str, layer: str, **options: Any) -> dict[str, Any]:
         """A Mapbox Vector Tile layer (see :func:`web_map.components.vector_tile_layer`)."""
         if "style" in options:
             options["path_style"] = options.pop("style")
