@@ -8,18 +8,21 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
+from psycopg import sql
+
 from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
 from gis.identifiers import INSEE_RE
+from gis.layers.filters import word_prefix_conditions
 from gis.text import like_escape, tokens
 
 POSTCODE_PREFIX_RE = re.compile(r"^\d{2,4}$")
 GeometryMode = Literal["full", "simplified", "centre", "none"]
 
-_RESULT_COLUMNS = """
+_COLS = sql.SQL("""
     c.insee, c.nom, c.type, c.codes_postaux, c.departement, d.nom AS departement_nom, c.population,
     c.parent_insee
-"""
+""")
 
 
 def check_insee(code: str) -> str:
@@ -67,7 +70,7 @@ def _search_code(conn: Conn, code: str, limit: int) -> list[dict[str, Any]]:
     The commune with that INSEE code first, then the communes or arrondissements the postcode serves (not their
     parent city), then the commune a former code became.
     """
-    sql = f"""
+    query = sql.SQL("""
         WITH hits AS (
             SELECT insee, 0 AS rank, 'code INSEE' AS correspondance FROM geo_commune WHERE insee = %(code)s
             UNION ALL
@@ -80,38 +83,34 @@ def _search_code(conn: Conn, code: str, limit: int) -> list[dict[str, Any]]:
         ), best AS (
             SELECT DISTINCT ON (insee) insee, rank, correspondance FROM hits ORDER BY insee, rank
         )
-        SELECT {_RESULT_COLUMNS}, b.rank, b.correspondance
+        SELECT {cols}, b.rank, b.correspondance
           FROM best b JOIN geo_commune c USING (insee)
           LEFT JOIN geo_departement d ON d.code = c.departement
          ORDER BY b.rank, c.population DESC NULLS LAST, c.insee
          LIMIT %(limit)s
-    """  # noqa: S608 - column list is a constant
-    return _finish(conn.execute(sql, {"code": code, "limit": limit}).fetchall())
+    """).format(cols=_COLS)
+    return _finish(conn.execute(query, {"code": code, "limit": limit}).fetchall())
 
 
 def _search_postcode_prefix(conn: Conn, prefix: str, limit: int) -> list[dict[str, Any]]:
-    sql = f"""
-        SELECT {_RESULT_COLUMNS}
+    query = sql.SQL("""
+        SELECT {cols}
           FROM geo_commune c LEFT JOIN geo_departement d ON d.code = c.departement
          WHERE EXISTS (SELECT 1 FROM unnest(c.codes_postaux) cp WHERE cp LIKE %(p)s)
          ORDER BY (SELECT min(cp) FROM unnest(c.codes_postaux) cp WHERE cp LIKE %(p)s),
                   c.population DESC NULLS LAST
          LIMIT %(limit)s
-    """  # noqa: S608 - column list is a constant
-    return _finish(conn.execute(sql, {"p": like_escape(prefix) + "%", "limit": limit}).fetchall())
+    """).format(cols=_COLS)
+    return _finish(conn.execute(query, {"p": like_escape(prefix) + "%", "limit": limit}).fetchall())
 
 
 def _search_name(conn: Conn, words: list[str], limit: int) -> list[dict[str, Any]]:
     """Every typed word must start a word of the name; exact, then prefix, then population."""
     phrase = " ".join(words)
     params: dict[str, Any] = {"phrase": phrase, "prefix": like_escape(phrase) + "%", "limit": limit}
-    conditions = []
-    for i, word in enumerate(words):
-        params[f"w{i}"] = "% " + like_escape(word) + "%"
-        conditions.append(f"(' ' || c.nom_norm) LIKE %(w{i})s")
-    where = " AND ".join(conditions)
-    sql = f"""
-        SELECT {_RESULT_COLUMNS},
+    where = word_prefix_conditions(words, sql.Identifier("c", "nom_norm"), params)
+    query = sql.SQL("""
+        SELECT {cols},
                CASE WHEN c.nom_norm = %(phrase)s THEN 0
                     WHEN c.nom_norm LIKE %(prefix)s THEN 1
                     ELSE 2 END AS rank
@@ -119,19 +118,19 @@ def _search_name(conn: Conn, words: list[str], limit: int) -> list[dict[str, Any
          WHERE {where}
          ORDER BY rank, c.population DESC NULLS LAST, c.insee
          LIMIT %(limit)s
-    """  # noqa: S608 - conditions are built from placeholders only
-    rows = conn.execute(sql, params).fetchall()
+    """).format(cols=_COLS, where=where)
+    rows = conn.execute(query, params).fetchall()
     if rows:
         return _finish(rows)
     # Nothing matched word by word: fall back to trigram similarity (typos, missing letters).
-    sql = f"""
-        SELECT {_RESULT_COLUMNS}, similarity(c.nom_norm, %(phrase)s) AS rank
+    query = sql.SQL("""
+        SELECT {cols}, similarity(c.nom_norm, %(phrase)s) AS rank
           FROM geo_commune c LEFT JOIN geo_departement d ON d.code = c.departement
          WHERE c.nom_norm %% %(phrase)s
          ORDER BY rank DESC, c.population DESC NULLS LAST
          LIMIT %(limit)s
-    """  # noqa: S608 - column list is a constant
-    return _finish(conn.execute(sql, params).fetchall())
+    """).format(cols=_COLS)
+    return _finish(conn.execute(query, params).fetchall())
 
 
 def resolve(conn: Conn, code: str) -> dict[str, Any]:
@@ -172,7 +171,7 @@ def feature(conn: Conn, code: str, *, geometry: GeometryMode = "simplified") -> 
     resolved = resolve(conn, code)
     geom_sql = _GEOMETRY_SQL[geometry]
     row = conn.execute(
-        f"""
+        sql.SQL("""
         SELECT c.insee, c.nom, c.type, c.parent_insee, p.nom AS parent_nom,
                c.departement, d.nom AS departement_nom, c.region, r.nom AS region_nom,
                c.codes_postaux, c.population, c.siren, c.epci_code, c.epci_nom, c.ept_code, c.ept_nom,
@@ -190,7 +189,7 @@ def feature(conn: Conn, code: str, *, geometry: GeometryMode = "simplified") -> 
           LEFT JOIN geo_departement d ON d.code = c.departement
           LEFT JOIN geo_region r ON r.code = c.region
          WHERE c.insee = %(insee)s
-        """,  # noqa: S608 - geometry expression chosen from a fixed table
+        """).format(geom_sql=sql.SQL(geom_sql)),
         {"insee": resolved["insee"]},
     ).fetchone()
     if row is None:  # resolve() found it: only a concurrent delete gets here

@@ -15,6 +15,7 @@ from psycopg import sql
 
 from gis.db import Conn
 from gis.errors import InvalidInput
+from gis.text import like_escape
 
 CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._|-]{0,29}$")
 
@@ -131,4 +132,28 @@ def where_clause(filters: Filters, params: dict[str, Any]) -> sql.Composable:
         params["age"] = filters.age
         conditions.append(sql.SQL("{} BETWEEN coalesce(o.age_min, 0) AND coalesce(o.age_max, 200)").format(
             sql.Placeholder("age")))
+    return sql.SQL(" AND ").join(conditions)
+
+
+def word_prefix_conditions(words: list[str], column: sql.Composable, params: dict[str, Any]) -> sql.Composable:
+    """Return SQL requiring every typed word to start a word of ``column`` (values bound into ``params``).
+
+    Parameters
+    ----------
+    words : list of str
+        Normalised words (see :func:`gis.text.tokens`).
+    column : psycopg.sql.Composable
+        The normalised text column, e.g. ``sql.Identifier("c", "nom_norm")``.
+    params : dict
+        Receives ``w0``, ``w1``… (LIKE patterns, escaped).
+
+    Returns
+    -------
+    psycopg.sql.Composable
+        The conditions joined by AND.
+    """
+    conditions = []
+    for i, word in enumerate(words):
+        params[f"w{i}"] = "% " + like_escape(word) + "%"
+        conditions.append(sql.SQL("(' ' || {}) LIKE {}").format(column, sql.Placeholder(f"w{i}")))
     return sql.SQL(" AND ").join(conditions)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from psycopg import sql
+
 from gis.db import Conn
 from gis.errors import NotFound
-from gis.text import like_escape, tokens
+from gis.layers.filters import word_prefix_conditions
+from gis.text import tokens
 
 # Suggestion groups: key -> (nomenclature list, title shown to people)
 SUGGESTION_GROUPS = {
@@ -44,14 +47,6 @@ def labels_for(conn: Conn, name: str, codes: list[str]) -> list[str]:
     return [r["label"] for r in rows]
 
 
-def _word_conditions(words: list[str], column: str, params: dict[str, Any]) -> str:
-    conds = []
-    for i, w in enumerate(words):
-        params[f"w{i}"] = "% " + like_escape(w) + "%"
-        conds.append(f"(' ' || {column}) LIKE %(w{i})s")
-    return " AND ".join(conds)
-
-
 def suggestions(conn: Conn, q: str, *, limit: int = 8) -> dict[str, Any]:
     """Codes and establishment names whose words start with the typed words, grouped by kind."""
     words = tokens(q or "")
@@ -60,28 +55,28 @@ def suggestions(conn: Conn, q: str, *, limit: int = 8) -> dict[str, Any]:
         return {"q": q, "groupes": groups}
     for key, (name, title) in SUGGESTION_GROUPS.items():
         params: dict[str, Any] = {"name": name, "limit": limit, "phrase": " ".join(words)}
-        where = _word_conditions(words, "label_norm", params)
+        where = word_prefix_conditions(words, sql.Identifier("label_norm"), params)
         rows = conn.execute(
-            f"""
+            sql.SQL("""
             SELECT code, label FROM nomenclature
              WHERE name = %(name)s AND NOT deprecated AND {where}
              ORDER BY label_norm LIKE %(phrase)s || '%%' DESC, length(label), code
              LIMIT %(limit)s
-            """,  # noqa: S608 - conditions built from placeholders
+            """).format(where=where),
             params,
         ).fetchall()
         if rows:
             groups.append({"type": key, "titre": title, "filtre": _FILTER_FOR.get(key), "elements": rows})
     params = {"limit": limit}
-    where = _word_conditions(words, "e.nom_norm", params)
+    where = word_prefix_conditions(words, sql.Identifier("e", "nom_norm"), params)
     rows = conn.execute(
-        f"""
+        sql.SQL("""
         SELECT e.finess, e.nom, e.ville, e.commune_insee
           FROM etablissement e
          WHERE e.nom_norm IS NOT NULL AND {where}
          ORDER BY length(e.nom), e.nom
          LIMIT %(limit)s
-        """,  # noqa: S608 - conditions built from placeholders
+        """).format(where=where),
         params,
     ).fetchall()
     if rows:
