@@ -96,7 +96,8 @@ class FhirClient:
         while True:
             wait = self.options.backoff_s * 2 ** attempt
             try:
-                response = self.http.get(url, params=list(params or []))
+                # params=None keeps the query of a `next` link as it is (an empty list would erase it)
+                response = self.http.get(url, params=params)  # type: ignore[arg-type]  # list of str pairs
                 if response.status_code in RETRY_STATUSES:
                     problem = f"réponse HTTP {response.status_code}"
                     wait = retry_after(response.headers.get("retry-after"), wait)
