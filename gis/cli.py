@@ -121,7 +121,7 @@ def run_geography(settings: Settings, region: str) -> None:
         summary = load_geography(conn, fetcher_for(settings), region=region, progress=progress_for("géographie"))
         for line in summary.lines():
             click.echo(line)
-        _finish(conn)
+        _refresh_derived(conn)
 
 
 def _print_report(report: ImportReport) -> None:
@@ -129,7 +129,7 @@ def _print_report(report: ImportReport) -> None:
         click.echo(line)
 
 
-def _finish(conn: Conn, *, coverage_done: bool = False) -> None:
+def _refresh_derived(conn: Conn, *, coverage_done: bool = False) -> None:
     from gis.maintenance import after_load
 
     derived = after_load(conn, coverage_done=coverage_done)
@@ -177,7 +177,7 @@ def run_establishments(settings: Settings) -> None:
 
     with connect(settings.database_url) as conn:
         _print_report(load_establishments(conn, settings.resolved_data_dir(), progress=progress_for("établissements")))
-        _finish(conn)
+        _refresh_derived(conn)
 
 
 def run_fhir(settings: Settings, paths: list[Path], *, fictif: bool = False, source: str = "fhir") -> None:
@@ -186,7 +186,7 @@ def run_fhir(settings: Settings, paths: list[Path], *, fictif: bool = False, sou
 
     with connect(settings.database_url) as conn:
         _print_report(load_fhir(conn, paths, source=source, fictif=fictif, progress=progress_for("fhir")))
-        _finish(conn, coverage_done=True)
+        _refresh_derived(conn, coverage_done=True)
 
 
 def run_demo_data(settings: Settings, out: Path, seed: int) -> dict[str, Any]:
@@ -219,7 +219,7 @@ def run_load_demo(settings: Settings) -> None:
         for line in summary_lines(summary):
             click.echo(line)
         _print_report(report)
-        _finish(conn, coverage_done=True)
+        _refresh_derived(conn, coverage_done=True)
 
 
 @load.command("nomenclatures")
@@ -243,7 +243,7 @@ def load_finess_cmd(file: Path, departements: tuple[str, ...]) -> None:
     init_db(settings)
     with connect(settings.database_url) as conn:
         _print_report(load_finess(conn, file, departements=set(departements) or None))
-        _finish(conn)
+        _refresh_derived(conn)
 
 
 @load.command("establishments")
@@ -285,7 +285,7 @@ def demo_data_cmd(out: Path, seed: int) -> None:
 @click.argument("run_id", required=False, type=int)
 def imports_cmd(run_id: int | None) -> None:
     """Affiche les derniers imports, ou le détail d'un import (lignes rejetées ou signalées)."""
-    from gis.importers.report import get_run, recent_runs, run_rejections
+    from gis.import_runs import get_run, recent_runs, run_rejections
 
     with connect(get_settings().database_url) as conn:
         if run_id is None:

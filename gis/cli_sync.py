@@ -33,7 +33,7 @@ def sync() -> None:
 def sync_fhir_cmd(base_url: str, token: str | None, cert: str | None, key: str | None, ca: str | None, source: str,
                   page_size: int, timeout: float, retries: int, full: bool, no_deletions: bool, dry_run: bool) -> None:
     """Moissonne les offres d'un serveur FHIR du ROR (pages, reprise, mise à jour incrémentale)."""
-    from gis.cli import _finish, init_db
+    from gis.cli import _refresh_derived, init_db
     from gis.sync import sync_fhir
     from gis.sync.client import ClientOptions
 
@@ -52,4 +52,4 @@ def sync_fhir_cmd(base_url: str, token: str | None, cert: str | None, key: str |
         if result.run_id is not None:
             click.echo(f"Voir « ror-gis imports {result.run_id} ».")
         if not dry_run:
-            _finish(conn, coverage_done=True)
+            _refresh_derived(conn, coverage_done=True)

@@ -14,7 +14,7 @@ from api.deps import get_conn
 from api.schemas import ERROR_RESPONSES
 from gis.db import Conn
 from gis.errors import NotFound
-from gis.importers.report import get_run, recent_runs, run_rejections
+from gis.import_runs import get_run, recent_runs, run_rejections
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"], responses=ERROR_RESPONSES)
 

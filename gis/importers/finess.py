@@ -37,10 +37,11 @@ from pyproj import Transformer
 from gis.db import Conn
 from gis.errors import InvalidInput
 from gis.identifiers import is_finess
+from gis.import_runs import shown_path
 from gis.importers.etablissements.cleaning import clean_phone, split_cp_ville
 from gis.importers.etablissements.record import EtabRecord, upsert_etablissements
 from gis.importers.geocoding import locate_etablissements
-from gis.importers.report import ImportReport, run_import, shown_path
+from gis.importers.report import ImportReport, run_import
 
 SOURCE = "finess"
 #: Tables a FINESS load writes (analysed at the end of the load).
@@ -160,7 +161,7 @@ def load_finess(conn: Conn, path: Path, *, departements: set[str] | None = None)
     """
     path = Path(path)
 
-    def work(report: ImportReport) -> None:
+    def load_rows(report: ImportReport) -> None:
         if not path.is_file():
             raise InvalidInput(f"Fichier FINESS introuvable : {shown_path(path)}")
         extraction, rows = parse_extraction(_decode(path.read_bytes()), path.name)
@@ -177,7 +178,7 @@ def load_finess(conn: Conn, path: Path, *, departements: set[str] | None = None)
         for key, value in locate_etablissements(conn, ids).items():
             report.counts[f"geocodage.{key}"] = value
 
-    return run_import(conn, "finess", shown_path(path), work, tables=TABLES)
+    return run_import(conn, "finess", shown_path(path), load_rows, tables=TABLES)
 
 
 def _sections(

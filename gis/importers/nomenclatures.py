@@ -15,7 +15,8 @@ from typing import Any
 
 from gis.db import Conn
 from gis.errors import InvalidInput
-from gis.importers.report import ImportReport, run_import, shown_path
+from gis.import_runs import shown_path
+from gis.importers.report import ImportReport, run_import
 from gis.text import normalize
 
 # List name (nomenclature.name) → file of data_dir/nomenclatures.
@@ -86,7 +87,7 @@ def load_nomenclatures(conn: Conn, data_dir: Path) -> ImportReport:
     """Replace every list of ``NOMENCLATURE_FILES`` from ``data_dir/nomenclatures``, in one transaction."""
     folder = Path(data_dir) / "nomenclatures"
 
-    def work(report: ImportReport) -> None:
+    def load_lists(report: ImportReport) -> None:
         for name, file_name in NOMENCLATURE_FILES.items():
             rows = _rows(name, folder / file_name, report)
             conn.execute("DELETE FROM nomenclature WHERE name = %s", (name,))
@@ -100,7 +101,7 @@ def load_nomenclatures(conn: Conn, data_dir: Path) -> ImportReport:
             report.counts["codes"] += len(rows)
         report.counts["listes"] = len(NOMENCLATURE_FILES)
 
-    return run_import(conn, "nomenclatures", shown_path(folder), work, tables=("nomenclature",))
+    return run_import(conn, "nomenclatures", shown_path(folder), load_lists, tables=("nomenclature",))
 
 
 def labels(conn: Conn, name: str) -> dict[str, str]:

@@ -40,7 +40,7 @@ def _label(row: dict[str, Any]) -> str:
     return f"{row['nom']} ({row['departement']})"
 
 
-def _finish(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _with_labels(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in rows:
         r["label"] = _label(r)
         r.pop("rank", None)
@@ -89,7 +89,7 @@ def _search_code(conn: Conn, code: str, limit: int) -> list[dict[str, Any]]:
          ORDER BY b.rank, c.population DESC NULLS LAST, c.insee
          LIMIT %(limit)s
     """).format(cols=_COLS)
-    return _finish(conn.execute(query, {"code": code, "limit": limit}).fetchall())
+    return _with_labels(conn.execute(query, {"code": code, "limit": limit}).fetchall())
 
 
 def _search_postcode_prefix(conn: Conn, prefix: str, limit: int) -> list[dict[str, Any]]:
@@ -101,7 +101,7 @@ def _search_postcode_prefix(conn: Conn, prefix: str, limit: int) -> list[dict[st
                   c.population DESC NULLS LAST
          LIMIT %(limit)s
     """).format(cols=_COLS)
-    return _finish(conn.execute(query, {"p": like_escape(prefix) + "%", "limit": limit}).fetchall())
+    return _with_labels(conn.execute(query, {"p": like_escape(prefix) + "%", "limit": limit}).fetchall())
 
 
 def _search_name(conn: Conn, words: list[str], limit: int) -> list[dict[str, Any]]:
@@ -121,7 +121,7 @@ def _search_name(conn: Conn, words: list[str], limit: int) -> list[dict[str, Any
     """).format(cols=_COLS, where=where)
     rows = conn.execute(query, params).fetchall()
     if rows:
-        return _finish(rows)
+        return _with_labels(rows)
     # Nothing matched word by word: fall back to trigram similarity (typos, missing letters).
     query = sql.SQL("""
         SELECT {cols}, similarity(c.nom_norm, %(phrase)s) AS rank
@@ -130,7 +130,7 @@ def _search_name(conn: Conn, words: list[str], limit: int) -> list[dict[str, Any
          ORDER BY rank DESC, c.population DESC NULLS LAST
          LIMIT %(limit)s
     """).format(cols=_COLS)
-    return _finish(conn.execute(query, params).fetchall())
+    return _with_labels(conn.execute(query, params).fetchall())
 
 
 def resolve(conn: Conn, code: str) -> dict[str, Any]:

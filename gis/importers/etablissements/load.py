@@ -6,11 +6,12 @@ from collections import Counter
 from pathlib import Path
 
 from gis.db import Conn
+from gis.import_runs import shown_path
 from gis.importers.etablissements.cleaning import category_index, to_record
 from gis.importers.etablissements.record import EtabRecord, upsert_etablissements
 from gis.importers.etablissements.sources import IDF_DEPARTEMENTS, SOURCES, SourceSpec, read_rows
 from gis.importers.geocoding import locate_etablissements
-from gis.importers.report import ImportReport, run_import, shown_path
+from gis.importers.report import ImportReport, run_import
 from gis.progress import Progress, silent
 
 #: Tables an establishment load writes (analysed at the end of the load).
@@ -43,7 +44,7 @@ def load_establishments(
     progress = progress or silent()
     data_dir = Path(data_dir)
 
-    def work(report: ImportReport) -> None:
+    def load_sources(report: ImportReport) -> None:
         index = category_index(conn)
         seen: set[str] = set()
         all_ids: set[int] = set()
@@ -56,7 +57,7 @@ def load_establishments(
         for key, value in locate_etablissements(conn, sorted(all_ids)).items():
             report.counts[f"geocodage.{key}"] = value
 
-    return run_import(conn, "establishments", shown_path(data_dir), work, tables=TABLES)
+    return run_import(conn, "establishments", shown_path(data_dir), load_sources, tables=TABLES)
 
 
 def _read_source(

@@ -70,12 +70,13 @@ from datetime import date
 from pathlib import Path
 
 from gis.db import Conn
+from gis.import_runs import shown_path
 from gis.importers.fhir.locations import write_locations
 from gis.importers.fhir.offers import write_offers
 from gis.importers.fhir.organisations import write_organisations
 from gis.importers.fhir.read import list_files, read_items
 from gis.importers.fhir.references import Context
-from gis.importers.report import ImportReport, run_import, shown_path
+from gis.importers.report import ImportReport, run_import
 from gis.progress import Progress, silent
 from gis.territories import coverage
 
@@ -128,7 +129,7 @@ def load_fhir(
     """
     files_in = [Path(p) for p in paths]
 
-    def work(report: ImportReport) -> None:
+    def load_bundles(report: ImportReport) -> None:
         ctx = Context(conn, report, source=source, fictif=fictif, progress=progress or silent(),
                       today=today or date.today())
         _import(ctx, files_in, replace_source=replace_source)
@@ -137,7 +138,7 @@ def load_fhir(
     label = source
     if source == "fhir" and files_in:
         label = ", ".join(shown_path(p) for p in files_in[:3]) + (" …" if len(files_in) > 3 else "")
-    return run_import(conn, "fhir", label, work, tables=TABLES)
+    return run_import(conn, "fhir", label, load_bundles, tables=TABLES)
 
 
 def _import(ctx: Context, paths: list[Path], *, replace_source: bool) -> None:

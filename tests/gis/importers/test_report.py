@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from gis.errors import ImportFailed, InvalidInput
+from gis.import_runs import get_run, hide_paths, recent_runs, shown_path
 from gis.importers.geography import load_geography
 from gis.importers.nomenclatures import load_nomenclatures
-from gis.importers.report import count_lines, get_run, hide_paths, recent_runs, run_import, shown_path
+from gis.importers.report import count_lines, run_import
 from gis.settings import get_settings
 
 
