@@ -27,7 +27,6 @@ _ROW_END = re.compile(rb"</" + _P + rb"row>|<" + _P + rb"row\b[^>]*/>")
 _SI_END = re.compile(rb"</" + _P + rb"si>|<" + _P + rb"si/>")
 _UNIQUE = re.compile(rb"""\buniqueCount\s*=\s*["'](\d+)["']""")
 _DIMENSION = re.compile(rb"""<""" + _P + rb"""dimension\b[^>]*\bref\s*=\s*["']([^"']*)["']""")
-_NUMBER_INT = re.compile(r"^[+-]?\d+$")
 _PS = r"(?:[\w.-]+:)?"
 _SI_S = re.compile(r"<" + _PS + r"si\b[^>]*?(?:/>|>(?:<" + _PS + r"t\b[^>]*>([^<]*)</" + _PS + r"t>|(.*?))</" + _PS
                    + r"si>)", re.S)
@@ -162,22 +161,7 @@ def _cell_value(kind: str, text: str | None, body: str, strings: list[str]) -> A
         return _unescape("".join(_T_S.findall(body))).strip()
     if text is None:
         return None
-    if kind == "s":
-        try:
-            return strings[int(text)].strip()
-        except (ValueError, IndexError):
-            raise InvalidInput(CORRUPT + " (texte partagé introuvable)") from None
-    text = _unescape(text)
-    if kind in ("str", "e", "d"):
-        return text.strip()
-    if not text:
-        return None
-    if kind == "b":
-        return text.strip() in ("1", "true")
-    try:
-        return int(text) if _NUMBER_INT.match(text) else float(text)
-    except ValueError:
-        return text.strip()
+    return xml_parts.cell_value(kind, _unescape(text), strings)
 
 
 def _row_cells(body: str, row_number: int, strings: list[str], counter: Counter) -> list[Any]:

@@ -216,21 +216,7 @@ class SheetRows:
             self._text.append(text)
 
     def _value(self, kind: str, text: str) -> Any:
-        if kind == "s":
-            try:
-                return self.strings[int(text)].strip()
-            except (ValueError, IndexError):
-                raise InvalidInput(CORRUPT + " (texte partagé introuvable)") from None
-        if kind in ("str", "inlineStr", "e", "d"):
-            return text.strip()
-        if not text:
-            return None
-        if kind == "b":
-            return text.strip() in ("1", "true")
-        try:
-            return int(text) if _NUMBER_INT.match(text) else float(text)
-        except ValueError:
-            return text.strip()
+        return cell_value(kind, text, self.strings)
 
 
 def sheet_rows(chunks: Iterable[bytes], strings: list[str], counter: Counter) -> list[tuple[int, list[Any]]]:
@@ -256,3 +242,26 @@ def sheet_rows(chunks: Iterable[bytes], strings: list[str], counter: Counter) ->
     parser.CharacterDataHandler = collector.data
     feed(parser, chunks)
     return collector.rows
+
+
+def cell_value(kind: str, text: str, strings: list[str]) -> Any:
+    """Return the value of a cell of type ``kind`` (``t`` attribute) whose ``<v>`` text is ``text`` (unescaped).
+
+    Shared strings are looked up in ``strings``; text types stay text; booleans become bool; the rest is a number
+    when it reads as one, else text.
+    """
+    if kind == "s":
+        try:
+            return strings[int(text)].strip()
+        except (ValueError, IndexError):
+            raise InvalidInput(CORRUPT + " (texte partagé introuvable)") from None
+    if kind in ("str", "inlineStr", "e", "d"):
+        return text.strip()
+    if not text:
+        return None
+    if kind == "b":
+        return text.strip() in ("1", "true")
+    try:
+        return int(text) if _NUMBER_INT.match(text) else float(text)
+    except ValueError:
+        return text.strip()
