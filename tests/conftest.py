@@ -160,21 +160,28 @@ def http(live_server: LiveServer) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture(scope="session")
-def fixture_db_url(empty_db_factory, fetcher: Fetcher, data_dir: Path) -> str:
-    """A database with the IDF geography, the nomenclatures and the known coverage fixture (committed)."""
+def load_with_offers(url: str, fetcher: Fetcher, data_dir: Path, insert_offers) -> None:
+    """Load the IDF geography and the nomenclatures into ``url``, insert offers with ``insert_offers(conn)`` in one
+    transaction, then refresh everything derived (coverage, public forms, ANALYZE)."""
     from gis.importers.geography import load_geography
     from gis.importers.nomenclatures import load_nomenclatures
     from gis.maintenance import after_load
-    from tests import coverage_fixture
 
-    url = empty_db_factory()
     with connect(url) as conn:
         load_geography(conn, fetcher, region="11")
         load_nomenclatures(conn, data_dir)
         with conn.transaction():
-            coverage_fixture.insert(conn)
+            insert_offers(conn)
         after_load(conn)
+
+
+@pytest.fixture(scope="session")
+def fixture_db_url(empty_db_factory, fetcher: Fetcher, data_dir: Path) -> str:
+    """A database with the IDF geography, the nomenclatures and the known coverage fixture (committed)."""
+    from tests import coverage_fixture
+
+    url = empty_db_factory()
+    load_with_offers(url, fetcher, data_dir, coverage_fixture.insert)
     return url
 
 

@@ -123,7 +123,7 @@ def fhir_server(fhir_source_url: str, data_dir: Path) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="session")
 def fhir_uncached_server(fhir_source_url: str, data_dir: Path) -> Iterator[LiveServer]:
-    """The same source without the response cache: the cache key has no Host, and the harvester tests reach the
+    """The same source without the response cache: the harvester tests reach the
     server through proxies on other ports, whose address the Bundle links carry."""
     server = LiveServer(Settings(database_url=fhir_source_url, data_dir=data_dir, download=False, cache_max_mb=0))
     server.start()

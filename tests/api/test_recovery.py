@@ -21,10 +21,8 @@ URL = "/api/v1/communes/93066/services"
 
 @pytest.fixture(scope="module")
 def cluster(fetcher: Fetcher, data_dir: Path) -> Iterator[TempCluster]:
-    from gis.importers.geography import load_geography
-    from gis.importers.nomenclatures import load_nomenclatures
-    from gis.maintenance import after_load
     from tests import coverage_fixture
+    from tests.conftest import load_with_offers
 
     pg = TempCluster()
     pg.start()
@@ -32,11 +30,7 @@ def cluster(fetcher: Fetcher, data_dir: Path) -> Iterator[TempCluster]:
         admin.execute("CREATE DATABASE ror_gis")
     with connect(pg.url("ror_gis")) as conn:
         migrate(conn)
-        load_geography(conn, fetcher, region="11")
-        load_nomenclatures(conn, data_dir)
-        with conn.transaction():
-            coverage_fixture.insert(conn)
-        after_load(conn)
+    load_with_offers(pg.url("ror_gis"), fetcher, data_dir, coverage_fixture.insert)
     yield pg
     pg.destroy()
 

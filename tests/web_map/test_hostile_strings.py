@@ -14,7 +14,6 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from gis.db import connect
 from gis.settings import Settings
 from tests.browser import new_browser_page, parse_tags
 from tests.web_map import hostile_corpus as hc
@@ -27,18 +26,10 @@ QUERY_PAYLOADS = [hc.PAYLOADS[i] for i in (0, 2, 3, 5, 6, 11, 13)] + hc.WIRE_ONL
 
 @pytest.fixture(scope="module")
 def hostile_server(empty_db_factory, fetcher, data_dir: Path) -> Iterator[str]:
-    from gis.importers.geography import load_geography
-    from gis.importers.nomenclatures import load_nomenclatures
-    from gis.maintenance import after_load
-    from tests.conftest import LiveServer
+    from tests.conftest import LiveServer, load_with_offers
 
     url = empty_db_factory()
-    with connect(url) as conn:
-        load_geography(conn, fetcher, region="11")
-        load_nomenclatures(conn, data_dir)
-        with conn.transaction():
-            hc.insert(conn)
-        after_load(conn)
+    load_with_offers(url, fetcher, data_dir, hc.insert)
     server = LiveServer(Settings(database_url=url, data_dir=data_dir, download=False))
     server.start()
     yield server.url
