@@ -9,6 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser import BrowserPage, wait_for_map
 
@@ -236,8 +237,17 @@ def test_factory_markers_clusters_and_remote_polygons(browser_page, app_settings
     assert page.locator(".marker-cluster").count() >= 1  # the 20 close markers are clustered
     isolated = page.locator(".rg-marker [role=img][aria-label='Coordination (DAC)']")
     assert isolated.count() == 1 and isolated.locator("text").text_content() == "C"
-    page.locator(".rg-marker").first.click()
-    page.wait_for_selector(".leaflet-popup-content")
+    # The remote polygons fit the view when they arrive, and markercluster re-clusters (animated)
+    # after that zoom, removing and re-adding markers, which closes a popup opened meanwhile:
+    # wait for the map to settle, then click, and click again if a late re-cluster closed it.
+    for _ in range(5):
+        page.wait_for_function("() => !document.querySelector('.leaflet-cluster-anim, .leaflet-zoom-anim')")
+        isolated.click()
+        try:
+            page.wait_for_selector(".leaflet-popup-content", timeout=3000)
+            break
+        except PlaywrightTimeout:
+            continue
     popup = page.locator(".leaflet-popup-content").inner_text()
     assert "Isolée <script>" in popup and "Type : DAC" in popup  # text, never parsed as HTML
     assert page.locator(".rg-legend svg").count() == 5
