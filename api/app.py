@@ -18,7 +18,21 @@ from api.cache import ResponseCache, ResponseCacheMiddleware
 from api.edge import BodyLimitMiddleware, CorsMiddleware, OptionsMiddleware, SecurityHeadersMiddleware
 from api.gate import DbGate
 from api.html import static_mounts
-from api.routers import cartes, communes, csp, departements, docs, fhir, health, imports, ogc, pages, services
+from api.routers import (
+    cartes,
+    cartes_indicateurs,
+    communes,
+    csp,
+    departements,
+    docs,
+    fhir,
+    health,
+    imports,
+    indicateurs,
+    ogc,
+    pages,
+    services,
+)
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings, get_settings
@@ -86,6 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(imports.router)
     app.include_router(pages.router)
     app.include_router(cartes.router)
+    app.include_router(indicateurs.router)
+    app.include_router(cartes_indicateurs.router)
     app.include_router(docs.router)
     app.include_router(csp.router)
     app.include_router(ogc.router)
