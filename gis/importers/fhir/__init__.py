@@ -12,7 +12,9 @@ single resources or directories of them, and upserts, in one transaction (``run_
 - ``Location`` → ``lieu``; the commune is ``ror-commune-cog`` resolved to the current commune
   (former and delegated codes through ``geo_commune_alias``), else the commune containing ``position``.
 - ``HealthcareService`` → ``offre`` + ``zone_intervention`` + ``zone_polygone``; then
-  ``gis.territories.coverage.refresh`` for the offers written.
+  ``gis.territories.coverage.refresh`` for the offers written. A real (not fictitious) offer replaces the
+  CNSA offer of the same unit (``gis.importers.offer_merge``), keeping the CNSA capacity where the ROR gives
+  none; ``offre.provenance`` records which source gave which field.
 
 Modules: ``read`` (files, Bundles, NDJSON, normalisation), ``mapping`` / ``offer_mapping`` /
 ``zone_mapping`` (pure resource → columns), ``references`` (the import's state and reference
@@ -76,6 +78,7 @@ from gis.importers.fhir.offers import write_offers
 from gis.importers.fhir.organisations import write_organisations
 from gis.importers.fhir.read import list_files, read_items
 from gis.importers.fhir.references import Context
+from gis.importers.offer_merge import absorb_cnsa_offers
 from gis.importers.report import ImportReport, run_import
 from gis.progress import Progress, silent
 from gis.territories import coverage
@@ -149,6 +152,9 @@ def _import(ctx: Context, paths: list[Path], *, replace_source: bool) -> None:
     write_organisations(ctx)
     write_locations(ctx)
     write_offers(ctx)
+    merged = 0 if ctx.fictif else absorb_cnsa_offers(ctx.conn, sorted(set(ctx.offre_ids)))
+    if merged:  # a ROR offer replaced the CNSA offer of the same unit, field by field
+        ctx.report.counts["offres_cnsa_remplacees"] = merged
     if replace_source:
         _drop_stale(ctx)
     ctx.progress.step("calcul de la couverture des offres importées")
