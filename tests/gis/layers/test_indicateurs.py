@@ -68,14 +68,15 @@ def _by_code(result: ind.Indicator, key: str) -> dict[str, object]:
 # --- hand computation (radius 12 km, APL-like steps: 1 up to 6 km, 2/3 up to 9 km, 1/3 up to 12 km) ----------------
 # distances: A-B 5 (w 1), A-C 10 (w 1/3), B-C 5 (w 1), D is 30 km or more from everyone (w 0); A-A = C-C = 0 (w 1)
 POP = {"91001": 1000, "91002": 2000, "77001": 500, "77002": 3000}
-R_A = Fraction(50) / (1 * POP["91001"] + 1 * POP["91002"] + Fraction(1, 3) * POP["77001"])   # = 3/190
-R_C = Fraction(30) / (Fraction(1, 3) * POP["91001"] + 1 * POP["91002"] + 1 * POP["77001"])   # = 9/850
-EXPECTED_STEPS = {"91001": R_A + R_C / 3, "91002": R_A + R_C, "77001": R_A / 3 + R_C, "77002": Fraction(0)}
+ratio_a = Fraction(50) / (1 * POP["91001"] + 1 * POP["91002"] + Fraction(1, 3) * POP["77001"])   # = 3/190
+ratio_c = Fraction(30) / (Fraction(1, 3) * POP["91001"] + 1 * POP["91002"] + 1 * POP["77001"])   # = 9/850
+EXPECTED_STEPS = {"91001": ratio_a + ratio_c / 3, "91002": ratio_a + ratio_c, "77001": ratio_a / 3 + ratio_c,
+                  "77002": Fraction(0)}
 
 
 @pytest.mark.parametrize("sel", [ind.Selection("type_offre", ("21",)), ind.Selection("categorie", ("500",))])
 def test_2sfca_equals_the_hand_computation(toy, sel):
-    assert R_A == Fraction(3, 190) and R_C == Fraction(9, 850)
+    assert (ratio_a, ratio_c) == (Fraction(3, 190), Fraction(9, 850))
     result = ind.accessibilite(toy, sel, rayon_km=12, decroissance="paliers")
     got = _by_code(result, "accessibilite_pour_1000")
     for insee, a in EXPECTED_STEPS.items():
