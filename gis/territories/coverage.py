@@ -70,7 +70,12 @@ UPDATE offre o
  WHERE (%(ids)s::bigint[] IS NULL OR o.id = ANY (%(ids)s))
 """
 
-_CANDIDATES = """
+# Every (offer, commune) row of the offers in %(ids)s (all when NULL), with the distance couverture_distance()
+# measures (migration 012) computed in one join.
+_REFRESH_ROWS = """
+INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)
+SELECT x.*, ST_DistanceSphere(c.centre, coalesce(e.geom, o.geom))
+  FROM (
 WITH target AS (
     SELECT id FROM offre WHERE %(ids)s::bigint[] IS NULL OR id = ANY (%(ids)s)
 ), zone AS (
@@ -155,13 +160,18 @@ WITH target AS (
 SELECT DISTINCT ON (offre_id, insee) offre_id, insee, motif, partielle
   FROM (SELECT * FROM base UNION ALL SELECT * FROM parents) x
  ORDER BY offre_id, insee, array_position(%(motifs)s::text[], motif), partielle
+) x
+  JOIN offre o ON o.id = x.offre_id
+  JOIN geo_commune c ON c.insee = x.insee
+  LEFT JOIN etablissement e ON e.id = o.etablissement_id
 """
 
 
 def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
     """Recompute coverage rows for the given offers (all offers when None). Returns rows written.
 
-    Also refreshes each offer's effective map point (its Location, else its EG), then fills every missing public
+    Also refreshes each offer's effective map point (its Location, else its EG), stores each row's distance from the
+    commune's centre (``couverture.distance_m``, migration 012), then fills every missing public
     document of an offer (``offre.doc_public``, see :mod:`gis.public_offer`). Runs inside the caller's transaction
     when there is one.
     """
@@ -171,12 +181,25 @@ def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
         conn.execute(
             "DELETE FROM couverture WHERE %(ids)s::bigint[] IS NULL OR offre_id = ANY (%(ids)s)", params
         )
-        cur = conn.execute(
-            f"INSERT INTO couverture (offre_id, insee, motif, partielle) {_CANDIDATES}",
-            params,
-        )
-        conn.execute(fill_docs_sql())  # type: ignore[call-overload]  # psycopg's stubs want Query; Composed is one
+        cur = conn.execute(_REFRESH_ROWS, params)
+        fill_public_docs(conn)
         return cur.rowcount
+
+
+def fill_public_docs(conn: Conn) -> int:
+    """Fill every missing public document of an offer (``offre.doc_public``, see :mod:`gis.public_offer`).
+
+    Parameters
+    ----------
+    conn : Conn
+        An open connection (the caller's transaction, if any, is used).
+
+    Returns
+    -------
+    int
+        Number of documents written.
+    """
+    return conn.execute(fill_docs_sql()).rowcount
 
 
 def unresolved_zones(conn: Conn) -> list[dict[str, Any]]:
