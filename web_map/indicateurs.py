@@ -10,7 +10,7 @@ chosen indicator.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -63,7 +63,7 @@ def fr_date(iso: str | None) -> str:
     """``2026-12-01T19:38:05+00:00`` → ``1er décembre 2026 à 19 h 38 (UTC)``."""
     if not iso:
         return "date inconnue"
-    d = datetime.fromisoformat(iso)
+    d = datetime.fromisoformat(iso).astimezone(UTC)
     day = "1er" if d.day == 1 else str(d.day)
     return f"{day} {_MONTHS[d.month - 1]} {d.year} à {d.hour} h {d.minute:02d} (UTC)"
 

@@ -175,6 +175,14 @@ def test_page_http(client):
     assert client.get(PAGE, params={"categorie": "ZZZ9"}).status_code == 422
 
 
+@pytest.mark.parametrize("param", ["type_offre", "categorie", "niveau", "indicateur", "methode", "fond"])
+def test_page_refuses_hostile_values_as_text(client, param):
+    payload = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+    resp = client.get(PAGE, params={param: payload})
+    assert resp.status_code == 422 and resp.headers["content-type"].startswith("text/html")
+    assert "<script>alert" not in resp.text and "<img src=x" not in resp.text
+
+
 @pytest.mark.browser
 def test_page_in_chromium(browser, indic_server, client):
     context, bp = new_browser_page(browser, indic_server.url)
