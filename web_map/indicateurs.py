@@ -102,7 +102,7 @@ def _summary(result: Indicator, form: FormState) -> Markup:
         "<li>{} structure(s) comptée(s), dont {} sans capacité connue (comptées pour 0 place)</li>"
         "<li>{} zone(s), dont {} sans aucune place</li>{}"
         "<li>Places comptées : {}. Capacités : {}.</li>"
-        "<li>Population : {}.</li>"
+        "<li>{}.</li>"
         '<li class="rg-indic-date">Données du {} (version {}).</li></ul>'
         '<p class="rg-exports">Exporter : <a href="{}">CSV</a> – <a href="{}">XLSX</a> – <a href="{}">GeoJSON</a>'
         ' – <a href="{}">JSON</a></p></section>'
