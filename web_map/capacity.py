@@ -73,3 +73,9 @@ def source_text(o: dict[str, Any]) -> str | None:
     """Where the offer comes from (``Annuaire CNSA, ≈ 2021``, ``ROR, 2025-03-01``); None when not recorded."""
     prov = (o.get("provenance") or {}).get("offre") or {}
     return ", ".join(str(v) for v in (prov.get("source"), prov.get("millesime")) if v) or None
+
+
+def table_text(o: dict[str, Any]) -> str | None:
+    """One table cell: installed capacity and dated availability (``84 places ; 3 places disponibles au …``)."""
+    parts = [t for t in (installed_text(o), available_text(o)) if t]
+    return " ; ".join(parts) or None

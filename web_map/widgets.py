@@ -112,6 +112,7 @@ def _offer_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "pourquoi": cov.get("libelle"),
             "distance": o.get("distance_km"),
             "contact": " ; ".join(c.get("valeur", "") for c in o.get("contacts") or []) or None,
+            "capacite": capacity.table_text(o),
         })
     return rows
 
@@ -122,6 +123,7 @@ OFFER_COLUMNS = [
     Column("pourquoi", "Pourquoi elle couvre la commune"),
     Column("distance", "Distance (km)", numeric=True, decimals=1),
     Column("contact", "Contact public"),
+    Column("capacite", "Capacité et disponibilités"),
 ]
 
 
