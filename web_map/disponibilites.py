@@ -39,7 +39,7 @@ class AvailabilityPage(MapPage):
 
 def _form(commune: str, type_offre: str, rayon_km: float, types: Sequence[tuple[str, str]]) -> Markup:
     return Markup(render_template("disponibilites_form.html", commune=commune, type_offre=type_offre,
-                                  rayon_km=style.fr_number(rayon_km).replace("\u202f", ""), types=types))
+                                  rayon_km=f"{rayon_km:g}", types=types))
 
 
 def _row(o: dict[str, Any], now: datetime) -> dict[str, Any]:
