@@ -63,5 +63,5 @@ def assign_demo_availability(conn: Conn, *, seed: int, now: datetime | None = No
                 "WHERE id = %s",
                 [(p, m, f, f, Jsonb({"capacite_disponible": PROVENANCE}), i) for p, m, f, i in values],
             )
-        conn.execute(fill_docs_sql())  # type: ignore[call-overload]  # psycopg's stubs want Query; Composed is one
+        conn.execute(fill_docs_sql())
     return sum(1 for v in values if v[2])
