@@ -134,6 +134,10 @@ def indicateurs_page(result: Indicator, form: FormState, *, choices: dict[str, l
                          sources=f"Sources : capacités {', '.join(result.meta['sources_capacites']) or 'ROR'}, "
                                  "population municipale INSEE (COG 2026), IGN Admin Express 2018")
     page.add_html(_form(form, choices), before_map=True)
+    if not result.resume["places"]:
+        resume = result.resume
+        page.add_notice(f"Aucune place comptée pour cette sélection : {resume['structures']} unité(s) chargée(s), "
+                        f"dont {resume['sans_capacite']} sans capacité connue.")
     rows = [f["properties"] for f in result.features]
     values = [r[prop] for r in rows if r[prop] not in (None, 0)]
     method = method_key(form.methode)

@@ -173,6 +173,8 @@ def test_page_http(client):
     assert bad.status_code == 422 and "contradictoires" in bad.text and bad.headers["content-type"].startswith(
         "text/html")
     assert client.get(PAGE, params={"categorie": "ZZZ9"}).status_code == 422
+    empty = client.get(PAGE, params={"type_offre": "28"})  # no SSIAD loaded: said, not an empty map
+    assert empty.status_code == 200 and "Aucune place comptée pour cette sélection : 0 unité(s)" in empty.text
 
 
 @pytest.mark.parametrize("param", ["type_offre", "categorie", "niveau", "indicateur", "methode", "fond"])
