@@ -56,8 +56,8 @@ def carte_taux_equipement(
         cats = [DEFAULT_CATEGORIE]
     form = FormState(indicateur=indicateur, type_offre=types, categorie=cats, niveau=niveau, rayon_km=rayon_km,
                      decroissance=decroissance, classes=classes, methode=methode, fond=fond)
+    basemap = basemap_key(fond, default=basemap_key(settings.basemap))  # fond: checked by its Literal type
     try:
-        basemap = basemap_key(fond, default=basemap_key(settings.basemap))
         sel = indicateurs.selection(types, cats)
         if indicateur == "accessibilite":
             result = indicateurs.accessibilite(conn, sel, rayon_km=rayon_km, decroissance=decroissance)
@@ -67,8 +67,7 @@ def carte_taux_equipement(
                                 basemap=basemap)
     except NotFound as exc:
         return error_response(settings, status_code=404, title="Introuvable", message=exc.message)
-    except (InvalidInput, ValueError) as exc:
-        message = exc.message if isinstance(exc, InvalidInput) else "Fond de carte inconnu."
-        return error_response(settings, status_code=422, title="Requête invalide", message=message,
+    except InvalidInput as exc:
+        return error_response(settings, status_code=422, title="Requête invalide", message=exc.message,
                               back_url="/cartes/taux-equipement", back_label="Revenir à la carte")
     return map_response(page, settings)
