@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from fastapi import Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from gis.db import Conn, checked_getconn
+from gis.db import Conn, checked_getconn, getconn_now
 from gis.layers.filters import Filters, check_codes
 
 _SPLIT = re.compile(r"[,\s]+")
@@ -22,7 +22,11 @@ async def get_conn(request: Request) -> AsyncIterator[Conn]:
     """
     state = request.app.state
     async with state.gate.slot():
-        conn = await run_in_threadpool(checked_getconn, state.pool)
+        # an idle live connection is taken on the loop (no I/O, no thread hop); otherwise (pool refilling after a
+        # database restart) a worker thread waits for one
+        conn = getconn_now(state.pool)
+        if conn is None:
+            conn = await run_in_threadpool(checked_getconn, state.pool)
         try:
             yield conn
         finally:
