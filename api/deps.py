@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 
+import psycopg
 from fastapi import Query, Request
+from psycopg_pool import PoolTimeout
 from starlette.concurrency import run_in_threadpool
 
+from api.replicas import Replica, ReplicaSet
 from gis.db import Conn, checked_getconn, getconn_now
 from gis.layers.filters import Filters, check_codes
 
@@ -18,9 +21,22 @@ async def get_conn(request: Request) -> AsyncIterator[Conn]:
     """A pooled read-only connection, taken after a slot of the gate (queueing on the event loop).
 
     Holding a slot guarantees that a connection is free, so the worker thread that fetches it never waits for
-    another request: no stall whatever the concurrency.
+    another request: no stall whatever the concurrency. A replica that has replayed the data version being served
+    answers when there is one (:mod:`api.replicas`), else the primary.
     """
     state = request.app.state
+    replicas = state.replicas
+    replica = replicas.pick(state.data.current()) if replicas else None
+    if replica is not None:
+        async with replica.gate.slot():
+            conn = await _replica_conn(replicas, replica)
+            if conn is not None:
+                replica.served += 1
+                try:
+                    yield conn
+                finally:
+                    replica.pool.putconn(conn)
+                return
     async with state.gate.slot():
         # an idle live connection is taken on the loop (no I/O, no thread hop); otherwise (pool refilling after a
         # database restart) a worker thread waits for one
@@ -31,6 +47,18 @@ async def get_conn(request: Request) -> AsyncIterator[Conn]:
             yield conn
         finally:
             state.pool.putconn(conn)
+
+
+async def _replica_conn(replicas: ReplicaSet, replica: Replica) -> Conn | None:
+    """A connection of ``replica``, or None (and the replica set aside) when it cannot give one in time."""
+    conn = getconn_now(replica.pool)
+    if conn is not None:
+        return conn
+    try:
+        return await run_in_threadpool(checked_getconn, replica.pool)
+    except (PoolTimeout, psycopg.OperationalError) as exc:
+        replicas.failed(replica, exc)
+        return None
 
 
 def _codes(values: list[str]) -> list[str]:
