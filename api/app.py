@@ -19,7 +19,20 @@ from api.edge import BodyLimitMiddleware, CorsMiddleware, OptionsMiddleware, Sec
 from api.gate import DbGate
 from api.html import static_mounts
 from api.replicas import ReplicaSet
-from api.routers import cartes, communes, csp, departements, docs, fhir, health, imports, ogc, pages, services
+from api.routers import (
+    cartes,
+    communes,
+    csp,
+    departements,
+    disponibilites,
+    docs,
+    fhir,
+    health,
+    imports,
+    ogc,
+    pages,
+    services,
+)
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings, get_settings
@@ -89,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(communes.router)
     app.include_router(departements.router)
     app.include_router(services.router)
+    app.include_router(disponibilites.router)
+    app.include_router(disponibilites.pages)
     app.include_router(imports.router)
     app.include_router(pages.router)
     app.include_router(cartes.router)

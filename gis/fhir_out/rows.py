@@ -48,6 +48,7 @@ _PUBLIC_LIEU = sql.SQL("EXISTS (SELECT 1 FROM offre o WHERE o.lieu_id = l.id AND
 
 _LOCATIONS = sql.SQL("""
 SELECT l.id, l.ror_id, l.nom, l.adresse, l.code_postal, l.ville, l.statut, l.updated_at AS last_updated,
+       l.capacites,
        coalesce(l.commune_cog, l.commune_insee) AS cog,
        ST_Y(l.geom) AS lat, ST_X(l.geom) AS lon
   FROM lieu l
