@@ -18,7 +18,7 @@ from api.cache import ResponseCache, ResponseCacheMiddleware
 from api.edge import BodyLimitMiddleware, CorsMiddleware, OptionsMiddleware, SecurityHeadersMiddleware
 from api.gate import DbGate
 from api.html import static_mounts
-from api.routers import cartes, communes, csp, departements, docs, fhir, health, imports, ogc, pages, services
+from api.routers import access, cartes, communes, csp, departements, docs, fhir, health, imports, ogc, pages, services
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings, get_settings
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CorsMiddleware, origins=settings.cors_origin_list())
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health.router)
+    app.include_router(access.router)
     app.include_router(communes.router)
     app.include_router(departements.router)
     app.include_router(services.router)
