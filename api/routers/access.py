@@ -22,7 +22,7 @@ from api.deps import get_conn
 from api.html import html_response
 from api.params import OfferId
 from api.responses import PRIVATE_CACHE
-from api.schemas import ERROR_RESPONSES
+from api.schemas import AUTH_RESPONSES, ERROR_RESPONSES
 from gis import tokens
 from gis.access import Principal, Role, check_can_edit_etablissement, visibility
 from gis.db import Conn, checked_getconn
@@ -44,7 +44,7 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-@router.get("/api/v1/moi", summary="Rôle et périmètre de l'appelant", responses=ERROR_RESPONSES)
+@router.get("/api/v1/moi", summary="Rôle et périmètre de l'appelant", responses=AUTH_RESPONSES)
 async def moi(principal: Annotated[Principal, Depends(current_principal)]) -> Response:
     """The caller as the service sees it: role, scope, what it may see. Anonymous: the public."""
     vis = visibility(principal)
@@ -62,7 +62,7 @@ async def moi(principal: Annotated[Principal, Depends(current_principal)]) -> Re
 
 
 @router.get("/api/v1/gestion/offres/{offer_id:path}", summary="Une offre telle que la voient ses référents",
-            responses=ERROR_RESPONSES)
+            responses=AUTH_RESPONSES)
 def offre_gestion(
     offer_id: OfferId,
     principal: Annotated[Principal, Depends(require_role(Role.REFERENT))],
