@@ -22,7 +22,7 @@ from api.deps import get_conn
 from api.html import html_response
 from api.params import OfferId
 from api.responses import PRIVATE_CACHE
-from api.schemas import AUTH_RESPONSES, ERROR_RESPONSES
+from api.schemas import AUTH_RESPONSES
 from gis import tokens
 from gis.access import Principal, Role, check_can_edit_etablissement, visibility
 from gis.db import Conn, checked_getconn
