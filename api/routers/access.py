@@ -93,7 +93,7 @@ def _login_page(request: Request, *, csrf: str, message: str | None = None, stat
     return response
 
 
-@router.get("/connexion", response_class=HTMLResponse, include_in_schema=False)
+@router.api_route("/connexion", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
 async def connexion(request: Request) -> HTMLResponse:
     """The login form (an API token)."""
     known = request.cookies.get(CSRF_COOKIE)
@@ -123,7 +123,7 @@ async def connexion_post(request: Request) -> Response:
     return response
 
 
-@router.get("/deconnexion", response_class=HTMLResponse, include_in_schema=False)
+@router.api_route("/deconnexion", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
 async def deconnexion_page(request: Request, principal: Annotated[Principal, Depends(current_principal)]) -> Response:
     """A logout confirmation form (logging out changes state: POST only)."""
     session = getattr(request.state, "session", None)

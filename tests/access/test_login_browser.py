@@ -119,3 +119,18 @@ def test_csrf_and_cookie_rules(access_server, access_db):
     with httpx.Client(base_url=access_server.url, timeout=30, headers={"Host": "ror.example.fr"}) as client:
         form = client.get("/connexion")
         assert "secure" in form.headers["set-cookie"].lower()
+
+
+def test_login_pages_csp_head_options(access_http):
+    page = access_http.get("/connexion")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "form-action 'self'" in csp
+    assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", page.text) and not re.search(r"\son[a-z]+\s*=", page.text)
+    head = access_http.head("/connexion")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-security-policy"] == csp
+    for path in ("/connexion", "/deconnexion"):
+        allowed = {m.strip() for m in access_http.options(path).headers["allow"].split(",")}
+        assert {"GET", "HEAD", "POST", "OPTIONS"} <= allowed, path
+    assert access_http.head("/deconnexion").status_code == 303  # not connected: to the login page
+    assert access_http.get("/connexion?suivant=javascript:alert(1)").text.count('value="/"') == 1
