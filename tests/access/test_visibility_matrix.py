@@ -105,3 +105,14 @@ def test_cache_never_crosses_visibility(access_http, access_tokens, name, url, k
         assert SECRET_PHONE in admin_text and SECRET_PHONE not in public_text, name
     if "sensible" in shows:
         assert SENSITIVE_NAME in admin_text and SENSITIVE_NAME not in public_text, name
+
+
+def test_fhir_keeps_the_sensitive_flag(access_http, access_tokens):
+    """A habilitated client that harvests /fhir must receive a sensitive unit as sensitive (never a false flag)."""
+    def flag(resource: dict) -> bool:
+        return next(e["valueBoolean"] for e in resource["extension"] if e["url"].endswith("sensitive-unit"))
+
+    admin = _headers("administrateur", access_tokens)
+    assert flag(access_http.get("/fhir/HealthcareService/cov-sensible", headers=admin).json()) is True
+    assert flag(access_http.get("/fhir/HealthcareService/cov-commune", headers=admin).json()) is False
+    assert flag(access_http.get("/fhir/HealthcareService/cov-commune").json()) is False
