@@ -116,3 +116,17 @@ def test_fhir_keeps_the_sensitive_flag(access_http, access_tokens):
     assert flag(access_http.get("/fhir/HealthcareService/cov-sensible", headers=admin).json()) is True
     assert flag(access_http.get("/fhir/HealthcareService/cov-commune", headers=admin).json()) is False
     assert flag(access_http.get("/fhir/HealthcareService/cov-commune").json()) is False
+
+
+def test_ogc_marks_sensitive_units_for_habilitated_clients(access_http, access_tokens):
+    admin = _headers("administrateur", access_tokens)
+    feats = access_http.get("/ogc/collections/offres/items?limit=100", headers=admin).json()["features"]
+    flags = {f["id"]: f["properties"]["unite_sensible"] for f in feats}
+    assert flags["cov-sensible"] is True and flags["cov-commune"] is False
+    queryables = access_http.get("/ogc/collections/offres/queryables", headers=admin).json()["properties"]
+    assert queryables["unite_sensible"]["type"] == "boolean"
+    assert "unite_sensible" not in access_http.get("/ogc/collections/offres/queryables").json()["properties"]
+    public = access_http.get("/ogc/collections/offres/items?limit=100").json()["features"]
+    assert all("unite_sensible" not in f["properties"] for f in public)
+    only = access_http.get("/ogc/collections/offres/items?filter=unite_sensible%3Dtrue", headers=admin).json()
+    assert [f["id"] for f in only["features"]] == ["cov-sensible"]
