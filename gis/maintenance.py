@@ -51,7 +51,7 @@ def refresh_search_names(conn: Conn) -> int:
 def after_load(conn: Conn, *, coverage_done: bool = False) -> dict[str, int]:
     """Refresh everything derived from the loaded data, then ``ANALYZE`` the tables rewritten.
 
-    Search names, the coverage table, the status line of the offers shown by /health.
+    Search names, the coverage table, the offers' public documents, the status line of the offers shown by /health.
 
     Parameters
     ----------
@@ -69,6 +69,9 @@ def after_load(conn: Conn, *, coverage_done: bool = False) -> dict[str, int]:
     names = refresh_search_names(conn)
     if not coverage_done:
         coverage.refresh(conn)
+    # Naming an offer is an update, and any update of an offer clears its public document (migration 005):
+    # fill what the naming (or anything since the importer's own refresh) cleared, so that answers read it.
+    coverage.fill_public_docs(conn)
     with conn.transaction():
         rows = one(conn.execute("SELECT count(*) AS n FROM couverture"))["n"]
         stats = one(conn.execute(
