@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
 
 import psycopg
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 from psycopg_pool import PoolTimeout
 from starlette.concurrency import run_in_threadpool
 
+from api.auth import current_principal
 from api.replicas import Replica, ReplicaSet
+from gis.access import Principal
 from gis.db import Conn, checked_getconn, getconn_now
 from gis.layers.filters import Filters, check_codes
 
+T = TypeVar("T")
 _SPLIT = re.compile(r"[,\s]+")
 
 
-async def get_conn(request: Request) -> AsyncIterator[Conn]:
+async def get_conn(request: Request, _principal: Principal = Depends(current_principal)) -> AsyncIterator[Conn]:
     """A pooled read-only connection, taken after a slot of the gate (queueing on the event loop).
 
     Holding a slot guarantees that a connection is free, so the worker thread that fetches it never waits for
     another request: no stall whatever the concurrency. A replica that has replayed the data version being served
-    answers when there is one (:mod:`api.replicas`), else the primary.
+    answers when there is one (:mod:`api.replicas`), else the primary. The request's credentials are checked first,
+    on the primary (with their own slot, released before this one is taken): a request never holds two slots, and a
+    revocation is seen at once whatever the replicas' lag.
     """
     state = request.app.state
     replicas = state.replicas
@@ -47,6 +53,27 @@ async def get_conn(request: Request) -> AsyncIterator[Conn]:
             yield conn
         finally:
             state.pool.putconn(conn)
+
+
+async def run_write(request: Request, work: Callable[[Conn], T]) -> T:
+    """Run ``work(conn)`` in one read-write transaction on a pooled connection, behind the gate, in a worker thread.
+
+    The API's connections are read-only by default; the transaction is committed when ``work`` returns and rolled
+    back when it raises.
+    """
+    state = request.app.state
+
+    def run() -> T:
+        conn = checked_getconn(state.pool)
+        try:
+            with conn.transaction():
+                conn.execute("SET TRANSACTION READ WRITE")
+                return work(conn)
+        finally:
+            state.pool.putconn(conn)
+
+    async with state.gate.slot():
+        return await run_in_threadpool(run)
 
 
 async def _replica_conn(replicas: ReplicaSet, replica: Replica) -> Conn | None:
