@@ -38,6 +38,9 @@ class Health(BaseModel):
     version_donnees: int | None = Field(default=None, description="Version des données servies (caches)")
     file_attente: int = Field(default=0, description="Demandes en attente d'une connexion")
     cache: dict[str, int] | None = None
+    replicas: list[dict[str, Any]] | None = Field(
+        default=None, description="Réplicas de lecture : serveur, état (à jour, en retard, injoignable), "
+        "version des données rejouée, réponses servies (absent sans réplica)")
     detail: str | None = None
 
 
@@ -78,6 +81,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: _error("Introuvable (code inconnu)"),
     422: _error("Paramètre invalide (message en français)"),
     503: _error("Base de données injoignable, ou trop de demandes en attente (en-tête Retry-After)"),
+}
+
+# Endpoints that need credentials (Authorization: Bearer, or a page session).
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    401: _error("Authentification requise, ou jeton invalide, expiré ou révoqué (en-tête WWW-Authenticate)"),
+    403: _error("Accès refusé : rôle insuffisant ou établissement hors du périmètre"),
 }
 
 

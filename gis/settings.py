@@ -41,6 +41,15 @@ class Settings(BaseSettings):
         "publishers when a source file is missing.",
     )
     download: bool = Field(default=True, description="Allow downloading missing sources.")
+    database_replica_urls: str = Field(
+        default="",
+        description="Streaming replicas of the primary (comma-separated libpq URLs) for the read-only answers; "
+        "writes, loads and probes use database_url. Empty: the primary answers everything.",
+    )
+    replica_poll_s: float = Field(default=0.5, gt=0, description="How often each replica's data version is read (s).")
+    replica_wait_s: float = Field(
+        default=1.0, gt=0, description="How long a request waits for a replica connection before the primary answers."
+    )
     pool_min_size: int = 2
     pool_max_size: int = Field(default=10, ge=1, le=200, description="Database connections per API process.")
     statement_timeout_ms: int = 15000
@@ -91,6 +100,46 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         default="text", description="Log lines as plain text, or one JSON object per line (servers)."
     )
+
+    auth_mode: Literal["jetons", "oidc", "jetons+oidc"] = Field(
+        default="jetons",
+        description="How API clients authenticate: ror-gis API tokens, OpenID Connect JWTs, or both.",
+    )
+    oidc_jwks_url: str | None = Field(default=None, description="OIDC: URL of the provider's JWKS (signing keys).")
+    oidc_issuer: str | None = Field(default=None, description="OIDC: expected `iss` of the JWTs.")
+    oidc_audience: str | None = Field(default=None, description="OIDC: expected `aud` of the JWTs (client id).")
+    oidc_algorithms: str = Field(default="RS256 ES256 PS256", description="OIDC: accepted signature algorithms.")
+    oidc_role_claim: str = Field(default="ror_gis_role", description="OIDC: claim holding the role (or roles).")
+    oidc_role_map: str = Field(
+        default="",
+        description="OIDC: claim value → role, comma-separated `value=role` pairs (e.g. "
+        "\"medecin=professionnel,dac-admin=administrateur\"); roles named as such map to themselves; "
+        "any other value is the public.",
+    )
+    oidc_scope_claim: str = Field(default="finess", description="OIDC: claim listing a référent's FINESS ET numbers.")
+    oidc_sensible_claim: str = Field(
+        default="habilite_sensible", description="OIDC: claim granting sensitive units (only a clear true grants)."
+    )
+    oidc_jwks_cache_s: float = Field(default=300, ge=0, description="OIDC: how long the fetched keys are reused (s).")
+    oidc_jwks_cooldown_s: float = Field(
+        default=30, ge=0, description="OIDC: least delay between two JWKS fetches caused by an unknown key id (s).")
+    session_hours: float = Field(default=8, gt=0, le=720, description="Lifetime of a page session (/connexion).")
+    cookie_secure: Literal["auto", "oui", "non"] = Field(
+        default="auto",
+        description="`Secure` flag of the session cookie: auto = always except on plain http://localhost.",
+    )
+
+    def api_tokens_enabled(self) -> bool:
+        """Return True when ror-gis API tokens are accepted."""
+        return self.auth_mode in ("jetons", "jetons+oidc")
+
+    def oidc_enabled(self) -> bool:
+        """Return True when OIDC JWTs are accepted (and a JWKS URL is configured)."""
+        return self.auth_mode in ("oidc", "jetons+oidc") and bool(self.oidc_jwks_url)
+
+    def replica_url_list(self) -> list[str]:
+        """``database_replica_urls`` as a list."""
+        return [u for u in self.database_replica_urls.replace(",", " ").split() if u]
 
     def cors_origin_list(self) -> list[str]:
         """``cors_origins`` as a list."""

@@ -31,9 +31,10 @@ from typing import Any, Literal
 
 from psycopg import sql
 
+from gis.access import PUBLIC_VISIBILITY
 from gis.db import Conn
 from gis.errors import InvalidInput
-from gis.layers.filters import Filters, validate_filters
+from gis.layers.filters import Filters, validate_filters, visible_unit
 from gis.layers.geojson import collection_sql
 
 Niveau = Literal["commune", "epci", "departement", "region"]
@@ -162,7 +163,7 @@ _SOURCE_OFFERS = """
                CASE WHEN o.lieu_id IS NULL THEN coalesce(e.arrondissement_insee, e.commune_insee)
                     ELSE (SELECT l.commune_insee FROM lieu l WHERE l.id = o.lieu_id) END AS hint
           FROM offre o LEFT JOIN etablissement e ON e.id = o.etablissement_id
-         WHERE o.type_offre = ANY (%(codes)s) AND o.unite_sensible IS FALSE AND o.statut = 'ouverte'
+         WHERE o.type_offre = ANY (%(codes)s) AND {visible} AND o.statut = 'ouverte'
     )"""
 _SOURCE_ESTABLISHMENTS = """
     source AS (
@@ -191,7 +192,10 @@ _LOCATED = """
 
 def _with(sel: Selection) -> sql.Composable:
     source = _SOURCE_OFFERS if sel.par == "type_offre" else _SOURCE_ESTABLISHMENTS
-    return sql.SQL("WITH " + ",".join((_UNITS, source, _LOCATED))).format(unit_c=_unit_cond("c"))
+    # Public visibility whoever asks: an indicator is the same answer for everyone (cached as public) and never
+    # reveals a sensitive unit through its places.
+    return sql.SQL("WITH " + ",".join((_UNITS, source, _LOCATED))).format(
+        unit_c=_unit_cond("c"), visible=visible_unit(PUBLIC_VISIBILITY))
 
 
 # Per niveau: area code and name (grouping over the units ``u``), and the display geometry of area ``r.id``

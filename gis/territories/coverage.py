@@ -62,19 +62,22 @@ MOTIF_LABELS = {
     "localisation": "Offre sans zone d'intervention, située dans la commune",
 }
 
+# Only offers whose point changes are written (an update clears the offer's public document, migration 005).
 _EFFECTIVE_POINT = """
 UPDATE offre o
-   SET geom = coalesce(
-         (SELECT l.geom FROM lieu l WHERE l.id = o.lieu_id),
-         (SELECT e.geom FROM etablissement e WHERE e.id = o.etablissement_id))
- WHERE (%(ids)s::bigint[] IS NULL OR o.id = ANY (%(ids)s))
+   SET geom = p.geom
+  FROM (SELECT x.id, coalesce((SELECT l.geom FROM lieu l WHERE l.id = x.lieu_id),
+                              (SELECT e.geom FROM etablissement e WHERE e.id = x.etablissement_id)) AS geom
+          FROM offre x WHERE (%(ids)s::bigint[] IS NULL OR x.id = ANY (%(ids)s))) p
+ WHERE o.id = p.id AND o.geom IS DISTINCT FROM p.geom
 """
 
 # Every (offer, commune) row of the offers in %(ids)s (all when NULL), with the distance couverture_distance()
-# measures (migration 012) computed in one join.
+# measures (migration 012) computed in one join, into a temporary table that _APPLY merges into couverture.
 _REFRESH_ROWS = """
-INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)
-SELECT x.*, ST_DistanceSphere(c.centre, coalesce(e.geom, o.geom))
+CREATE TEMP TABLE couverture_fresh ON COMMIT DROP AS
+SELECT x.offre_id, x.insee, x.motif, x.partielle,
+       ST_DistanceSphere(c.centre, coalesce(e.geom, o.geom)) AS distance_m
   FROM (
 WITH target AS (
     SELECT id FROM offre WHERE %(ids)s::bigint[] IS NULL OR id = ANY (%(ids)s)
@@ -168,7 +171,9 @@ SELECT DISTINCT ON (offre_id, insee) offre_id, insee, motif, partielle
 
 
 def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
-    """Recompute coverage rows for the given offers (all offers when None). Returns rows written.
+    """Recompute coverage rows for the given offers (all offers when None). Returns their number.
+
+    The rows are computed into a temporary table and merged: only what changed is deleted, updated or inserted.
 
     Also refreshes each offer's effective map point (its Location, else its EG), stores each row's distance from the
     commune's centre (``couverture.distance_m``, migration 012), then fills every missing public
@@ -178,12 +183,32 @@ def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
     params = {"ids": offre_ids, "motifs": list(MOTIFS), "share": POLYGON_SHARE, "france": list(FRANCE_CODES)}
     with conn.transaction():
         conn.execute(_EFFECTIVE_POINT, params)
-        conn.execute(
-            "DELETE FROM couverture WHERE %(ids)s::bigint[] IS NULL OR offre_id = ANY (%(ids)s)", params
-        )
-        cur = conn.execute(_REFRESH_ROWS, params)
+        conn.execute("DROP TABLE IF EXISTS pg_temp.couverture_fresh")
+        rows = conn.execute(_REFRESH_ROWS, params).rowcount
+        conn.execute("CREATE UNIQUE INDEX ON pg_temp.couverture_fresh (offre_id, insee)")
+        conn.execute("ANALYZE pg_temp.couverture_fresh")
+        for statement_text in _APPLY:
+            conn.execute(statement_text, params)
+        conn.execute("DROP TABLE pg_temp.couverture_fresh")
         fill_public_docs(conn)
-        return cur.rowcount
+        return rows
+
+
+# The fresh rows are merged, not swapped in wholesale: rows that did not change are not rewritten, so a full rebuild
+# neither doubles the table nor leaves it to be vacuumed, and readers (MVCC) see the old rows until the commit.
+_APPLY = (
+    """DELETE FROM couverture c
+        WHERE (%(ids)s::bigint[] IS NULL OR c.offre_id = ANY (%(ids)s))
+          AND NOT EXISTS (SELECT 1 FROM pg_temp.couverture_fresh f
+                           WHERE f.offre_id = c.offre_id AND f.insee = c.insee)""",
+    """UPDATE couverture c SET motif = f.motif, partielle = f.partielle, distance_m = f.distance_m
+         FROM pg_temp.couverture_fresh f
+        WHERE f.offre_id = c.offre_id AND f.insee = c.insee
+          AND (c.motif, c.partielle, c.distance_m) IS DISTINCT FROM (f.motif, f.partielle, f.distance_m)""",
+    """INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)
+       SELECT f.offre_id, f.insee, f.motif, f.partielle, f.distance_m FROM pg_temp.couverture_fresh f
+        WHERE NOT EXISTS (SELECT 1 FROM couverture c WHERE c.offre_id = f.offre_id AND c.insee = f.insee)""",
+)
 
 
 def fill_public_docs(conn: Conn) -> int:

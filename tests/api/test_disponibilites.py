@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -104,3 +105,13 @@ def test_demo_availability_is_deterministic_and_labelled(server):
             assert zero["prov"] == {"source": "Données fictives de démonstration — ror-gis", "millesime": "fictif"}
         doc = conn.execute("SELECT doc_public::jsonb AS d FROM offre WHERE ror_id = 'dispo-fictive'").fetchone()["d"]
         assert doc["disponibilite_fictive"] is True
+
+
+def test_cache_honours_s_maxage_only():
+    from api.cache import Entry, ResponseCache
+
+    cache = ResponseCache(1 << 20, 1 << 20)
+    cache.put((b"k",), Entry(headers=[], body=b"x", gz=None, etag=b'"1"', expires=time.monotonic() - 1))
+    cache.put((b"j",), Entry(headers=[], body=b"y", gz=None, etag=b'"2"'))
+    assert cache.get((b"k",)) is None and len(cache) == 1  # expired: dropped
+    assert cache.get((b"j",)) is not None  # no s-maxage: kept until the data version changes

@@ -7,10 +7,12 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from api.auth import current_principal
 from api.deps import get_conn
 from api.routers.ogc import render
 from api.routers.ogc.openapi import openapi_document
 from api.routers.ogc.render import CRS84, CRS_URIS, GEOJSON, HTML, JSON, link
+from gis.access import Principal
 from gis.db import Conn
 from gis.layers.ogc import features, registry
 from gis.layers.ogc.export import FORMATS
@@ -133,7 +135,8 @@ def collection_doc(base: str, coll: Collection, bbox: list[float] | None,
 def collections(request: Request, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """Every collection."""
     base = render.base_url(request)
-    colls = [collection_doc(base, c, features.extent(conn, c)) for c in registry.COLLECTIONS.values()]
+    visible = registry.collections(render.request_visibility(request))
+    colls = [collection_doc(base, c, features.extent(conn, c)) for c in visible.values()]
     doc = {"links": render.alternates(request, f"{base}/collections", "Collections"), "collections": colls}
     if render.wants(request) == "html":
         return render.send_html(request, "collections.html", doc=doc, base=base)
@@ -143,7 +146,7 @@ def collections(request: Request, conn: Annotated[Conn, Depends(get_conn)]) -> R
 @router.get("/collections/{collection_id}")
 def collection(collection_id: str, request: Request, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """One collection."""
-    coll = registry.get(collection_id)
+    coll = render.collection(request, collection_id)
     base = render.base_url(request)
     doc = collection_doc(base, coll, features.extent(conn, coll), dict(request.query_params))
     if render.wants(request) == "html":
@@ -171,9 +174,10 @@ def queryables_doc(base: str, coll: Collection) -> dict[str, Any]:
 
 
 @router.get("/collections/{collection_id}/queryables")
-def queryables(collection_id: str, request: Request) -> Response:
-    """Queryable properties (JSON Schema)."""
-    coll = registry.get(collection_id)
+def queryables(collection_id: str, request: Request,
+               _principal: Annotated[Principal, Depends(current_principal)]) -> Response:
+    """Queryable properties (JSON Schema); habilitated principals also have ``unite_sensible`` on ``offres``."""
+    coll = render.collection(request, collection_id)
     base = render.base_url(request)
     doc = queryables_doc(base, coll)
     if render.wants(request) == "html":

@@ -234,3 +234,29 @@ def test_stored_distances_follow_points_that_move(fixture_db_url):
         conn.execute("UPDATE offre SET etablissement_id = NULL, geom = ST_SetSRID(ST_MakePoint(2.35, 48.85), 4326)"
                      " WHERE ror_id = %s", (far["id"],))
         assert conn.execute(stale).fetchone()["n"] == 0
+
+
+def test_a_full_refresh_rewrites_only_what_changed(fixture_db_url):
+    """The rebuild merges: unchanged rows keep their row version (no table doubling, nothing to vacuum), the offers'
+    public documents stay, and a changed zone rewrites the rows of that offer only."""
+    from gis.db import connect
+
+    def versions(conn):
+        return {(r["offre_id"], r["insee"]): r["v"]
+                for r in conn.execute("SELECT offre_id, insee, xmin::text AS v FROM couverture")}
+
+    with connect(fixture_db_url) as conn:
+        coverage.refresh(conn)
+        before = versions(conn)
+        coverage.refresh(conn)
+        assert versions(conn) == before
+        assert conn.execute("SELECT count(*) AS n FROM offre WHERE doc_public IS NULL").fetchone()["n"] == 0
+        with conn.transaction(force_rollback=True):
+            pk = conn.execute("SELECT id FROM offre WHERE ror_id = 'cov-commune'").fetchone()["id"]
+            conn.execute("INSERT INTO zone_intervention (offre_id, type_division, code) VALUES (%s, '3', '93027')",
+                         (pk,))
+            coverage.refresh(conn)
+            after = versions(conn)
+            changed = {k for k in after if before.get(k) != after[k]}
+            assert changed == {(pk, "93027")}
+            assert set(before) - set(after) == set()
