@@ -39,6 +39,7 @@ def indic_server(empty_db_factory, fetcher, data_dir) -> Iterator[LiveServer]:
     from gis.importers.geography import load_geography
     from gis.importers.nomenclatures import load_nomenclatures
     from gis.maintenance import after_load
+    from gis.tokens import create_token
 
     url = empty_db_factory()
     with connect(url) as conn:
@@ -46,14 +47,18 @@ def indic_server(empty_db_factory, fetcher, data_dir) -> Iterator[LiveServer]:
         load_nomenclatures(conn, data_dir)
         load_establishments(conn, data_dir)
         with conn.transaction():  # two offers of type 21 with a capacity, in two EHPAD of Saint-Denis / Meaux
-            for ror_id, insee, capacite in (("indic-1", "93066", 40), ("indic-2", "77284", 12)):
+            # ... and a sensitive unit of the same type, whose places no indicator may show (whoever asks)
+            for ror_id, insee, capacite, sensitive in (("indic-1", "93066", 40, False), ("indic-2", "77284", 12, False),
+                                                       ("indic-sensible", "93066", 500, True)):
                 conn.execute(
-                    "INSERT INTO offre (ror_id, nom, type_offre, capacite, etablissement_id, source) "
-                    "SELECT %s, 'Unité de test (fictif)', '21', %s, id, 'test' FROM etablissement "
-                    "WHERE commune_insee = %s ORDER BY finess LIMIT 1", (ror_id, capacite, insee))
+                    "INSERT INTO offre (ror_id, nom, type_offre, capacite, unite_sensible, etablissement_id, source) "
+                    "SELECT %s, 'Unité de test (fictif)', '21', %s, %s, id, 'test' FROM etablissement "
+                    "WHERE commune_insee = %s ORDER BY finess LIMIT 1", (ror_id, capacite, sensitive, insee))
+            _id, token = create_token(conn, role="professionnel", habilite_sensible=True, nom="test indicateurs")
         after_load(conn)
     server = LiveServer(Settings(database_url=url, data_dir=data_dir, download=False))
     server.start()
+    server.token = token  # type: ignore[attr-defined]
     yield server
     server.stop()
 
@@ -142,6 +147,15 @@ def test_accessibility_attributes_every_place(client):
     assert body["methode"]["rayon_km"] == 20 and body["methode"]["decroissance"] == "gaussienne"
     near = {r["code"]: r["accessibilite_pour_1000"] for r in body["resultats"]}
     assert near["93066"] > 0 and near["77284"] > 0 and near["78517"] == 0  # Rambouillet: no place within 20 km
+
+
+def test_a_credential_changes_nothing(client, indic_server):
+    params = {"type_offre": "21", "niveau": "departement"}
+    anonymous = client.get(RATES, params=params)
+    with_token = client.get(RATES, params=params, headers={"Authorization": f"Bearer {indic_server.token}"})
+    assert anonymous.status_code == with_token.status_code == 200
+    assert with_token.json() == anonymous.json()
+    assert anonymous.json()["resume"]["places"] == 52  # the sensitive unit's 500 places are never counted
 
 
 @pytest.mark.parametrize(("path", "fragment"), [
