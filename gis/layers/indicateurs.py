@@ -243,13 +243,13 @@ _ACCESS = """,
     supply AS (SELECT k.insee AS j, k.places AS s, g.centre_l93 FROM per_unit k JOIN geo_commune g USING (insee)
                 WHERE k.places > 0),
     pairs AS (
-        SELECT sp.j, d.insee AS i, coalesce(d.population, 0) AS pop, sp.s,
+        SELECT sp.j, d.insee AS i, coalesce(ud.population, 0) AS pop, sp.s,
                ST_Distance(sp.centre_l93, d.centre_l93) / 1000.0 AS km
           FROM supply sp JOIN geo_commune d ON ST_DWithin(d.centre_l93, sp.centre_l93, %(r)s * 1000.0)
-         WHERE {unit_d}
+          JOIN unit ud ON ud.insee = d.insee
     ),
-    weighted AS (SELECT j, i, pop, s, km, {weight} AS w FROM pairs),
-    ratio AS (SELECT j, max(s) / nullif(sum(w * pop), 0) AS r FROM weighted GROUP BY j),
+    weighted AS (SELECT j, i, pop, s, km, ({weight})::float8 AS w FROM pairs),
+    ratio AS (SELECT j, max(s)::float8 / nullif(sum(w * pop), 0) AS r FROM weighted GROUP BY j),
     access AS (SELECT w.i AS insee, sum(w.w * r.r) AS a FROM weighted w JOIN ratio r USING (j) GROUP BY w.i)
     SELECT u.insee AS id, json_build_object(
                'code', u.insee, 'nom', u.nom, 'departement', u.departement, 'population', u.population,
@@ -414,7 +414,7 @@ def accessibilite(conn: Conn, sel: Selection, *, rayon_km: float = RAYON_KM_DEFA
     geom = ("(SELECT ST_AsGeoJSON(g.geom_simple, 5)::json FROM geo_commune g WHERE g.insee = u.insee)" if geometry
             else "NULL::json")
     weight = sql.SQL(_WEIGHTS[decroissance])
-    full = _with(sel) + sql.SQL(_ACCESS).format(unit_d=_unit_cond("d"), weight=weight, geometry=sql.SQL(geom))
+    full = _with(sel) + sql.SQL(_ACCESS).format(weight=weight, geometry=sql.SQL(geom))
     summary = sql.SQL(_SUMMARY).format(more=sql.SQL(_ACCESS_MORE))
     params = {"codes": list(sel.codes), "r": rayon_km}
     resume, features = _run(conn, full, summary, params)
