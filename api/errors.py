@@ -21,8 +21,10 @@ from api.html import error_response
 from gis.errors import (
     DatabaseUnavailable,
     DataNotLoaded,
+    Forbidden,
     ImportFailed,
     InvalidInput,
+    NotAuthenticated,
     NotFound,
     PayloadTooLarge,
     RorGisError,
@@ -35,6 +37,8 @@ log = logging.getLogger("ror_gis.api")
 # error class -> (HTTP status, title of the HTML page)
 STATUS_BY_ERROR: dict[type[RorGisError], tuple[int, str]] = {
     NotFound: (404, "Introuvable"),
+    NotAuthenticated: (401, "Authentification requise"),
+    Forbidden: (403, "Accès refusé"),
     InvalidInput: (422, "Requête invalide"),
     PayloadTooLarge: (413, "Fichier trop volumineux"),
     DataNotLoaded: (503, "Données non chargées"),
@@ -44,6 +48,8 @@ STATUS_BY_ERROR: dict[type[RorGisError], tuple[int, str]] = {
     DatabaseUnavailable: (503, "Service momentanément indisponible"),
 }
 RETRY_AFTER_S = {Saturated: "2", DatabaseUnavailable: "5"}
+# RFC 6750: a 401 names the scheme the client should use.
+WWW_AUTHENTICATE = 'Bearer realm="ror-gis"'
 
 _HTTP_MESSAGES = {
     404: ("Introuvable", "Ressource introuvable."),
@@ -53,7 +59,7 @@ _HTTP_MESSAGES = {
 _DB_DOWN = DatabaseUnavailable("La base de données ne répond pas ; réessayez dans quelques instants.")
 _INTERNAL = "Erreur interne du service. L'incident a été journalisé."
 _FIELD_NAMES = {"query": "paramètre", "path": "chemin", "body": "corps", "header": "en-tête"}
-_HTML_PREFIXES = ("/cartes",)
+_HTML_PREFIXES = ("/cartes", "/connexion", "/deconnexion")
 _LITERAL_HELP = {"fond": "Fond de carte inconnu : valeurs permises plan-ign, osm ou aucun"}
 # What a malformed value of these parameters should look like (pattern mismatch).
 _PATTERN_HELP = {
@@ -80,7 +86,11 @@ def status_for(exc: RorGisError) -> tuple[int, str]:
     return 400, "Requête invalide"
 
 
-def _retry_after(exc: RorGisError) -> dict[str, str] | None:
+def _error_headers(exc: RorGisError) -> dict[str, str] | None:
+    if isinstance(exc, NotAuthenticated):
+        return {"WWW-Authenticate": WWW_AUTHENTICATE, "Cache-Control": "no-store"}
+    if isinstance(exc, Forbidden):
+        return {"Cache-Control": "no-store"}
     for cls, seconds in RETRY_AFTER_S.items():
         if isinstance(exc, cls):
             return {"Retry-After": seconds}
@@ -142,7 +152,7 @@ def install(app: FastAPI) -> None:
         body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
         if exc.details is not None:
             body["details"] = exc.details
-        return render(request, status, title, body, _retry_after(exc))
+        return render(request, status, title, body, _error_headers(exc))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

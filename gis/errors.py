@@ -69,3 +69,15 @@ class PayloadTooLarge(InvalidInput):
     """
 
     code = "trop_volumineux"
+
+
+class NotAuthenticated(RorGisError):
+    """Credentials are required, or those presented are invalid, expired or revoked (401)."""
+
+    code = "authentification_requise"
+
+
+class Forbidden(RorGisError):
+    """The principal is known but may not do this (403)."""
+
+    code = "acces_refuse"

@@ -92,6 +92,40 @@ class Settings(BaseSettings):
     )
     signalement_window_s: int = Field(default=900, ge=1, description="Window of the anomaly-report rate limit (s).")
 
+    auth_mode: Literal["jetons", "oidc", "jetons+oidc"] = Field(
+        default="jetons",
+        description="How API clients authenticate: ror-gis API tokens, OpenID Connect JWTs, or both.",
+    )
+    oidc_jwks_url: str | None = Field(default=None, description="OIDC: URL of the provider's JWKS (signing keys).")
+    oidc_issuer: str | None = Field(default=None, description="OIDC: expected `iss` of the JWTs.")
+    oidc_audience: str | None = Field(default=None, description="OIDC: expected `aud` of the JWTs (client id).")
+    oidc_algorithms: str = Field(default="RS256 ES256 PS256", description="OIDC: accepted signature algorithms.")
+    oidc_role_claim: str = Field(default="ror_gis_role", description="OIDC: claim holding the role (or roles).")
+    oidc_role_map: str = Field(
+        default="",
+        description="OIDC: claim value → role, comma-separated `value=role` pairs (e.g. "
+        "\"medecin=professionnel,dac-admin=administrateur\"); roles named as such map to themselves; "
+        "any other value is the public.",
+    )
+    oidc_scope_claim: str = Field(default="finess", description="OIDC: claim listing a référent's FINESS ET numbers.")
+    oidc_sensible_claim: str = Field(
+        default="habilite_sensible", description="OIDC: claim granting sensitive units (only a clear true grants)."
+    )
+    oidc_jwks_cache_s: float = Field(default=300, ge=0, description="OIDC: how long the fetched keys are reused (s).")
+    session_hours: float = Field(default=8, gt=0, le=720, description="Lifetime of a page session (/connexion).")
+    cookie_secure: Literal["auto", "oui", "non"] = Field(
+        default="auto",
+        description="`Secure` flag of the session cookie: auto = always except on plain http://localhost.",
+    )
+
+    def api_tokens_enabled(self) -> bool:
+        """Return True when ror-gis API tokens are accepted."""
+        return self.auth_mode in ("jetons", "jetons+oidc")
+
+    def oidc_enabled(self) -> bool:
+        """Return True when OIDC JWTs are accepted (and a JWKS URL is configured)."""
+        return self.auth_mode in ("oidc", "jetons+oidc") and bool(self.oidc_jwks_url)
+
     def cors_origin_list(self) -> list[str]:
         """``cors_origins`` as a list."""
         return [o for o in self.cors_origins.replace(",", " ").split() if o]
