@@ -18,7 +18,21 @@ from api.cache import ResponseCache, ResponseCacheMiddleware
 from api.edge import BodyLimitMiddleware, CorsMiddleware, OptionsMiddleware, SecurityHeadersMiddleware
 from api.gate import DbGate
 from api.html import static_mounts
-from api.routers import cartes, communes, csp, departements, docs, fhir, health, imports, ogc, pages, services
+from api.routers import (
+    cartes,
+    communes,
+    csp,
+    departements,
+    docs,
+    fhir,
+    health,
+    imports,
+    ogc,
+    pages,
+    services,
+    signalements,
+    zones,
+)
 from gis import __version__
 from gis.db import make_pool
 from gis.settings import Settings, get_settings
@@ -84,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(departements.router)
     app.include_router(services.router)
     app.include_router(imports.router)
+    app.include_router(signalements.router)
+    app.include_router(zones.router)
     app.include_router(pages.router)
     app.include_router(cartes.router)
     app.include_router(docs.router)
