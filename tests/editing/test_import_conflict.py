@@ -65,4 +65,4 @@ def test_import_keeps_the_override_and_reports_the_conflict(editing_db, tmp_path
     finally:
         with connect(editing_db) as conn:
             for table in ("offre", "lieu", "organisation_interne", "etablissement", "entite_juridique"):
-                conn.execute(f"DELETE FROM {table} WHERE source = %s", (SOURCE,))  # noqa: S608 - constant names
+                conn.execute(f"DELETE FROM {table} WHERE source = %s", (SOURCE,))
