@@ -19,6 +19,7 @@ from api.edge import BodyLimitMiddleware, CorsMiddleware, OptionsMiddleware, Sec
 from api.gate import DbGate
 from api.html import static_mounts
 from api.routers import (
+    access,
     cartes,
     communes,
     csp,
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CorsMiddleware, origins=settings.cors_origin_list())
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health.router)
+    app.include_router(access.router)
     app.include_router(communes.router)
     app.include_router(departements.router)
     app.include_router(services.router)

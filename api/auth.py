@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from api.responses import PUBLIC_CACHE
+from api.responses import PRIVATE_CACHE, cache_headers
 from gis import tokens
 from gis.access import ANONYMOUS, PUBLIC_VISIBILITY, Principal, Role, Visibility, check_role, visibility
 from gis.db import Conn, checked_getconn
@@ -33,8 +33,6 @@ __all__ = ["PRIVATE_CACHE", "SESSION_COOKIE", "cache_headers", "current_principa
 
 #: Name of the page-session cookie (the response cache never answers a request carrying it).
 SESSION_COOKIE = "ror_gis_session"
-#: Headers of an answer that depends on who asks.
-PRIVATE_CACHE = {"Cache-Control": "private, no-store", "Vary": "Authorization, Cookie"}
 
 _BAD_TOKEN = "Jeton d'accès invalide, expiré ou révoqué."
 
@@ -137,8 +135,3 @@ async def current_visibility(request: Request) -> Visibility:
     if not principal.authenticated:
         return PUBLIC_VISIBILITY
     return visibility(principal)
-
-
-def cache_headers(vis: Visibility) -> dict[str, str]:
-    """``Cache-Control`` (and ``Vary``) of an answer computed for ``vis``: public and cacheable only when public."""
-    return dict(PUBLIC_CACHE) if vis.public else dict(PRIVATE_CACHE)

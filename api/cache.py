@@ -5,8 +5,11 @@ did not change while it was computed. A hit is answered here without routing, va
 gzip-compressed once at store time, with an ``ETag``; ``If-None-Match`` gives 304. The whole cache is dropped when the
 data version changes (see :mod:`api.dataversion`), so no answer older than the last committed load is served.
 
-Requests carrying credentials (``Authorization`` or a session cookie) never read or fill this cache: visibility of
-public answers only.
+The cache is keyed by visibility: it holds the answers of the public visibility only. Requests carrying credentials
+(``Authorization`` or a session cookie) never read or fill it, and an answer is stored only when marked ``public``
+(answers computed for another visibility are ``private, no-store``, see :func:`api.responses.cache_headers`). Answers
+served from here say ``Vary: Accept-Encoding, Authorization, Cookie``, so that no shared or browser cache hands a
+public answer to a connected user or the reverse.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ _COMPRESSIBLE = (b"application/json", b"application/geo+json", b"text/", b"appli
                  b"image/svg+xml", b"application/fhir+json", b"application/vnd.mapbox-vector-tile",
                  b"application/schema+json", b"application/vnd.oai.openapi+json")
 _DROP_HEADERS = {b"content-length", b"content-encoding", b"etag", b"vary", b"date", b"server"}
-_CREDENTIAL_COOKIES = (b"ror_gis_session",)
+_CREDENTIAL_COOKIES = (b"ror_gis_session",)  # api.auth.SESSION_COOKIE
+VARY = b"Accept-Encoding, Authorization, Cookie"
 
 
 @dataclass(slots=True)
@@ -146,7 +150,7 @@ class ResponseCacheMiddleware:
         if hit:
             headers.append((b"x-ror-cache", b"hit"))
         headers.append((b"etag", entry.etag))
-        headers.append((b"vary", b"Accept-Encoding"))
+        headers.append((b"vary", VARY))
         if _etag_matches(scope, entry.etag):
             await send({"type": "http.response.start", "status": 304,
                         "headers": [h for h in headers if h[0] in (b"etag", b"cache-control", b"vary")]})
@@ -175,8 +179,9 @@ class ResponseCacheMiddleware:
             if message["type"] == "http.response.start":
                 start = message
                 headers = dict(message.get("headers", []))
-                cacheable = (message["status"] == 200 and b"public" in headers.get(b"cache-control", b"")
-                             and b"set-cookie" not in headers)
+                control = headers.get(b"cache-control", b"")
+                cacheable = (message["status"] == 200 and b"public" in control and b"private" not in control
+                             and b"no-store" not in control and b"set-cookie" not in headers)
                 if not cacheable:
                     passthrough = True
                     await send(message)

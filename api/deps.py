@@ -5,20 +5,23 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from api.auth import current_principal
+from gis.access import Principal
 from gis.db import Conn, checked_getconn
 from gis.layers.filters import Filters, check_codes
 
 _SPLIT = re.compile(r"[,\s]+")
 
 
-async def get_conn(request: Request) -> AsyncIterator[Conn]:
+async def get_conn(request: Request, _principal: Principal = Depends(current_principal)) -> AsyncIterator[Conn]:
     """A pooled read-only connection, taken after a slot of the gate (queueing on the event loop).
 
     Holding a slot guarantees that a connection is free, so the worker thread that fetches it never waits for
-    another request: no stall whatever the concurrency.
+    another request: no stall whatever the concurrency. The request's credentials are checked first (with their own
+    slot, released before this one is taken): a request never holds two slots, and a refused token costs no more.
     """
     state = request.app.state
     async with state.gate.slot():

@@ -363,8 +363,10 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 
 # `ror-gis sync …` lives in its own module (registered here, after main is defined).
 from gis.cli_sync import sync  # noqa: E402
+from gis.cli_tokens import tokens_group  # noqa: E402
 
 main.add_command(sync)
+main.add_command(tokens_group, "tokens")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -40,7 +40,7 @@ def _default_basemap(settings: Settings) -> str:
 
 def _assets(*scripts: str) -> dict[str, object]:
     prefix = assets.own_prefix()
-    return {"css": assets.page_css(), "scripts": [f"{prefix}/{name}" for name in scripts]}
+    return {"css": assets.page_css(), "scripts": [f"{prefix}/{name}" for name in (*scripts, "session.js")]}
 
 
 @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)

@@ -7,9 +7,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
+from api.auth import current_visibility
 from api.deps import coverage_filters_dep, filters_dep, get_conn
 from api.params import DepartementFilter, Finess, Insee, NomenclatureName, OfferId
-from api.responses import GEOJSON, PUBLIC_CACHE, GeoJSONResponse, json_bytes, public_json
+from api.responses import GEOJSON, GeoJSONResponse, bytes_for, cache_headers, json_for, public_json
 from api.schemas import (
     ERROR_RESPONSES,
     OFFERS_FORMATS,
@@ -24,6 +25,7 @@ from api.schemas import (
     TerritoriesCollection,
 )
 from gis import export
+from gis.access import Visibility
 from gis.db import Conn
 from gis.layers import etablissements, nomenclatures, offres, territoires
 from gis.layers.filters import Filters
@@ -35,28 +37,31 @@ Format = Literal["json", "geojson", "csv", "xlsx"]
 MAX_OFFSET = offres.MAX_OFFSET
 
 
-def _download(content: bytes, media_type: str, filename: str) -> Response:
+Vis = Annotated[Visibility, Depends(current_visibility)]
+
+
+def _download(content: bytes, media_type: str, filename: str, vis: Visibility) -> Response:
     return Response(
         content,
         media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', **PUBLIC_CACHE},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', **cache_headers(vis)},
     )
 
 
-def _render(payload: dict[str, Any], fmt: str, stem: str) -> Response:
+def _render(payload: dict[str, Any], fmt: str, stem: str, vis: Visibility) -> Response:
     results = payload["results"]
     if fmt == "geojson":
         extra = {k: v for k, v in payload.items() if k != "results"}
-        return public_json(offres.as_geojson(results, **extra), GEOJSON)
+        return json_for(offres.as_geojson(results, **extra), vis, GEOJSON)
     if fmt == "csv":
-        return _download(export.to_csv(results), "text/csv; charset=utf-8", f"{stem}.csv")
+        return _download(export.to_csv(results), "text/csv; charset=utf-8", f"{stem}.csv", vis)
     if fmt == "xlsx":
         return _download(
             export.to_xlsx(results, title="Offres"),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            f"{stem}.xlsx",
+            f"{stem}.xlsx", vis,
         )
-    return public_json(payload)
+    return json_for(payload, vis)
 
 
 @router.get("/communes/{insee}/services", summary="Offres couvrant une commune", response_model=OffresCommune,
@@ -64,6 +69,7 @@ def _render(payload: dict[str, Any], fmt: str, stem: str) -> Response:
 def services_for_commune(
     insee: Insee,
     filters: Annotated[Filters, Depends(filters_dep)],
+    vis: Vis,
     conn: Annotated[Conn, Depends(get_conn)],
     limit: Annotated[int, Query(ge=1, le=offres.MAX_LIMIT)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
@@ -74,18 +80,20 @@ def services_for_commune(
     the distance from the commune's centre to the establishment. `format=csv|xlsx` downloads the list
     with French headers; `format=geojson` gives points."""
     if format == "json":
-        return json_bytes(offres.covering_json(conn, insee, filters, limit=limit, offset=offset, sort=tri))
+        return bytes_for(offres.covering_json(conn, insee, filters, limit=limit, offset=offset, sort=tri, vis=vis),
+                         vis)
     if format in ("csv", "xlsx"):
         limit, offset = offres.MAX_LIMIT, 0
-    payload = offres.covering(conn, insee, filters, limit=limit, offset=offset, sort=tri)
+    payload = offres.covering(conn, insee, filters, limit=limit, offset=offset, sort=tri, vis=vis)
     stem = f"offres-{payload['commune']['insee']}-{normalize(payload['commune']['nom']).replace(' ', '-')}"
-    return _render(payload, format, stem)
+    return _render(payload, format, stem, vis)
 
 
 @router.get("/services", summary="Offres à proximité d'un point", response_model=OffresProximite,
             responses=OFFERS_FORMATS)
 def services_nearby(
     filters: Annotated[Filters, Depends(filters_dep)],
+    vis: Vis,
     conn: Annotated[Conn, Depends(get_conn)],
     lat: Annotated[float, Query(ge=-90, le=90)],
     lon: Annotated[float, Query(ge=-180, le=180)],
@@ -96,21 +104,22 @@ def services_nearby(
 ) -> Response:
     """Offers located within `rayon_km` of the point, nearest first."""
     if format == "json":
-        return json_bytes(offres.nearby_json(conn, lat, lon, rayon_km, filters, limit=limit, offset=offset))
-    payload = offres.nearby(conn, lat, lon, rayon_km, filters, limit=limit, offset=offset)
-    return _render(payload, format, f"offres-autour-{lat:.4f}-{lon:.4f}")
+        return bytes_for(offres.nearby_json(conn, lat, lon, rayon_km, filters, limit=limit, offset=offset, vis=vis),
+                         vis)
+    payload = offres.nearby(conn, lat, lon, rayon_km, filters, limit=limit, offset=offset, vis=vis)
+    return _render(payload, format, f"offres-autour-{lat:.4f}-{lon:.4f}", vis)
 
 
 @router.get("/services/{offer_id:path}", response_model=OffreDetail,
             summary="Une offre, sa zone d'intervention et son territoire")
-def service_detail(offer_id: OfferId, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
-    """By ROR resource id or identifiantOffre (e.g. `11/1234`). Sensitive units answer 404."""
-    return public_json(offres.detail(conn, offer_id))
+def service_detail(offer_id: OfferId, vis: Vis, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
+    """By ROR resource id or identifiantOffre (e.g. `11/1234`). Sensitive units answer 404 (unless habilitated)."""
+    return json_for(offres.detail(conn, offer_id, vis), vis)
 
 
 @router.get("/etablissements/{finess}", response_model=Etablissement, summary="Un établissement (EG) et ses offres")
-def etablissement_detail(finess: Finess, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
-    return public_json(etablissements.detail(conn, finess))
+def etablissement_detail(finess: Finess, vis: Vis, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
+    return json_for(etablissements.detail(conn, finess, vis), vis)
 
 
 @router.get("/nomenclatures", response_model=Nomenclatures, summary="Nomenclatures chargées")
@@ -140,22 +149,23 @@ def suggestions(
 @router.get("/communes/{insee}/territoires", response_class=GeoJSONResponse, response_model=TerritoriesCollection,
             summary="Territoires des offres couvrant une commune (GeoJSON)")
 def territories_for_commune(
-    insee: Insee, filters: Annotated[Filters, Depends(filters_dep)], conn: Annotated[Conn, Depends(get_conn)]
+    insee: Insee, filters: Annotated[Filters, Depends(filters_dep)], vis: Vis, conn: Annotated[Conn, Depends(get_conn)]
 ) -> Response:
     """One Feature per declared unit (commune, département, région, polygon) of the covering offers,
     with `offres` (how many) and `exemples` (names)."""
-    return public_json(territoires.territories_covering(conn, insee, filters), GEOJSON)
+    return json_for(territoires.territories_covering(conn, insee, filters, vis), vis, GEOJSON)
 
 
 @router.get("/couverture", response_class=GeoJSONResponse, response_model=CoverageCollection,
             summary="Nombre d'offres couvrant chaque commune (GeoJSON)")
 def coverage_counts(
     filters: Annotated[Filters, Depends(coverage_filters_dep)],
+    vis: Vis,
     conn: Annotated[Conn, Depends(get_conn)],
     departement: DepartementFilter = None,
     geometrie: Annotated[bool, Query(description="Inclure les contours (simplifiés)")] = True,
 ) -> Response:
     """For planners: offers of the given type(s) covering each commune (Paris by arrondissement),
     offers per 10,000 inhabitants, and a summary of the communes and population covered by none."""
-    return json_bytes(territoires.coverage_by_commune_json(conn, filters, departement=departement,
-                                                           geometry=geometrie), GEOJSON)
+    return bytes_for(territoires.coverage_by_commune_json(conn, filters, departement=departement,
+                                                          geometry=geometrie, vis=vis), vis, GEOJSON)

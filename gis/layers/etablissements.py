@@ -6,10 +6,11 @@ from typing import Any
 
 from psycopg import sql
 
+from gis.access import PUBLIC_VISIBILITY, Visibility
 from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
 from gis.identifiers import FINESS_RE
-from gis.layers.filters import PUBLIC_OFFER
+from gis.layers.filters import visible_offer
 from gis.public_offer import OFFER_JOINS, public_doc
 
 
@@ -21,8 +22,8 @@ def check_finess(finess: str) -> str:
     return finess
 
 
-def detail(conn: Conn, finess: str) -> dict[str, Any]:
-    """Return an EG by FINESS ET: identity, address, geocoding and its public offers."""
+def detail(conn: Conn, finess: str, vis: Visibility = PUBLIC_VISIBILITY) -> dict[str, Any]:
+    """Return an EG by FINESS ET: identity, address, geocoding and its offers that ``vis`` may see."""
     finess = check_finess(finess)
     eg = conn.execute(
         """
@@ -52,6 +53,6 @@ def detail(conn: Conn, finess: str) -> dict[str, Any]:
         SELECT ({offer})::json AS body FROM offre o {joins}
          WHERE o.etablissement_id = %s AND {public}
          ORDER BY o.nom
-    """).format(offer=public_doc(), joins=OFFER_JOINS, public=PUBLIC_OFFER)
+    """).format(offer=public_doc(vis), joins=OFFER_JOINS, public=visible_offer(vis))
     eg["offres"] = [r["body"] for r in conn.execute(query, (pk,))]
     return eg

@@ -1,7 +1,7 @@
 """Search filters shared by the offer layers: the codes a person chose, their checks, and their SQL condition.
 
-Every public query also carries the visibility rule (:data:`PUBLIC_OFFER`): sensitive units and closed offers are
-never returned, whatever the filters.
+Every query also carries the visibility rule (:func:`visible_offer` of a :class:`gis.access.Visibility`): closed
+offers are never returned, and sensitive units only to a visibility that includes them, whatever the filters.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from psycopg import sql
 
+from gis.access import PUBLIC_VISIBILITY, Visibility
 from gis.db import Conn
 from gis.errors import InvalidInput
 from gis.text import like_escape
@@ -21,6 +22,18 @@ CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._|-]{0,29}$")
 
 # Visibility of the public answers (fail closed: a NULL flag hides the unit).
 PUBLIC_OFFER = sql.SQL("o.unite_sensible IS FALSE AND o.statut IS DISTINCT FROM 'fermee'")
+# The same for a visibility that includes sensitive units (an unclear flag counts as sensitive: shown).
+_OPEN_OFFER = sql.SQL("o.statut IS DISTINCT FROM 'fermee'")
+
+
+def visible_offer(vis: Visibility = PUBLIC_VISIBILITY) -> sql.Composable:
+    """Return the SQL condition on offer ``o`` of the offers ``vis`` may list (open; sensitive only if allowed)."""
+    return _OPEN_OFFER if vis.sensitive else PUBLIC_OFFER
+
+
+def visible_unit(vis: Visibility = PUBLIC_VISIBILITY) -> sql.Composable:
+    """Return the SQL condition on offer ``o`` of the units ``vis`` may see at all (closed ones included)."""
+    return sql.SQL("true") if vis.sensitive else sql.SQL("o.unite_sensible IS FALSE")
 
 # filter name -> (nomenclature list, SQL condition on the offer ``o`` / its EG ``e``)
 FILTER_SQL: dict[str, tuple[str, sql.Composable]] = {
@@ -118,12 +131,12 @@ def validate_filters(conn: Conn, filters: Filters) -> None:
     check_codes(filters, {r["name"]: frozenset(r["codes"]) for r in rows})
 
 
-def where_clause(filters: Filters, params: dict[str, Any]) -> sql.Composable:
-    """Return the public-visibility rule AND the filters, as SQL over ``o`` (offre) and ``e`` (etablissement).
+def where_clause(filters: Filters, params: dict[str, Any], vis: Visibility = PUBLIC_VISIBILITY) -> sql.Composable:
+    """Return the visibility rule of ``vis`` AND the filters, as SQL over ``o`` (offre) and ``e`` (etablissement).
 
     The filter values are added to ``params`` (bound, never interpolated).
     """
-    conditions: list[sql.Composable] = [PUBLIC_OFFER]
+    conditions: list[sql.Composable] = [visible_offer(vis)]
     for name, codes in filters.code_fields().items():
         if codes:
             params[name] = codes

@@ -16,10 +16,11 @@ from typing import Any, Literal
 
 from psycopg import sql
 
+from gis.access import PUBLIC_VISIBILITY, Visibility
 from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
 from gis.layers.communes import check_insee
-from gis.layers.filters import Filters, validate_filters, where_clause
+from gis.layers.filters import Filters, validate_filters, visible_unit, where_clause
 from gis.public_offer import OFFER_JOINS, labelled, offer_json, public_doc_with
 from gis.territories.coverage import MOTIF_LABELS, MOTIFS
 
@@ -94,6 +95,7 @@ def covering_json(
     limit: int = 100,
     offset: int = 0,
     sort: str = "distance",
+    vis: Visibility = PUBLIC_VISIBILITY,
 ) -> bytes:
     """Offers covering a commune, as the JSON document ``{"commune", "results", "total"}`` (UTF-8 bytes).
 
@@ -113,6 +115,8 @@ def covering_json(
         The page (1..1000, 0..1,000,000).
     sort : {"distance", "nom", "motif"}
         Order of the results.
+    vis : Visibility
+        What the asker may see (default: the public).
 
     Returns
     -------
@@ -132,26 +136,27 @@ def covering_json(
         raise InvalidInput(f"tri : valeurs permises {', '.join(SORTS)}.")
     code = check_insee(code)
     validate_filters(conn, filters)
-    query, params = covering_statement(code, filters, limit=limit, offset=offset, sort=sort)
+    query, params = covering_statement(code, filters, limit=limit, offset=offset, sort=sort, vis=vis)
     row = conn.execute(query, params).fetchone()
     if row is None:
         raise NotFound(f"Aucune commune ne correspond au code INSEE {code}.")
     return str(_value(row)).encode()
 
 
-def covering_statement(code: str, filters: Filters, *, limit: int, offset: int,
-                       sort: str) -> tuple[sql.Composed, dict[str, Any]]:
+def covering_statement(code: str, filters: Filters, *, limit: int, offset: int, sort: str,
+                       vis: Visibility = PUBLIC_VISIBILITY) -> tuple[sql.Composed, dict[str, Any]]:
     """Return the one statement of :func:`covering_json` and its parameters (already checked), e.g. for EXPLAIN."""
     params: dict[str, Any] = {"code": code, "limit": limit, "offset": offset, "motifs": list(MOTIFS)}
-    query = sql.SQL(_COVERING).format(where=where_clause(filters, params), order=SORTS[sort],
-                                      doc=public_doc_with(_COVERAGE_EXTRA))
+    query = sql.SQL(_COVERING).format(where=where_clause(filters, params, vis), order=SORTS[sort],
+                                      doc=public_doc_with(_COVERAGE_EXTRA, vis))
     return query, params
 
 
 def covering(conn: Conn, code: str, filters: Filters | None = None, *, limit: int = 100,
-             offset: int = 0, sort: str = "distance") -> dict[str, Any]:
+             offset: int = 0, sort: str = "distance", vis: Visibility = PUBLIC_VISIBILITY) -> dict[str, Any]:
     """:func:`covering_json` as a dict (for the widgets and exports)."""
-    result: dict[str, Any] = json.loads(covering_json(conn, code, filters, limit=limit, offset=offset, sort=sort))
+    result: dict[str, Any] = json.loads(covering_json(conn, code, filters, limit=limit, offset=offset, sort=sort,
+                                                      vis=vis))
     return result
 
 
@@ -190,6 +195,7 @@ def nearby_json(
     *,
     limit: int = 100,
     offset: int = 0,
+    vis: Visibility = PUBLIC_VISIBILITY,
 ) -> bytes:
     """Offers whose point lies within ``rayon_km`` of (lat, lon), nearest first: ``{"results", "total"}`` bytes.
 
@@ -206,14 +212,15 @@ def nearby_json(
         raise InvalidInput("rayon_km : strictement positif et au plus 100 km.")
     validate_filters(conn, filters)
     params: dict[str, Any] = {"lat": lat, "lon": lon, "m": rayon_km * 1000, "limit": limit, "offset": offset}
-    query = sql.SQL(_NEARBY).format(where=where_clause(filters, params), doc=public_doc_with(_DISTANCE_EXTRA))
+    query = sql.SQL(_NEARBY).format(where=where_clause(filters, params, vis), doc=public_doc_with(_DISTANCE_EXTRA, vis))
     return str(_value(conn.execute(query, params).fetchone())).encode()
 
 
 def nearby(conn: Conn, lat: float, lon: float, rayon_km: float, filters: Filters | None = None,
-           *, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+           *, limit: int = 100, offset: int = 0, vis: Visibility = PUBLIC_VISIBILITY) -> dict[str, Any]:
     """:func:`nearby_json` as a dict."""
-    result: dict[str, Any] = json.loads(nearby_json(conn, lat, lon, rayon_km, filters, limit=limit, offset=offset))
+    result: dict[str, Any] = json.loads(nearby_json(conn, lat, lon, rayon_km, filters, limit=limit, offset=offset,
+                                                    vis=vis))
     return result
 
 
@@ -227,8 +234,8 @@ _DETAIL_EXTRA = sql.SQL("""'statut', o.statut, 'date_fermeture', o.date_fermetur
             temporalites=labelled("o.temporalites", "temporalite_accueil"))
 
 
-def detail(conn: Conn, offer_id: str) -> dict[str, Any]:
-    """One public offer with its declared zone, the communes it covers, and its territory as GeoJSON.
+def detail(conn: Conn, offer_id: str, vis: Visibility = PUBLIC_VISIBILITY) -> dict[str, Any]:
+    """One offer seen with ``vis`` with its declared zone, the communes it covers, and its territory as GeoJSON.
 
     Raises
     ------
@@ -242,10 +249,10 @@ def detail(conn: Conn, offer_id: str) -> dict[str, Any]:
     query = sql.SQL("""
         SELECT o.id AS pk, {offer} AS body
           FROM offre o {joins} LEFT JOIN lieu l ON l.id = o.lieu_id
-         WHERE (o.ror_id = %(id)s OR o.identifiant = %(id)s) AND o.unite_sensible IS FALSE
+         WHERE (o.ror_id = %(id)s OR o.identifiant = %(id)s) AND {visible}
          ORDER BY o.ror_id = %(id)s DESC
          LIMIT 1
-    """).format(offer=offer_json(_DETAIL_EXTRA), joins=OFFER_JOINS)
+    """).format(offer=offer_json(_DETAIL_EXTRA, vis), joins=OFFER_JOINS, visible=visible_unit(vis))
     row = conn.execute(query, {"id": offer_id}).fetchone()
     if row is None:
         raise NotFound(f"Aucune offre publique ne porte l'identifiant {offer_id}.")

@@ -11,6 +11,7 @@ from typing import Any
 
 from psycopg import sql
 
+from gis.access import PUBLIC_VISIBILITY, Visibility
 from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
 from gis.layers.communes import resolve
@@ -81,8 +82,9 @@ _COUNTS = """
 """
 
 
-def territories_covering(conn: Conn, code: str, filters: Filters | None = None) -> dict[str, Any]:
-    """Return the territories of the public offers covering a commune.
+def territories_covering(conn: Conn, code: str, filters: Filters | None = None,
+                         vis: Visibility = PUBLIC_VISIBILITY) -> dict[str, Any]:
+    """Return the territories of the offers (seen with ``vis``) covering a commune.
 
     One Feature per declared zone unit (commune, département, région, polygon), with the number and the names of
     those offers.
@@ -91,7 +93,7 @@ def territories_covering(conn: Conn, code: str, filters: Filters | None = None) 
     validate_filters(conn, filters)
     insee = resolve(conn, code)["insee"]
     params: dict[str, Any] = {"insee": insee}
-    where = where_clause(filters, params)
+    where = where_clause(filters, params, vis)
     query = sql.SQL(_TERRITORIES).format(where=where)
     features = []
     order = {"region": 0, "departement": 1, "polygone": 2, "commune": 3}
@@ -121,6 +123,7 @@ def coverage_by_commune_json(
     *,
     departement: str | None = None,
     geometry: bool = True,
+    vis: Visibility = PUBLIC_VISIBILITY,
 ) -> bytes:
     """How many public offers (matching ``filters``) cover each commune, as GeoJSON text built by PostgreSQL.
 
@@ -146,7 +149,7 @@ def coverage_by_commune_json(
         if conn.execute("SELECT 1 FROM geo_departement WHERE code = %s", (departement,)).fetchone() is None:
             raise NotFound(f"Département inconnu ou non chargé : {departement}.")
         params["dep"] = departement
-    where = where_clause(filters, params)
+    where = where_clause(filters, params, vis)
     geometry_sql = sql.SQL("ST_AsGeoJSON(c.geom_simple, 5)::json" if geometry else "NULL::json")
     rows = sql.SQL(_COUNTS).format(where=where, geometry=geometry_sql, dep=sql.Placeholder("dep"))
     summary = sql.SQL("""'resume', json_build_object(
@@ -160,9 +163,9 @@ def coverage_by_commune_json(
 
 
 def coverage_by_commune(conn: Conn, filters: Filters, *, departement: str | None = None,
-                        geometry: bool = True) -> dict[str, Any]:
+                        geometry: bool = True, vis: Visibility = PUBLIC_VISIBILITY) -> dict[str, Any]:
     """:func:`coverage_by_commune_json` as a dict (for the maps)."""
     result: dict[str, Any] = json.loads(
-        coverage_by_commune_json(conn, filters, departement=departement, geometry=geometry))
+        coverage_by_commune_json(conn, filters, departement=departement, geometry=geometry, vis=vis))
     return result
 
