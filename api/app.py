@@ -25,6 +25,7 @@ from api.routers import (
     csp,
     departements,
     docs,
+    editing_pages,
     fhir,
     health,
     imports,
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(signalements.router)
     app.include_router(zones.router)
     app.include_router(pages.router)
+    app.include_router(editing_pages.router)  # before cartes: /cartes/offre/{id}/zone
     app.include_router(cartes.router)
     app.include_router(docs.router)
     app.include_router(csp.router)

@@ -64,7 +64,7 @@ _HTTP_MESSAGES = {
 _DB_DOWN = DatabaseUnavailable("La base de données ne répond pas ; réessayez dans quelques instants.")
 _INTERNAL = "Erreur interne du service. L'incident a été journalisé."
 _FIELD_NAMES = {"query": "paramètre", "path": "chemin", "body": "corps", "header": "en-tête"}
-_HTML_PREFIXES = ("/cartes", "/connexion", "/deconnexion")
+_HTML_PREFIXES = ("/cartes", "/connexion", "/deconnexion", "/signalements")
 _LITERAL_HELP = {"fond": "Fond de carte inconnu : valeurs permises plan-ign, osm ou aucun"}
 # What a malformed value of these parameters should look like (pattern mismatch).
 _PATTERN_HELP = {

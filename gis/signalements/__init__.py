@@ -131,6 +131,25 @@ SELECT NULL::bigint AS offre_id, e.id AS etablissement_id, e.finess AS ref, e.no
 """
 
 
+def target(conn: Conn, cible_type: str, ref: str, *, see_sensitive: bool = False) -> dict[str, Any]:
+    """Return what a report would be about: ``{"type", "ref", "nom", "finess"}`` (for the report form).
+
+    Raises
+    ------
+    InvalidInput
+        Unknown target type or malformed reference.
+    NotFound
+        Unknown offer or establishment (or a sensitive unit the caller may not see).
+    """
+    checked = check_report(NewReport(cible_type, ref, "autre", "x" * DESCRIPTION_MIN))
+    query = _TARGET_OFFER if cible_type == "offre" else _TARGET_EG
+    row = conn.execute(query, {"ref": checked.cible_ref, "sensitive": see_sensitive}).fetchone()
+    if row is None:
+        what = "offre" if cible_type == "offre" else "établissement"
+        raise NotFound(f"Aucun(e) {what} ne porte l'identifiant {checked.cible_ref}.")
+    return {"type": cible_type, "ref": row["ref"], "nom": row["nom"], "finess": row["finess"]}
+
+
 def create(conn: Conn, report: NewReport, *, client: str, limit: RateLimit, see_sensitive: bool = False,
            auteur: str = "anonyme", role: str = "public") -> dict[str, Any]:
     """Store a report (status ``nouveau``) with the first line of its history, after the rate-limit check.
@@ -350,4 +369,5 @@ def change_status(conn: Conn, report_id: int, statut: str, *, scope: Collection[
 
 
 __all__ = ["CATEGORIES", "CIBLES", "STATUTS", "ListFilter", "NewReport", "RateLimit", "RateLimited",
-           "change_status", "check_report", "clean_text", "create", "get_report", "histories", "list_reports"]
+           "change_status", "check_report", "clean_text", "create", "get_report", "histories", "list_reports",
+           "target"]

@@ -158,15 +158,7 @@ def zone_state(conn: Conn, ref: OfferRef) -> dict[str, Any]:
         (ref.pk,),
     ).fetchone()
     etag = conn.execute(_ETAG, {"pk": ref.pk}).fetchone()
-    override = conn.execute(
-        """
-        SELECT source_ror, zone_ror, ST_AsGeoJSON(polygone_ror, 6)::json AS polygone_ror, modifie_par,
-               to_char(modifie_le AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS modifie_le,
-               to_char(cree_le AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS cree_le, conflit
-          FROM zone_surcharge WHERE offre_id = %s
-        """,
-        (ref.pk,),
-    ).fetchone()
+    override = override_info(conn, ref.pk)
     return {
         "offre": {"id": ref.ror_id, "nom": ref.nom, "finess_eg": ref.finess},
         "divisions": divisions,
@@ -175,6 +167,19 @@ def zone_state(conn: Conn, ref: OfferRef) -> dict[str, Any]:
         "etag": etag["etag"] if etag else "",
         "surcharge": override,
     }
+
+
+def override_info(conn: Conn, pk: int) -> dict[str, Any] | None:
+    """Return the local override of the zone of offer ``pk`` (provenance, ROR zone, last conflict), or None."""
+    return conn.execute(
+        """
+        SELECT source_ror, zone_ror, ST_AsGeoJSON(polygone_ror, 6)::json AS polygone_ror, modifie_par,
+               to_char(modifie_le AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS modifie_le,
+               to_char(cree_le AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS cree_le, conflit
+          FROM zone_surcharge WHERE offre_id = %s
+        """,
+        (pk,),
+    ).fetchone()
 
 
 def _snapshot(state: dict[str, Any]) -> dict[str, Any]:
