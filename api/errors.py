@@ -74,6 +74,7 @@ _PATTERN_HELP = {
     "departement": "code de département mal formé (ex. 93, 2A, 974)",
     "offer_id": "identifiant d'offre mal formé",
     "name": "nom de nomenclature mal formé",
+    "email": "adresse électronique invalide (ex. prenom.nom@exemple.fr), ou laissez le champ vide",
 }
 
 

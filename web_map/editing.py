@@ -14,7 +14,7 @@ Every value reaches the HTML through autoescape or a JSON data block.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from markupsafe import Markup
 
@@ -27,7 +27,7 @@ STATUT_LABELS = {"nouveau": "Nouveau", "en_cours": "En cours", "corrige": "Corri
 
 def report_url(cible_type: str, ref: str) -> str:
     """URL of the report form about an offer (``offre``) or an establishment (``etablissement``)."""
-    return "/signalements/nouveau?" + urlencode({cible_type: ref})
+    return f"/signalements/nouveau/{cible_type}/" + quote(ref, safe="")
 
 
 def zone_editor_url(offer_id: str) -> str:

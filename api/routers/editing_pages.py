@@ -1,6 +1,6 @@
 """Pages of the anomaly reports and of the territory editor (HTML, French).
 
-- ``GET /signalements/nouveau?offre=ID`` (or ``?etablissement=FINESS``): the public report form (cached like the
+- ``GET /signalements/nouveau/offre/{id}`` (or ``…/etablissement/{finess}``): the public report form (cached like the
   other public pages: it depends only on the URL and the data);
 - ``GET /signalements``: the reports an administrator or a référent processes (page session; anonymous visitors are
   sent to the login page, other roles get 403);
@@ -21,21 +21,23 @@ from api.auth import current_principal
 from api.csrf import csrf_token
 from api.deps import get_conn
 from api.html import html_response
-from api.params import FINESS_PATTERN, OfferId
+from api.params import Finess, OfferId
 from api.schemas import HTML_ERROR_RESPONSES
 from gis import signalements
 from gis.access import Principal, Role, check_can_edit_etablissement, check_role
 from gis.db import Conn
-from gis.errors import InvalidInput
 from gis.settings import Settings
 from gis.territories import editing
 from web_map.editing import report_form_page, reports_page, zone_editor_page
 from web_map.security import PAGE_CACHE, PRIVATE_NO_STORE
 
 router = APIRouter(tags=["pages"], responses=HTML_ERROR_RESPONSES)
+PRIVATE_PAGE: dict[int | str, dict[str, Any]] = {
+    303: {"description": "Non connecté : redirection vers la page de connexion (/connexion?suivant=…)"},
+    403: {"description": "Rôle insuffisant ou établissement hors périmètre (page HTML en français)",
+          "content": {"text/html": {}}},
+}
 
-_OFFER = Query(pattern=r"^[0-9A-Za-z._/|-]{1,64}$", description="Identifiant ROR de l'offre")
-_EG = Query(pattern=FINESS_PATTERN, description="Numéro FINESS de l'établissement")
 
 
 def _settings(request: Request) -> Settings:
@@ -54,23 +56,24 @@ def _who(principal: Principal) -> dict[str, Any]:
             "perimetre": sorted(principal.etablissements)}
 
 
-@router.get("/signalements/nouveau", response_class=HTMLResponse, summary="Formulaire : signaler une anomalie")
-def report_form(
-    request: Request,
-    conn: Annotated[Conn, Depends(get_conn)],
-    offre: Annotated[str | None, _OFFER] = None,
-    etablissement: Annotated[str | None, _EG] = None,
-) -> HTMLResponse:
-    """The public form about one offer (`offre`) or one establishment (`etablissement`)."""
-    if bool(offre) == bool(etablissement):
-        raise InvalidInput("Indiquez l'offre (offre=…) ou l'établissement (etablissement=…) concerné.")
-    cible_type, ref = ("offre", offre) if offre else ("etablissement", (etablissement or "").upper())
-    target = signalements.target(conn, cible_type, ref)
-    html = report_form_page(target, signalements.CATEGORIES)
+@router.get("/signalements/nouveau/offre/{offer_id:path}", response_class=HTMLResponse,
+            summary="Formulaire : signaler une anomalie sur une offre")
+def report_form_offer(request: Request, offer_id: OfferId, conn: Annotated[Conn, Depends(get_conn)]) -> HTMLResponse:
+    """The public report form about one offer (ROR id or identifiantOffre)."""
+    html = report_form_page(signalements.target(conn, "offre", offer_id), signalements.CATEGORIES)
     return html_response(html, _settings(request), cache_control=PAGE_CACHE)
 
 
-@router.get("/signalements", response_class=HTMLResponse, summary="Signalements à traiter (administrateurs, référents)")
+@router.get("/signalements/nouveau/etablissement/{finess}", response_class=HTMLResponse,
+            summary="Formulaire : signaler une anomalie sur un établissement")
+def report_form_eg(request: Request, finess: Finess, conn: Annotated[Conn, Depends(get_conn)]) -> HTMLResponse:
+    """The public report form about one establishment (FINESS ET)."""
+    html = report_form_page(signalements.target(conn, "etablissement", finess.upper()), signalements.CATEGORIES)
+    return html_response(html, _settings(request), cache_control=PAGE_CACHE)
+
+
+@router.get("/signalements", response_class=HTMLResponse, summary="Signalements à traiter (administrateurs, référents)",
+            responses=PRIVATE_PAGE)
 def reports(
     request: Request,
     conn: Annotated[Conn, Depends(get_conn)],
@@ -89,7 +92,8 @@ def reports(
 
 
 @router.get("/cartes/offre/{offer_id:path}/zone", response_class=HTMLResponse,
-            summary="Éditeur de la zone d'intervention d'une offre (référents, administrateurs)")
+            summary="Éditeur de la zone d'intervention d'une offre (référents, administrateurs)",
+            responses=PRIVATE_PAGE)
 def zone_editor(
     request: Request,
     offer_id: OfferId,

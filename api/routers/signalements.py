@@ -19,7 +19,7 @@ from api.auth import PRIVATE_CACHE, current_principal, require_role
 from api.csrf import check_csrf
 from api.deps import get_conn
 from api.params import FINESS_PATTERN
-from api.schemas import AUTH_ERRORS, ERROR_RESPONSES, content
+from api.schemas import AUTH_ERRORS, BODY_ERRORS, ERROR_RESPONSES, content
 from gis import signalements
 from gis.access import ANONYMOUS, Principal, Role, sees_sensitive_units
 from gis.db import Conn
@@ -42,7 +42,8 @@ class SignalementIn(BaseModel):
                        description="Identifiant ROR de l'offre, ou numéro FINESS de l'établissement")
     categorie: Categorie = Field(description="Nature de l'anomalie")
     description: str = Field(min_length=5, max_length=4000, description="Ce qui est inexact, en quelques mots")
-    email: str | None = Field(default=None, max_length=254, description="Courriel pour être recontacté (facultatif)")
+    email: str | None = Field(default=None, max_length=254, pattern=signalements.EMAIL_RE.pattern,
+                              description="Courriel pour être recontacté (facultatif)")
 
 
 class StatutIn(BaseModel):
@@ -112,7 +113,7 @@ def categories() -> JSONResponse:
 
 
 @router.post("/signalements", status_code=201, response_model=SignalementCree, summary="Signaler une anomalie",
-             responses={**RATE_LIMITED, 401: AUTH_ERRORS[401]})
+             responses={**RATE_LIMITED, **BODY_ERRORS, 401: AUTH_ERRORS[401]})
 def create_report(
     request: Request,
     body: SignalementIn,
@@ -172,7 +173,7 @@ def list_reports(
 ReportId = Annotated[int, Path(ge=1, le=2**62)]
 
 
-@router.get("/signalements/{report_id}", summary="Un signalement et son historique",
+@router.get("/signalements/{report_id:int}", summary="Un signalement et son historique",
             responses={**AUTH_ERRORS, **content("application/json", FHIR_JSON,
                                                  description="Le signalement (format=json ou fhir : Task)")})
 def read_report(
@@ -188,8 +189,8 @@ def read_report(
     return JSONResponse(report, headers=PRIVATE_CACHE)
 
 
-@router.patch("/signalements/{report_id}", summary="Changer le statut d'un signalement",
-              responses={**AUTH_ERRORS})
+@router.patch("/signalements/{report_id:int}", summary="Changer le statut d'un signalement",
+              responses={**AUTH_ERRORS, **BODY_ERRORS})
 def update_report(
     request: Request,
     body: StatutIn,

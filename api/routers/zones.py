@@ -17,7 +17,7 @@ from api.auth import current_principal, require_role
 from api.csrf import check_csrf
 from api.deps import get_conn
 from api.params import OfferId
-from api.schemas import AUTH_ERRORS, ERROR_RESPONSES, content
+from api.schemas import AUTH_ERRORS, BODY_ERRORS, ERROR_RESPONSES, content
 from gis.access import Principal, Role, can_edit_etablissement, check_can_edit_etablissement, sees_sensitive_units
 from gis.db import Conn
 from gis.errors import NotFound
@@ -104,7 +104,7 @@ def read_zone(
 
 
 @router.put("/offres/{offer_id:path}/zone", response_model=ZoneOut, summary="Modifier la zone d'intervention",
-            responses={**AUTH_ERRORS, **PRECONDITIONS})
+            responses={**AUTH_ERRORS, **PRECONDITIONS, **BODY_ERRORS})
 def write_zone(
     request: Request,
     offer_id: OfferId,

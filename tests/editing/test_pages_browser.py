@@ -58,7 +58,7 @@ def test_report_from_the_offer_page(page, editing_db):
     page.page.fill("#ed-email", "pas une adresse")
     page.page.click("button[type=submit]")
     page.page.wait_for_selector(".ed-error")
-    assert "Adresse électronique invalide" in page.page.inner_text("#ed-report-result")
+    assert "adresse électronique invalide" in page.page.inner_text("#ed-report-result")
     page.page.fill("#ed-email", "coordination@exemple.fr")
     page.page.click("button[type=submit]")
     page.page.wait_for_selector("#ed-report-result.ed-ok")
@@ -73,12 +73,12 @@ def test_report_from_the_offer_page(page, editing_db):
 def test_report_on_the_establishment_and_from_a_popup(page, editing_db):
     page.goto("/cartes/offre/cov-commune")
     href = page.page.get_attribute("text=Signaler une anomalie sur l'établissement", "href")
-    assert href == "/signalements/nouveau?etablissement=930000001"
+    assert href == "/signalements/nouveau/etablissement/930000001"
     page.goto("/cartes/commune/93066")
     page.page.wait_for_selector(".leaflet-marker-icon")
     page.page.locator(".leaflet-marker-icon").first.dispatch_event("click")
     link = page.page.wait_for_selector(".leaflet-popup-content .rg-report-link")
-    assert link.get_attribute("href").startswith("/signalements/nouveau?offre=")
+    assert link.get_attribute("href").startswith("/signalements/nouveau/offre/")
     with page.page.expect_navigation():
         link.click()
     assert page.page.query_selector("#ed-report-form") is not None
