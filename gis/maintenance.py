@@ -14,6 +14,7 @@ from psycopg import sql
 from gis.db import Conn
 from gis.importers.report import analyze
 from gis.importers.statements import one
+from gis.public_offer import fill_docs_sql
 from gis.territories import coverage
 from gis.text import normalize
 
@@ -69,6 +70,11 @@ def after_load(conn: Conn, *, coverage_done: bool = False) -> dict[str, int]:
     names = refresh_search_names(conn)
     if not coverage_done:
         coverage.refresh(conn)
+    else:
+        # naming new offers cleared their public documents (offre_clear_doc): rebuild them now, not at the first
+        # request or territory edit that happens to refresh coverage
+        with conn.transaction():
+            conn.execute(fill_docs_sql())  # type: ignore[call-overload]  # psycopg's stubs want Query
     with conn.transaction():
         rows = one(conn.execute("SELECT count(*) AS n FROM couverture"))["n"]
         stats = one(conn.execute(

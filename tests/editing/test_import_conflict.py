@@ -66,3 +66,20 @@ def test_import_keeps_the_override_and_reports_the_conflict(editing_db, tmp_path
         with connect(editing_db) as conn:
             for table in ("offre", "lieu", "organisation_interne", "etablissement", "entite_juridique"):
                 conn.execute(f"DELETE FROM {table} WHERE source = %s", (SOURCE,))
+
+
+def test_offers_of_a_fhir_load_keep_their_public_documents(editing_db, tmp_path):
+    """After a FHIR load and the upkeep the CLI runs (after_load), no offer is left without its public document, so
+    the first territory edit does not have to rebuild every document (issue #14: coverage refreshed in ≤ 200 ms)."""
+    from gis.maintenance import after_load
+
+    try:
+        with connect(editing_db) as conn:
+            load_fhir(conn, [_bundle(tmp_path)], source=SOURCE, today=date(2026, 6, 1))
+            after_load(conn, coverage_done=True)
+            missing = conn.execute("SELECT count(*) AS n FROM offre WHERE doc_public IS NULL").fetchone()["n"]
+            assert missing == 0
+    finally:
+        with connect(editing_db) as conn:
+            for table in ("offre", "lieu", "organisation_interne", "etablissement", "entite_juridique"):
+                conn.execute(f"DELETE FROM {table} WHERE source = %s", (SOURCE,))
