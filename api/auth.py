@@ -29,7 +29,7 @@ from gis.errors import NotAuthenticated
 from gis.settings import Settings
 
 __all__ = ["PRIVATE_CACHE", "SESSION_COOKIE", "cache_headers", "current_principal", "current_visibility",
-           "require_role"]
+           "request_visibility", "require_role"]
 
 #: Name of the page-session cookie (the response cache never answers a request carrying it).
 SESSION_COOKIE = "ror_gis_session"
@@ -133,5 +133,16 @@ async def current_visibility(request: Request) -> Visibility:
     """The :class:`gis.access.Visibility` of the request's principal (public when anonymous)."""
     principal = await current_principal(request)
     if not principal.authenticated:
+        return PUBLIC_VISIBILITY
+    return visibility(principal)
+
+
+def request_visibility(request: Request) -> Visibility:
+    """The visibility of a request whose principal was already resolved (every route taking ``get_conn`` has it).
+
+    Fails closed: a request whose principal is unknown here sees what the public sees.
+    """
+    principal = getattr(request.state, "principal", None)
+    if not isinstance(principal, Principal) or not principal.authenticated:
         return PUBLIC_VISIBILITY
     return visibility(principal)

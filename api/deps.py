@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
 
 from fastapi import Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -13,6 +14,7 @@ from gis.access import Principal
 from gis.db import Conn, checked_getconn
 from gis.layers.filters import Filters, check_codes
 
+T = TypeVar("T")
 _SPLIT = re.compile(r"[,\s]+")
 
 
@@ -30,6 +32,27 @@ async def get_conn(request: Request, _principal: Principal = Depends(current_pri
             yield conn
         finally:
             state.pool.putconn(conn)
+
+
+async def run_write(request: Request, work: Callable[[Conn], T]) -> T:
+    """Run ``work(conn)`` in one read-write transaction on a pooled connection, behind the gate, in a worker thread.
+
+    The API's connections are read-only by default; the transaction is committed when ``work`` returns and rolled
+    back when it raises.
+    """
+    state = request.app.state
+
+    def run() -> T:
+        conn = checked_getconn(state.pool)
+        try:
+            with conn.transaction():
+                conn.execute("SET TRANSACTION READ WRITE")
+                return work(conn)
+        finally:
+            state.pool.putconn(conn)
+
+    async with state.gate.slot():
+        return await run_in_threadpool(run)
 
 
 def _codes(values: list[str]) -> list[str]:

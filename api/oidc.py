@@ -1,11 +1,13 @@
-"""OpenID Connect: JWT bearer tokens validated against the provider's JWKS (see :mod:`api.auth`)."""
+"""OpenID Connect JWT bearer tokens (see :mod:`gis.oidc`): validated in a worker thread (the JWKS may be fetched)."""
 
 from __future__ import annotations
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
+from gis import oidc
 from gis.access import Principal
-from gis.errors import NotAuthenticated
+from gis.settings import Settings
 
 
 async def principal_for_jwt(request: Request, token: str) -> Principal:
@@ -14,6 +16,7 @@ async def principal_for_jwt(request: Request, token: str) -> Principal:
     Raises
     ------
     NotAuthenticated
-        Always, until the validation is implemented.
+        Invalid, expired or unverifiable token (401).
     """
-    raise NotAuthenticated("Jeton OpenID Connect refusé.")
+    settings: Settings = request.app.state.settings
+    return await run_in_threadpool(oidc.verify, token, settings)

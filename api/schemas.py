@@ -79,6 +79,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     503: _error("Base de données injoignable, ou trop de demandes en attente (en-tête Retry-After)"),
 }
 
+# Endpoints that need credentials (Authorization: Bearer, or a page session).
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    401: _error("Authentification requise, ou jeton invalide, expiré ou révoqué (en-tête WWW-Authenticate)"),
+    403: _error("Accès refusé : rôle insuffisant ou établissement hors du périmètre"),
+}
+
 
 # The pages (``/cartes/*``) answer their errors as French HTML pages.
 HTML_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

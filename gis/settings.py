@@ -112,6 +112,8 @@ class Settings(BaseSettings):
         default="habilite_sensible", description="OIDC: claim granting sensitive units (only a clear true grants)."
     )
     oidc_jwks_cache_s: float = Field(default=300, ge=0, description="OIDC: how long the fetched keys are reused (s).")
+    oidc_jwks_cooldown_s: float = Field(
+        default=30, ge=0, description="OIDC: least delay between two JWKS fetches caused by an unknown key id (s).")
     session_hours: float = Field(default=8, gt=0, le=720, description="Lifetime of a page session (/connexion).")
     cookie_secure: Literal["auto", "oui", "non"] = Field(
         default="auto",

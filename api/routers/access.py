@@ -2,31 +2,28 @@
 
 The login form takes an API token and opens a page session (server-side, table ``web_session``): the cookie holds a
 random value (HttpOnly, SameSite=Lax, Secure unless on plain http://localhost, see ``ROR_GIS_COOKIE_SECURE``). Forms
-are protected from cross-site requests by a synchronizer token: the session's own for a connected user, else a
-double-submit cookie (``ror_gis_csrf``, SameSite=Strict) matched against the form field.
+are protected from cross-site requests by :mod:`api.csrf`.
 """
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from api.auth import SESSION_COOKIE, current_principal, require_role
-from api.deps import get_conn
+from api.csrf import CSRF_COOKIE, check_form, secure_cookie
+from api.deps import get_conn, run_write
 from api.html import html_response
 from api.params import OfferId
 from api.responses import PRIVATE_CACHE
-from api.schemas import ERROR_RESPONSES
+from api.schemas import AUTH_RESPONSES
 from gis import tokens
 from gis.access import Principal, Role, check_can_edit_etablissement, visibility
-from gis.db import Conn, checked_getconn
-from gis.errors import Forbidden
+from gis.db import Conn
 from gis.layers import gestion
 from gis.settings import Settings
 from web_map import assets
@@ -35,8 +32,6 @@ from web_map.security import PRIVATE_NO_STORE
 
 router = APIRouter(tags=["accès"])
 
-CSRF_COOKIE = "ror_gis_csrf"
-_LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 
 def _settings(request: Request) -> Settings:
@@ -44,7 +39,7 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-@router.get("/api/v1/moi", summary="Rôle et périmètre de l'appelant", responses=ERROR_RESPONSES)
+@router.get("/api/v1/moi", summary="Rôle et périmètre de l'appelant", responses=AUTH_RESPONSES)
 async def moi(principal: Annotated[Principal, Depends(current_principal)]) -> Response:
     """The caller as the service sees it: role, scope, what it may see. Anonymous: the public."""
     vis = visibility(principal)
@@ -62,7 +57,7 @@ async def moi(principal: Annotated[Principal, Depends(current_principal)]) -> Re
 
 
 @router.get("/api/v1/gestion/offres/{offer_id:path}", summary="Une offre telle que la voient ses référents",
-            responses=ERROR_RESPONSES)
+            responses=AUTH_RESPONSES)
 def offre_gestion(
     offer_id: OfferId,
     principal: Annotated[Principal, Depends(require_role(Role.REFERENT))],
@@ -76,14 +71,6 @@ def offre_gestion(
 
 
 # --------------------------------------------------------------------------------------------------- pages
-
-
-def secure_cookie(request: Request) -> bool:
-    """``Secure`` flag of our cookies: always, except on plain http to a loopback host (``cookie_secure=auto``)."""
-    mode = _settings(request).cookie_secure
-    if mode != "auto":
-        return mode == "oui"
-    return not (request.url.scheme == "http" and (request.url.hostname or "") in _LOOPBACK)
 
 
 def _safe_next(value: Any) -> str:
@@ -102,52 +89,16 @@ def _login_page(request: Request, *, csrf: str, message: str | None = None, stat
                            scripts=[f"{assets.own_prefix()}/session.js"])
     response = html_response(html, _settings(request), status_code=status, cache_control=PRIVATE_NO_STORE)
     response.set_cookie(CSRF_COOKIE, csrf, httponly=True, secure=secure_cookie(request), samesite="strict",
-                        path="/")
+                        path="/")  # the login form always uses the double-submit cookie
     return response
 
 
-def _csrf_for(request: Request) -> str:
-    known = request.cookies.get(CSRF_COOKIE)
-    if known and 20 <= len(known) <= 100:
-        return known
-    return secrets.token_urlsafe(32)
-
-
-@router.get("/connexion", response_class=HTMLResponse, include_in_schema=False)
+@router.api_route("/connexion", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
 async def connexion(request: Request) -> HTMLResponse:
     """The login form (an API token)."""
-    return _login_page(request, csrf=_csrf_for(request), suivant=_safe_next(request.query_params.get("suivant")))
-
-
-def check_csrf(request: Request, submitted: Any) -> None:
-    """Raise unless the form's token matches: the session's (connected) or the double-submit cookie.
-
-    Raises
-    ------
-    Forbidden
-        Missing or wrong token (403).
-    """
-    session = getattr(request.state, "session", None)
-    expected = session.csrf if session is not None else request.cookies.get(CSRF_COOKIE)
-    if not isinstance(submitted, str) or not expected or not hmac.compare_digest(submitted, expected):
-        raise Forbidden("Formulaire expiré ou envoyé depuis un autre site : rechargez la page et recommencez.")
-
-
-async def _write(request: Request, work: Any) -> Any:
-    """Run ``work(conn)`` in one read-write transaction on a pooled connection (behind the gate)."""
-    state = request.app.state
-
-    def run() -> Any:
-        conn = checked_getconn(state.pool)
-        try:
-            with conn.transaction():
-                conn.execute("SET TRANSACTION READ WRITE")
-                return work(conn)
-        finally:
-            state.pool.putconn(conn)
-
-    async with state.gate.slot():
-        return await run_in_threadpool(run)
+    known = request.cookies.get(CSRF_COOKIE)
+    csrf = known if known and 20 <= len(known) <= 100 else secrets.token_urlsafe(32)
+    return _login_page(request, csrf=csrf, suivant=_safe_next(request.query_params.get("suivant")))
 
 
 @router.post("/connexion", response_class=HTMLResponse, include_in_schema=False)
@@ -155,13 +106,12 @@ async def connexion_post(request: Request) -> Response:
     """Check the token, open a session, set the cookie, go back where the user was."""
     form = await request.form()
     suivant = _safe_next(form.get("suivant"))
-    request.state.session = None  # a login form is checked against the double-submit cookie
-    check_csrf(request, form.get("csrf"))
+    await check_form(request, form.get("csrf"), session=False)  # a login form: the double-submit cookie
     token = str(form.get("jeton") or "").strip()
     hours = _settings(request).session_hours
     opened = None
     if tokens.looks_like_api_token(token) and _settings(request).api_tokens_enabled():
-        opened = await _write(request, lambda conn: tokens.create_session(conn, token, hours=hours))
+        opened = await run_write(request, lambda conn: tokens.create_session(conn, token, hours=hours))
     if opened is None:
         return _login_page(request, csrf=secrets.token_urlsafe(32), status=401, suivant=suivant,
                            message="Jeton invalide, expiré ou révoqué.")
@@ -173,7 +123,7 @@ async def connexion_post(request: Request) -> Response:
     return response
 
 
-@router.get("/deconnexion", response_class=HTMLResponse, include_in_schema=False)
+@router.api_route("/deconnexion", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
 async def deconnexion_page(request: Request, principal: Annotated[Principal, Depends(current_principal)]) -> Response:
     """A logout confirmation form (logging out changes state: POST only)."""
     session = getattr(request.state, "session", None)
@@ -190,8 +140,8 @@ async def deconnexion(request: Request, _principal: Annotated[Principal, Depends
     form = await request.form()
     cookie = request.cookies.get(SESSION_COOKIE)
     if getattr(request.state, "session", None) is not None and cookie:
-        check_csrf(request, form.get("csrf"))
-        await _write(request, lambda conn: tokens.delete_session(conn, cookie))
+        await check_form(request, form.get("csrf"))
+        await run_write(request, lambda conn: tokens.delete_session(conn, cookie))
     response = RedirectResponse("/", status_code=303, headers={"Cache-Control": "no-store"})
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

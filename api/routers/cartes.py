@@ -17,11 +17,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect
 
+from api.auth import request_visibility
 from api.deps import coverage_filters_dep, filters_dep, get_conn
 from api.html import error_response, html_response, map_response
 from api.params import DepartementFilter, Insee, OfferId
 from api.schemas import HTML_ERROR_RESPONSES, TABLEAU_FORM
 from gis import tableau
+from gis.access import PUBLIC_VISIBILITY, Visibility
 from gis.db import Conn
 from gis.errors import InvalidInput, NotFound, PayloadTooLarge
 from gis.layers import communes, departements, nomenclatures, offres, territoires
@@ -64,9 +66,9 @@ def _query(request: Request, drop: tuple[str, ...] = ("fond",)) -> str:
 
 
 def _page_or_error(settings: Settings, build: Callable[[], MapPage], *,
-                   not_found: str = "Introuvable") -> HTMLResponse:
+                   not_found: str = "Introuvable", vis: Visibility = PUBLIC_VISIBILITY) -> HTMLResponse:
     try:
-        return map_response(build(), settings)
+        return map_response(build(), settings, cache_control=PAGE_CACHE if vis.public else PRIVATE_NO_STORE)
     except NotFound as exc:
         return error_response(settings, status_code=404, title=not_found, message=exc.message)
     except InvalidInput as exc:
@@ -90,10 +92,11 @@ def carte_commune(
     def build() -> MapPage:
         basemap = _basemap(settings, fond)
         feature = communes.feature(conn, insee, geometry="full")
-        answer = offres.covering(conn, insee, filters, limit=offres.MAX_LIMIT)
+        answer = offres.covering(conn, insee, filters, limit=offres.MAX_LIMIT, vis=vis)
         return commune_offers_page(feature, answer, basemap=basemap, query=_query(request))
 
-    return _page_or_error(settings, build, not_found="Commune introuvable")
+    vis = request_visibility(request)
+    return _page_or_error(settings, build, not_found="Commune introuvable", vis=vis)
 
 
 @router.head("/offre/{offer_id:path}", include_in_schema=False)
@@ -109,12 +112,13 @@ def carte_offre(
 
     def build() -> MapPage:
         basemap = _basemap(settings, fond)
-        offer = offres.detail(conn, offer_id)
+        offer = offres.detail(conn, offer_id, vis)
         page = offre_page(offer, basemap=basemap)
         add_offer_actions(page, offer, editing.override_info(conn, editing.offer_ref(conn, offer["id"]).pk))
         return page
 
-    return _page_or_error(settings, build, not_found="Offre introuvable")
+    vis = request_visibility(request)
+    return _page_or_error(settings, build, not_found="Offre introuvable", vis=vis)
 
 
 _COVERAGE_TILES = "/ogc/collections/couverture/tiles/WebMercatorQuad/{z}/{x}/{y}?"
@@ -156,14 +160,15 @@ def carte_couverture(
 
     def build() -> MapPage:
         basemap = _basemap(settings, fond)
-        data = territoires.coverage_by_commune(conn, filters, departement=departement, geometry=False)
+        data = territoires.coverage_by_commune(conn, filters, departement=departement, geometry=False, vis=vis)
         labels = nomenclatures.labels_for(conn, "type_offre", filters.type_offre) or list(filters.type_offre)
         return couverture_page(data, type_labels=labels, extent=departements.bbox(conn, departement),
                                departement=departement, per_10000=par == 10000, classes=classes,
                                methode=methode, basemap=basemap, query=query,
                                tiles_url=_coverage_tiles(filters, departement))
 
-    return _page_or_error(settings, build)
+    vis = request_visibility(request)
+    return _page_or_error(settings, build, vis=vis)
 
 
 @router.head("/tableau", include_in_schema=False)

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import current_principal
-from api.csrf import csrf_token
+from api.csrf import session_token
 from api.deps import get_conn
 from api.html import html_response
 from api.params import Finess, OfferId
@@ -86,7 +86,7 @@ def reports(
     check_role(principal, Role.REFERENT)
     scope = None if principal.role is Role.ADMINISTRATEUR else principal.etablissements
     page = signalements.list_reports(conn, scope, signalements.ListFilter(statut=statut or None, limit=200))
-    html = reports_page(page, principal=_who(principal), csrf=csrf_token(request), statut=statut or None,
+    html = reports_page(page, principal=_who(principal), csrf=session_token(request), statut=statut or None,
                         categories=signalements.CATEGORIES)
     return html_response(html, _settings(request), cache_control=PRIVATE_NO_STORE)
 
@@ -107,7 +107,7 @@ def zone_editor(
     ref = editing.offer_ref(conn, offer_id)
     check_can_edit_etablissement(principal, ref.finess)
     state = editing.zone_state(conn, ref)
-    html = zone_editor_page(state, csrf=csrf_token(request), principal=_who(principal))
+    html = zone_editor_page(state, csrf=session_token(request), principal=_who(principal))
     return html_response(html, _settings(request), cache_control=PRIVATE_NO_STORE)
 
 

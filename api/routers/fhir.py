@@ -15,9 +15,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from api.auth import current_visibility
 from api.deps import get_conn
-from api.responses import PUBLIC_CACHE
+from api.responses import cache_headers
 from gis import __version__
+from gis.access import PUBLIC_VISIBILITY, Visibility
 from gis.db import Conn
 from gis.errors import InvalidInput, NotFound, RorGisError
 from gis.fhir_out import bundle, capability, service
@@ -27,10 +29,11 @@ router = APIRouter(prefix="/fhir", tags=["fhir"], include_in_schema=False)
 FHIR_JSON = "application/fhir+json"
 
 
-def fhir_response(payload: dict[str, Any], status: int = 200, *, public: bool = True) -> Response:
-    """A FHIR JSON answer (public and cacheable unless told otherwise)."""
+def fhir_response(payload: dict[str, Any], status: int = 200, *, public: bool = True,
+                  vis: Visibility = PUBLIC_VISIBILITY) -> Response:
+    """A FHIR JSON answer (public and cacheable unless told otherwise, or computed for a non-public ``vis``)."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode()
-    headers = dict(PUBLIC_CACHE) if public and status == 200 else {"Cache-Control": "no-store"}
+    headers = cache_headers(vis) if public and status == 200 else {"Cache-Control": "no-store"}
     return Response(body, status_code=status, media_type=FHIR_JSON, headers=headers)
 
 
@@ -72,27 +75,29 @@ def search_parameter(lid: str) -> Response:
 
 
 @router.get("/{rtype}/{lid}")
-def read(rtype: str, lid: str, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
+def read(rtype: str, lid: str, vis: Annotated[Visibility, Depends(current_visibility)],
+         conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """Read one resource by logical id (Organization, HealthcareService, Location)."""
     def work() -> Response:
         service.check_type(rtype)
-        return fhir_response(service.read(conn, rtype, lid))
+        return fhir_response(service.read(conn, rtype, lid, vis), vis=vis)
     return _guarded(work)
 
 
 @router.get("/{rtype}")
-def search(rtype: str, request: Request, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
+def search(rtype: str, request: Request, vis: Annotated[Visibility, Depends(current_visibility)],
+           conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """Search (searchset Bundle); unknown parameters per ``Prefer: handling=strict|lenient``."""
     def work() -> Response:
         service.check_type(rtype)
         items = list(request.query_params.multi_items())
-        result, query = service.search(conn, rtype, items, base_url(request))
+        result, query = service.search(conn, rtype, items, base_url(request), vis)
         if query.unknown:
             if _strict(request):
                 raise InvalidInput("Paramètre(s) de recherche inconnu(s) : " + ", ".join(sorted(query.unknown))
                                    + " (Prefer: handling=strict).")
             return fhir_response(result, public=False)
-        return fhir_response(result)
+        return fhir_response(result, vis=vis)
     return _guarded(work)
 
 

@@ -4,7 +4,7 @@
 report a sensitive unit it sees). A page session cookie is not used here: the report form is public, and ignoring the
 cookie means a cross-site form cannot act under a logged-in user's name. Listing, reading and processing require the
 administrator role (every report) or the référent role (the reports about the EGs of its scope); cookie sessions must
-then send their CSRF token (``X-CSRF-Token``, see :func:`api.csrf.check_csrf`).
+then send their CSRF token (``X-CSRF-Token``, see :func:`api.csrf.check_header`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import PRIVATE_CACHE, current_principal, require_role
-from api.csrf import check_csrf
+from api.csrf import check_header
 from api.deps import get_conn
 from api.params import FINESS_PATTERN
 from api.schemas import AUTH_ERRORS, BODY_ERRORS, ERROR_RESPONSES, content
@@ -199,7 +199,7 @@ def update_report(
     report_id: ReportId,
 ) -> JSONResponse:
     """nouveau → en_cours → corrige or rejete (a rejection needs a comment); every change is kept in the history."""
-    check_csrf(request)
+    check_header(request)
     auteur, role = _who(principal)
     report = signalements.change_status(conn, report_id, body.statut, scope=_scope(principal), auteur=auteur,
                                         role=role, commentaire=body.commentaire)

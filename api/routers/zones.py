@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import current_principal, require_role
-from api.csrf import check_csrf
+from api.csrf import check_header
 from api.deps import get_conn
 from api.params import OfferId
 from api.schemas import AUTH_ERRORS, BODY_ERRORS, ERROR_RESPONSES, content
@@ -116,7 +116,7 @@ def write_zone(
     """Replace the zone (communes, départements, régions and/or a GeoJSON polygon). The coverage of the offer is
     recomputed at once and the data version bumped (cached answers change). An imported (ROR) zone becomes a local
     override, listed by `GET /api/v1/zones/surcharges`."""
-    check_csrf(request)
+    check_header(request)
     ref = _visible_ref(conn, offer_id, principal)
     check_can_edit_etablissement(principal, ref.finess)
     name = principal.subject or "inconnu"

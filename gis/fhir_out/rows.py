@@ -11,8 +11,10 @@ from typing import Any
 
 from psycopg import sql
 
+from gis.access import PUBLIC_VISIBILITY, Visibility
 from gis.db import Conn
-from gis.layers.filters import PUBLIC_OFFER
+from gis.layers.filters import visible_offer
+from gis.public_offer import contacts_sql
 
 EG_ID = sql.SQL("coalesce(e.ror_id, 'eg-' || coalesce(e.finess, e.id::text))")
 EJ_ID = sql.SQL("coalesce(j.ror_id, 'ej-' || coalesce(j.finess, j.id::text))")
@@ -31,8 +33,7 @@ _OFFERS = sql.SQL("""
 SELECT o.id, o.ror_id, o.identifiant, o.nom, o.type_offre, o.champ, o.activites, o.familles, o.modes_pec,
        o.publics, o.modalites_accueil, o.temporalites, o.actes, o.specialisations, o.age_min, o.age_max,
        o.statut, o.date_fermeture, o.date_reouverture, o.horaires, o.fictif,
-       (SELECT coalesce(jsonb_agg(c), '[]') FROM jsonb_array_elements(o.contacts) c
-         WHERE c->>'confidentialite' = '1') AS contacts,
+       {contacts} AS contacts,
        l.ror_id AS lieu_id, l.id AS lieu_pk,
        CASE WHEN oi.id IS NOT NULL THEN oi.ror_id WHEN e.id IS NOT NULL THEN {eg_id} END AS provider_id,
        oi.id AS oi_pk, e.id AS eg_pk,
@@ -44,7 +45,12 @@ SELECT o.id, o.ror_id, o.identifiant, o.nom, o.type_offre, o.champ, o.activites,
  WHERE o.id = ANY (%(ids)s) AND {public}
 """)
 
-_PUBLIC_LIEU = sql.SQL("EXISTS (SELECT 1 FROM offre o WHERE o.lieu_id = l.id AND {})").format(PUBLIC_OFFER)
+
+
+def visible_lieu(vis: Visibility = PUBLIC_VISIBILITY) -> sql.Composable:
+    """Return the SQL condition on place ``l``: used by an offer that ``vis`` may see."""
+    return sql.SQL("EXISTS (SELECT 1 FROM offre o WHERE o.lieu_id = l.id AND {})").format(visible_offer(vis))
+
 
 _LOCATIONS = sql.SQL("""
 SELECT l.id, l.ror_id, l.nom, l.adresse, l.code_postal, l.ville, l.statut, l.updated_at AS last_updated,
@@ -54,14 +60,20 @@ SELECT l.id, l.ror_id, l.nom, l.adresse, l.code_postal, l.ville, l.statut, l.upd
  WHERE {cond} AND {public}
 """)
 
-# Organisations internes reachable from a public offer (the OI of the offer and its ancestors).
-_VISIBLE_OI = sql.SQL("""
+# Organisations internes reachable from a visible offer (the OI of the offer and its ancestors).
+_VISIBLE_OI_SQL = sql.SQL("""
 WITH RECURSIVE vis AS (
     SELECT oi.id, oi.parent_id FROM organisation_interne oi
      WHERE EXISTS (SELECT 1 FROM offre o WHERE o.oi_id = oi.id AND {public})
     UNION
     SELECT p.id, p.parent_id FROM organisation_interne p JOIN vis ON vis.parent_id = p.id
-)""").format(public=PUBLIC_OFFER)
+)""")
+
+
+def visible_oi(vis: Visibility = PUBLIC_VISIBILITY) -> sql.Composable:
+    """Return the ``WITH RECURSIVE vis`` of the organisations internes reachable from an offer ``vis`` may see."""
+    return _VISIBLE_OI_SQL.format(public=visible_offer(vis))
+
 
 _OIS = sql.SQL("""{visible}
 SELECT oi.id, oi.ror_id AS fhir_id, oi.nom, oi.type_oi, oi.updated_at AS last_updated,
@@ -87,27 +99,28 @@ SELECT j.id, {ej_id} AS fhir_id, j.finess, j.nom, j.statut_juridique, j.updated_
 """)
 
 
-def offers(conn: Conn, pks: list[int]) -> list[dict[str, Any]]:
-    """Public offers with these primary keys, in the order of ``pks``."""
+def offers(conn: Conn, pks: list[int], vis: Visibility = PUBLIC_VISIBILITY) -> list[dict[str, Any]]:
+    """Offers that ``vis`` may see with these primary keys, in the order of ``pks`` (contacts filtered by level)."""
     if not pks:
         return []
-    query = _OFFERS.format(eg_id=EG_ID, updated=OFFER_UPDATED, offer_from=OFFER_FROM, public=PUBLIC_OFFER)
+    query = _OFFERS.format(eg_id=EG_ID, updated=OFFER_UPDATED, offer_from=OFFER_FROM, public=visible_offer(vis),
+                           contacts=contacts_sql(vis))
     rows = {r["id"]: r for r in conn.execute(query, {"ids": pks}).fetchall()}
     return [rows[pk] for pk in pks if pk in rows]
 
 
-def locations(conn: Conn, *, pks: list[int] | None = None, ror_id: str | None = None
-              ) -> list[dict[str, Any]]:
-    """Locations used by a public offer, by primary keys or by logical id."""
+def locations(conn: Conn, *, pks: list[int] | None = None, ror_id: str | None = None,
+              vis: Visibility = PUBLIC_VISIBILITY) -> list[dict[str, Any]]:
+    """Locations used by an offer ``vis`` may see, by primary keys or by logical id."""
     cond, params = _condition("l", pks, ror_id)
-    return conn.execute(_LOCATIONS.format(cond=cond, public=_PUBLIC_LIEU), params).fetchall()
+    return conn.execute(_LOCATIONS.format(cond=cond, public=visible_lieu(vis)), params).fetchall()
 
 
-def internal_organisations(conn: Conn, *, pks: list[int] | None = None,
-                           ror_id: str | None = None) -> list[dict[str, Any]]:
-    """Organisations internes reachable from a public offer."""
+def internal_organisations(conn: Conn, *, pks: list[int] | None = None, ror_id: str | None = None,
+                           vis: Visibility = PUBLIC_VISIBILITY) -> list[dict[str, Any]]:
+    """Organisations internes reachable from an offer ``vis`` may see."""
     cond, params = _condition("oi", pks, ror_id)
-    query = _OIS.format(visible=_VISIBLE_OI, eg_id=EG_ID, cond=cond)
+    query = _OIS.format(visible=visible_oi(vis), eg_id=EG_ID, cond=cond)
     return conn.execute(query, params).fetchall()
 
 

@@ -6,17 +6,18 @@ from typing import Any
 
 from psycopg import sql
 
+from gis.access import PUBLIC_VISIBILITY, Visibility
 from gis.db import Conn
 from gis.errors import NotFound
 from gis.fhir_out import bundle, resources, rows
 from gis.fhir_out.search import Query, parse
-from gis.layers.filters import PUBLIC_OFFER
+from gis.layers.filters import visible_offer
 from gis.territories.coverage import MOTIF_LABELS
 
 SUPPORTED = ("HealthcareService", "Location", "Organization")
 
 # Every organisation as one relation g (EJ, EG, visible OI) for the Organization search.
-_ORGS = sql.SQL("""{visible}, g AS (
+_ORGS_SQL = sql.SQL("""{visible}, g AS (
     SELECT 'ej' AS kind, j.id AS pk, {ej_id} AS fhir_id, j.finess AS identifiant, j.statut_juridique AS type_code,
            NULL::text AS part_of, j.updated_at FROM entite_juridique j
     UNION ALL
@@ -27,12 +28,15 @@ _ORGS = sql.SQL("""{visible}, g AS (
            coalesce(p.ror_id, (SELECT {eg_id} FROM etablissement e WHERE e.id = oi.etablissement_id)), oi.updated_at
       FROM organisation_interne oi LEFT JOIN organisation_interne p ON p.id = oi.parent_id
      WHERE oi.id IN (SELECT id FROM vis)
-)""").format(visible=rows._VISIBLE_OI, ej_id=rows.EJ_ID, eg_id=rows.EG_ID)
+)""")
 
 
+def _orgs(vis: Visibility) -> sql.Composable:
+    return _ORGS_SQL.format(visible=rows.visible_oi(vis), ej_id=rows.EJ_ID, eg_id=rows.EG_ID)
 
-def read(conn: Conn, rtype: str, lid: str) -> dict[str, Any]:
-    """One resource by logical id.
+
+def read(conn: Conn, rtype: str, lid: str, vis: Visibility = PUBLIC_VISIBILITY) -> dict[str, Any]:
+    """One resource by logical id, as ``vis`` may see it.
 
     Raises
     ------
@@ -42,24 +46,25 @@ def read(conn: Conn, rtype: str, lid: str) -> dict[str, Any]:
     found: list[dict[str, Any]] = []
     if rtype == "HealthcareService":
         pk = conn.execute("SELECT id FROM offre WHERE ror_id = %s", (lid,)).fetchone()
-        found = [resources.healthcare_service(r) for r in rows.offers(conn, [pk["id"]] if pk else [])]
+        found = [resources.healthcare_service(r) for r in rows.offers(conn, [pk["id"]] if pk else [], vis)]
     elif rtype == "Location":
-        found = [resources.location(r) for r in rows.locations(conn, ror_id=lid)]
+        found = [resources.location(r) for r in rows.locations(conn, ror_id=lid, vis=vis)]
     elif rtype == "Organization":
-        found = _organization(conn, lid)
+        found = _organization(conn, lid, vis)
     if not found:
         raise NotFound(f"Ressource {rtype}/{lid} introuvable.")
     return found[0]
 
 
-def _organization(conn: Conn, lid: str) -> list[dict[str, Any]]:
-    found = [resources.internal_organisation(r) for r in rows.internal_organisations(conn, ror_id=lid)]
+def _organization(conn: Conn, lid: str, vis: Visibility) -> list[dict[str, Any]]:
+    found = [resources.internal_organisation(r) for r in rows.internal_organisations(conn, ror_id=lid, vis=vis)]
     found = found or [resources.establishment(r) for r in rows.establishments(conn, fhir_id=lid)]
     return found or [resources.legal_entity(r) for r in rows.legal_entities(conn, fhir_id=lid)]
 
 
-def search(conn: Conn, rtype: str, items: list[tuple[str, str]], base: str) -> tuple[dict[str, Any], Query]:
-    """Return a searchset Bundle for the (name, value) pairs of the URL, and the parsed query.
+def search(conn: Conn, rtype: str, items: list[tuple[str, str]], base: str,
+           vis: Visibility = PUBLIC_VISIBILITY) -> tuple[dict[str, Any], Query]:
+    """Return a searchset Bundle for the (name, value) pairs of the URL (as ``vis`` may see), and the parsed query.
 
     Raises
     ------
@@ -67,8 +72,8 @@ def search(conn: Conn, rtype: str, items: list[tuple[str, str]], base: str) -> t
         Malformed or unsupported parameter values.
     """
     q = parse(rtype, items)
-    frm, order, distance = _plan(q)
-    with_ = _ORGS if rtype == "Organization" else sql.SQL("")
+    frm, order, distance = _plan(q, vis)
+    with_ = _orgs(vis) if rtype == "Organization" else sql.SQL("")
     total = None
     if q.total != "none" or q.summary_count:
         total = conn.execute(sql.SQL("{} SELECT count(*) AS n FROM {} WHERE {}").format(with_, frm, q.where()),
@@ -79,7 +84,7 @@ def search(conn: Conn, rtype: str, items: list[tuple[str, str]], base: str) -> t
         with_, _pk(rtype), distance, frm, q.where(), order, q.count, q.offset), q.values).fetchall()
     pks = [r["pk"] for r in page]
     dist = {r["pk"]: r["d"] for r in page}
-    entries = _entries(conn, q, pks, dist, base)
+    entries = _entries(conn, q, pks, dist, base, vis)
     if q.unknown:
         text = "Paramètre(s) inconnu(s) ignoré(s) : " + ", ".join(sorted(q.unknown)) + "."
         entries.append({"resource": bundle.operation_outcome(text, "not-supported", "warning"),
@@ -93,7 +98,7 @@ def _pk(rtype: str) -> sql.Composable:
             "Organization": sql.SQL("g.kind || ':' || g.pk")}[rtype]
 
 
-def _plan(q: Query) -> tuple[sql.Composable, sql.Composable, sql.Composable]:
+def _plan(q: Query, vis: Visibility) -> tuple[sql.Composable, sql.Composable, sql.Composable]:
     """(FROM, ORDER BY, distance in km) of a search; adds the visibility rule to the conditions."""
     if q.rtype == "Organization":
         return sql.SQL("g"), sql.SQL("g.fhir_id"), sql.SQL("NULL::float8")
@@ -106,28 +111,29 @@ def _plan(q: Query) -> tuple[sql.Composable, sql.Composable, sql.Composable]:
         centre = sql.SQL("(SELECT c.centre FROM geo_commune c WHERE c.insee = {})").format(q.bind(q.near_insee[0]))
     distance = sql.SQL("ST_DistanceSphere({}, {}) / 1000").format(point, centre) if centre else sql.SQL("NULL::float8")
     if q.rtype == "HealthcareService":
-        q.conditions.insert(0, PUBLIC_OFFER)
+        q.conditions.insert(0, visible_offer(vis))
         frm, key = rows.OFFER_FROM, sql.SQL("o.ror_id")
     else:
-        q.conditions.insert(0, rows._PUBLIC_LIEU)
+        q.conditions.insert(0, rows.visible_lieu(vis))
         frm, key = sql.SQL("lieu l"), sql.SQL("l.ror_id")
     order = sql.SQL("{} NULLS LAST, {}").format(distance, key) if centre else key
     return frm, order, distance
 
 
-def _entries(conn: Conn, q: Query, pks: list[Any], dist: dict[Any, Any], base: str) -> list[dict[str, Any]]:
+def _entries(conn: Conn, q: Query, pks: list[Any], dist: dict[Any, Any], base: str,
+             vis: Visibility) -> list[dict[str, Any]]:
     if q.rtype == "Location":
-        found = [resources.location(r) for r in _ordered(rows.locations(conn, pks=pks), pks)]
+        found = [resources.location(r) for r in _ordered(rows.locations(conn, pks=pks, vis=vis), pks)]
         return [bundle.entry(base, _shape(q, res), "match", _distance(dist.get(pk)))
                 for pk, res in zip(pks, found, strict=False)]
     if q.rtype == "Organization":
         keys = [(k.split(":")[0], int(k.split(":")[1])) for k in pks]
-        return [bundle.entry(base, _shape(q, res), "match") for res in _organizations(conn, keys)]
-    offer_rows = rows.offers(conn, pks)
+        return [bundle.entry(base, _shape(q, res), "match") for res in _organizations(conn, keys, vis)]
+    offer_rows = rows.offers(conn, pks, vis)
     motifs = _motifs(conn, q, pks)
     out = [bundle.entry(base, _shape(q, resources.healthcare_service(r)), "match", motifs.get(r["id"]))
            for r in offer_rows]
-    return out + _included(conn, q, offer_rows, dist, base)
+    return out + _included(conn, q, offer_rows, dist, base, vis)
 
 
 def _ordered(found: list[dict[str, Any]], pks: list[Any]) -> list[dict[str, Any]]:
@@ -154,13 +160,13 @@ def _motifs(conn: Conn, q: Query, pks: list[int]) -> dict[int, list[dict[str, An
                                                     r["partielle"])] for r in found}
 
 
-def _included(conn: Conn, q: Query, offer_rows: list[dict[str, Any]], dist: dict[Any, Any], base: str
-              ) -> list[dict[str, Any]]:
+def _included(conn: Conn, q: Query, offer_rows: list[dict[str, Any]], dist: dict[Any, Any], base: str,
+              vis: Visibility) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if "location" in q.includes:
         lieu_pks = list(dict.fromkeys(r["lieu_pk"] for r in offer_rows if r["lieu_pk"] is not None))
         km = {r["lieu_pk"]: dist.get(r["id"]) for r in offer_rows}
-        for row in _ordered(rows.locations(conn, pks=lieu_pks), lieu_pks):
+        for row in _ordered(rows.locations(conn, pks=lieu_pks, vis=vis), lieu_pks):
             out.append(bundle.entry(base, _shape(q, resources.location(row)), "include", _distance(km.get(row["id"]))))
     if "organization" in q.includes:
         keys = list(dict.fromkeys(("oi", r["oi_pk"]) if r["oi_pk"] else ("eg", r["eg_pk"])
@@ -171,15 +177,18 @@ def _included(conn: Conn, q: Query, offer_rows: list[dict[str, Any]], dist: dict
             frontier = rows.parents(conn, frontier) - seen
             keys.extend(sorted(frontier))
             seen |= frontier
-        out += [bundle.entry(base, _shape(q, res), "include") for res in _organizations(conn, keys)]
+        out += [bundle.entry(base, _shape(q, res), "include") for res in _organizations(conn, keys, vis)]
     return out
 
 
-def _organizations(conn: Conn, keys: list[tuple[str, int]]) -> list[dict[str, Any]]:
+def _organizations(conn: Conn, keys: list[tuple[str, int]], vis: Visibility) -> list[dict[str, Any]]:
     """Organizations for (kind, pk) keys, in order (an OI that is not visible is left out)."""
     by_key: dict[tuple[str, int], dict[str, Any]] = {}
-    for kind, fetch, build in (("oi", rows.internal_organisations, resources.internal_organisation),
-                               ("eg", rows.establishments, resources.establishment),
+    oi_pks = [pk for k, pk in keys if k == "oi"]
+    if oi_pks:
+        by_key.update({("oi", r["id"]): resources.internal_organisation(r)
+                       for r in rows.internal_organisations(conn, pks=oi_pks, vis=vis)})
+    for kind, fetch, build in (("eg", rows.establishments, resources.establishment),
                                ("ej", rows.legal_entities, resources.legal_entity)):
         pks = [pk for k, pk in keys if k == kind]
         if pks:

@@ -122,8 +122,10 @@ def test_no_stale_answer_once_a_load_committed(fixture_db_url, fixture_http, att
 def test_credentialed_requests_bypass_the_cache(fixture_http):
     url = "/api/v1/communes/93008/services"
     _cached(fixture_http, url)
-    private = fixture_http.get(url, headers={"Authorization": "Bearer x"})
-    assert private.status_code == 200 and private.headers.get("x-ror-cache") is None
+    refused = fixture_http.get(url, headers={"Authorization": "Bearer x"})  # an invalid token: 401, never a hit
+    assert refused.status_code == 401 and refused.headers.get("x-ror-cache") is None
+    stale = fixture_http.get(url, headers={"Cookie": "ror_gis_session=expired"})  # a dead session: the public
+    assert stale.status_code == 200 and stale.headers.get("x-ror-cache") is None
 
 
 def test_cors_preflight_and_simple_request(fixture_http):

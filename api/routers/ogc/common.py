@@ -133,7 +133,8 @@ def collection_doc(base: str, coll: Collection, bbox: list[float] | None,
 def collections(request: Request, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """Every collection."""
     base = render.base_url(request)
-    colls = [collection_doc(base, c, features.extent(conn, c)) for c in registry.COLLECTIONS.values()]
+    visible = registry.collections(render.request_visibility(request))
+    colls = [collection_doc(base, c, features.extent(conn, c)) for c in visible.values()]
     doc = {"links": render.alternates(request, f"{base}/collections", "Collections"), "collections": colls}
     if render.wants(request) == "html":
         return render.send_html(request, "collections.html", doc=doc, base=base)
@@ -143,7 +144,7 @@ def collections(request: Request, conn: Annotated[Conn, Depends(get_conn)]) -> R
 @router.get("/collections/{collection_id}")
 def collection(collection_id: str, request: Request, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """One collection."""
-    coll = registry.get(collection_id)
+    coll = render.collection(request, collection_id)
     base = render.base_url(request)
     doc = collection_doc(base, coll, features.extent(conn, coll), dict(request.query_params))
     if render.wants(request) == "html":
@@ -173,7 +174,7 @@ def queryables_doc(base: str, coll: Collection) -> dict[str, Any]:
 @router.get("/collections/{collection_id}/queryables")
 def queryables(collection_id: str, request: Request) -> Response:
     """Queryable properties (JSON Schema)."""
-    coll = registry.get(collection_id)
+    coll = render.collection(request, collection_id)
     base = render.base_url(request)
     doc = queryables_doc(base, coll)
     if render.wants(request) == "html":

@@ -14,7 +14,7 @@ from api.routers.ogc.params import items_query
 from api.routers.ogc.render import CRS_URIS, GEOJSON, JSON, link
 from gis.db import Conn
 from gis.errors import InvalidInput
-from gis.layers.ogc import export, features, registry
+from gis.layers.ogc import export, features
 from gis.layers.ogc.features import ItemsQuery
 from gis.layers.ogc.registry import Collection
 
@@ -45,7 +45,7 @@ def _download(request: Request, conn: Conn, coll: Collection, q: ItemsQuery, fmt
 def items(collection_id: str, request: Request, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """Features of a collection: ``limit``, ``offset``, ``bbox``, ``properties``, ``sortby``, ``filter``
     (CQL2 text or JSON), ``crs``; ``f=json|html``, or ``f=geojson|gpkg|fgb|csv`` with ``download``."""
-    coll = registry.get(collection_id)
+    coll = render.collection(request, collection_id)
     fmt = render.wants(request, ("json", "html", *FILE_FORMATS))
     q = items_query(request, coll)
     if fmt in FILE_FORMATS:
@@ -67,7 +67,7 @@ def items(collection_id: str, request: Request, conn: Annotated[Conn, Depends(ge
 @router.get("/collections/{collection_id}/download")
 def download(collection_id: str, request: Request, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """The whole (filtered) collection as a file: ``f=geojson`` (default), ``gpkg``, ``fgb`` or ``csv``."""
-    coll = registry.get(collection_id)
+    coll = render.collection(request, collection_id)
     fmt = request.query_params.get("f", "geojson").lower()
     if fmt not in export.FORMATS:
         raise InvalidInput(f"f : valeurs permises {', '.join(export.FORMATS)}.")
@@ -78,7 +78,7 @@ def download(collection_id: str, request: Request, conn: Annotated[Conn, Depends
 def item(collection_id: str, feature_id: str, request: Request,
          conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """One feature (GeoJSON or HTML)."""
-    coll = registry.get(collection_id)
+    coll = render.collection(request, collection_id)
     fmt = render.wants(request)
     q = items_query(request, coll)
     feat = features.item(conn, coll, feature_id, q)

@@ -1,7 +1,8 @@
 """Content negotiation, links and responses of the OGC API (JSON, GeoJSON, HTML).
 
-Answers depend only on the URL and the data (no per-response nonce), so they carry
-``Cache-Control: public`` and may be cached by the serving core; JSON bodies also carry a strong ETag.
+Answers depend only on the URL, the data and the visibility of the asker (no per-response nonce): public ones carry
+``Cache-Control: public`` and may be cached by the serving core, the others are private (:func:`send`); JSON bodies
+also carry a strong ETag.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from urllib.parse import urlencode
 from fastapi import Request, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from api.auth import request_visibility
+
+__all__ = ["collection", "request_visibility"]
+from api.responses import PRIVATE_CACHE
 from gis.errors import InvalidInput
+from gis.layers.ogc import registry
+from gis.layers.ogc.registry import Collection
 from web_map import assets
 
 CACHE = "public, max-age=60"
@@ -36,6 +43,11 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def collection(request: Request, collection_id: str) -> Collection:
+    """The collection ``collection_id`` as the asker may see it (sensitive units for habilitated principals)."""
+    return registry.get(collection_id, request_visibility(request))
 
 
 def base_url(request: Request) -> str:
@@ -88,7 +100,9 @@ def etag(body: bytes) -> str:
 def send(request: Request, body: bytes, media_type: str, headers: dict[str, str] | None = None) -> Response:
     """A cacheable answer with an ETag, or 304 when the client already has it."""
     tag = etag(body)
-    all_headers = {"Cache-Control": CACHE, "ETag": tag, "Vary": "Accept", **(headers or {})}
+    all_headers = {"Cache-Control": CACHE, "ETag": tag, "Vary": "Accept, Authorization, Cookie", **(headers or {})}
+    if not request_visibility(request).public:  # computed for who asks: never shared, never stored
+        all_headers.update(PRIVATE_CACHE, Vary="Accept, Authorization, Cookie")
     if tag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=all_headers)
     return Response(body, media_type=media_type, headers=all_headers)

@@ -12,7 +12,7 @@ from api.routers.ogc import render
 from api.routers.ogc.params import items_query
 from api.routers.ogc.render import JSON, link
 from gis.db import Conn
-from gis.layers.ogc import features, registry, tiles
+from gis.layers.ogc import features, tiles
 from gis.layers.ogc.registry import Collection
 
 router = APIRouter()
@@ -73,7 +73,7 @@ def _tileset(request: Request, coll: Collection, bounds: list[float] | None) -> 
 @router.get("/collections/{collection_id}/tiles")
 def tilesets(collection_id: str, request: Request, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """The vector tilesets of a collection."""
-    coll = registry.get(collection_id)
+    coll = render.collection(request, collection_id)
     tileset = _tileset(request, coll, features.extent(conn, coll))
     return render.send_json(request, {"tilesets": [{k: tileset[k] for k in ("title", "dataType", "crs", "links")}]})
 
@@ -82,7 +82,7 @@ def tilesets(collection_id: str, request: Request, conn: Annotated[Conn, Depends
 def tileset(collection_id: str, tms_id: str, request: Request,
             conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """The tileset metadata of a collection in WebMercatorQuad."""
-    coll = registry.get(collection_id)
+    coll = render.collection(request, collection_id)
     tiles.check_tile(tms_id, 0, 0, 0)
     return render.send_json(request, _tileset(request, coll, features.extent(conn, coll)))
 
@@ -91,7 +91,7 @@ def tileset(collection_id: str, tms_id: str, request: Request,
 def tilejson(collection_id: str, tms_id: str, request: Request,
              conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """TileJSON 3.0.0 of a collection (query parameters such as ``type_offre`` are carried to the tiles)."""
-    coll = registry.get(collection_id)
+    coll = render.collection(request, collection_id)
     tiles.check_tile(tms_id, 0, 0, 0)
     items_query(request, coll)  # fail early on malformed parameters
     url = f"{render.base_url(request)}/collections/{coll.id}/tiles/{tiles.TMS_ID}/{{z}}/{{x}}/{{y}}{_query(request)}"
@@ -102,7 +102,7 @@ def tilejson(collection_id: str, tms_id: str, request: Request,
 def tile(collection_id: str, tms_id: str, z: int, x: int, y: int, request: Request,
          conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """One Mapbox Vector Tile (layer named after the collection), filtered like the items."""
-    coll = registry.get(collection_id)
+    coll = render.collection(request, collection_id)
     tiles.check_tile(tms_id, z, x, y)
     body = tiles.tile(conn, coll, z, x, y, items_query(request, coll))
     return render.send(request, body, MVT)

@@ -2,20 +2,24 @@
 
 Every source is a constant ``SELECT`` giving a text ``id``, the public properties, ``geom`` (EPSG:4326,
 full geometry) and ``geom_simple`` (display geometry, used by tiles at low zooms). Offers and territories
-never include sensitive units nor definitively closed offers; contacts are not exposed at all.
+never include definitively closed offers, nor sensitive units unless the visibility includes them (:func:`get`
+with a :class:`gis.access.Visibility`); contacts are not exposed at all.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from psycopg import sql
 
+from gis.access import PUBLIC_VISIBILITY, Visibility
 from gis.errors import NotFound
 
 # Public offers only (the same rule as gis.layers.offres).
 _PUBLIC = "NOT o.unite_sensible AND o.statut <> 'fermee'"
+# Offers seen by a visibility that includes sensitive units (an unclear flag counts as sensitive: shown).
+_WITH_SENSITIVE = "o.statut <> 'fermee'"
 
 
 @dataclass(frozen=True)
@@ -255,6 +259,22 @@ COLLECTIONS: dict[str, Collection] = {
 }
 
 
+def _with_sensitive(coll: Collection) -> Collection:
+    if _PUBLIC not in coll.source and _PUBLIC not in coll.extent_sql:
+        return coll
+    return replace(coll, source=coll.source.replace(_PUBLIC, _WITH_SENSITIVE),
+                   extent_sql=coll.extent_sql.replace(_PUBLIC, _WITH_SENSITIVE))
+
+
+#: The same collections for a visibility that includes sensitive units.
+COLLECTIONS_WITH_SENSITIVE: dict[str, Collection] = {k: _with_sensitive(c) for k, c in COLLECTIONS.items()}
+
+
+def collections(vis: Visibility = PUBLIC_VISIBILITY) -> dict[str, Collection]:
+    """Return the collections as ``vis`` may see them."""
+    return COLLECTIONS_WITH_SENSITIVE if vis.sensitive else COLLECTIONS
+
+
 @lru_cache(maxsize=1024)
 def column(name: str) -> sql.SQL:
     """``"t"."name"``: a column of the source row ``t``, quoted once (composing identifiers per request is slow).
@@ -264,8 +284,8 @@ def column(name: str) -> sql.SQL:
     return sql.SQL(sql.Identifier("t", name).as_string(None))
 
 
-def get(collection_id: str) -> Collection:
-    """Return the collection called ``collection_id``.
+def get(collection_id: str, vis: Visibility = PUBLIC_VISIBILITY) -> Collection:
+    """Return the collection called ``collection_id``, as ``vis`` may see it.
 
     Raises
     ------
@@ -273,6 +293,6 @@ def get(collection_id: str) -> Collection:
         When no collection has that identifier.
     """
     try:
-        return COLLECTIONS[collection_id]
+        return collections(vis)[collection_id]
     except KeyError:
         raise NotFound(f"Collection inconnue : « {collection_id[:40]} ». Voir /ogc/collections.") from None
