@@ -173,3 +173,30 @@ def test_overrides_export_as_fhir_bundle(edit_http, api_tokens):
     r = _put(edit_http, api_tokens.referent, {"divisions": [{"type_division": "3", "code": "93066"}]}, etag,
              path=path)
     assert r.json()["surcharge"] is None
+
+
+def test_cookie_session_writes_need_the_csrf_token(edit_http, editing_db, api_tokens):
+    from gis import tokens
+    from gis.db import connect
+
+    with connect(editing_db) as conn, conn.transaction():
+        cookie, session = tokens.create_session(conn, api_tokens.referent, hours=1)
+    path = "/api/v1/offres/cov-located-paris/zone"
+    jar = {"Cookie": f"ror_gis_session={cookie}"}
+    r = edit_http.get(path, headers=jar)
+    assert r.status_code == 200 and r.json()["modifiable"] is True
+    body = {"divisions": [{"type_division": "3", "code": "75110"}]}
+    r = edit_http.put(path, json=body, headers={**jar, "If-Match": r.headers["etag"]})
+    assert r.status_code == 403 and "CSRF" in r.json()["detail"]
+    r = edit_http.put(path, json=body, headers={**jar, "If-Match": "*", "X-CSRF-Token": "faux"})
+    assert r.status_code == 403
+    r = edit_http.put(path, json=body, headers={**jar, "If-Match": "*", "X-CSRF-Token": session.csrf})
+    assert r.status_code == 200, r.text
+    # the public report endpoint ignores the cookie: a cross-site form cannot report in the user's name
+    r = edit_http.post("/api/v1/signalements", headers=jar, json={
+        "cible_type": "offre", "cible": "cov-located-paris", "categorie": "autre", "description": "Test de cookie"})
+    assert r.status_code == 201
+    with connect(editing_db) as conn:
+        who = conn.execute("SELECT auteur FROM signalement_historique WHERE signalement_id = %s",
+                           (r.json()["id"],)).fetchone()["auteur"]
+    assert who == "anonyme"
