@@ -18,6 +18,7 @@ from api.cache import ResponseCache, ResponseCacheMiddleware
 from api.edge import BodyLimitMiddleware, CorsMiddleware, OptionsMiddleware, SecurityHeadersMiddleware
 from api.gate import DbGate
 from api.html import static_mounts
+from api.replicas import ReplicaSet
 from api.routers import (
     access,
     cartes,
@@ -66,11 +67,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool.open(wait=False)
         app.state.pool = pool
         app.state.gate = DbGate(settings.pool_max_size, settings.queue_max)
+        replicas = ReplicaSet(settings)
+        replicas.open()
+        app.state.replicas = replicas
+        state.on_change(replicas.version_changed)
         listener = await dataversion.start(state, settings.database_url, settings.version_poll_s)
         try:
             yield
         finally:
             await dataversion.stop(listener)
+            await replicas.close()
             pool.close()
 
     app = FastAPI(

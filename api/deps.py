@@ -6,12 +6,15 @@ import re
 from collections.abc import AsyncIterator, Callable
 from typing import TypeVar
 
+import psycopg
 from fastapi import Depends, Query, Request
+from psycopg_pool import PoolTimeout
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import current_principal
+from api.replicas import Replica, ReplicaSet
 from gis.access import Principal
-from gis.db import Conn, checked_getconn
+from gis.db import Conn, checked_getconn, getconn_now
 from gis.layers.filters import Filters, check_codes
 
 T = TypeVar("T")
@@ -22,12 +25,44 @@ async def get_conn(request: Request, _principal: Principal = Depends(current_pri
     """A pooled read-only connection, taken after a slot of the gate (queueing on the event loop).
 
     Holding a slot guarantees that a connection is free, so the worker thread that fetches it never waits for
-    another request: no stall whatever the concurrency. The request's credentials are checked first (with their own
-    slot, released before this one is taken): a request never holds two slots, and a refused token costs no more.
+    another request: no stall whatever the concurrency. A replica that has replayed the data version being served
+    answers when there is one (:mod:`api.replicas`), else the primary. The request's credentials are checked first,
+    on the primary (with their own slot, released before this one is taken): a request never holds two slots, and a
+    revocation is seen at once whatever the replicas' lag.
     """
     state = request.app.state
+    replicas = state.replicas
+    replica = replicas.pick(state.data.current()) if replicas else None
+    if replica is not None:
+        async with replica.gate.slot():
+            conn = await _replica_conn(replicas, replica)
+            if conn is not None:
+                replica.served += 1
+                try:
+                    yield conn
+                finally:
+                    replica.pool.putconn(conn)
+                return
     async with state.gate.slot():
-        conn = await run_in_threadpool(checked_getconn, state.pool)
+        # an idle live connection is taken on the loop (no I/O, no thread hop); otherwise (pool refilling after a
+        # database restart) a worker thread waits for one
+        conn = getconn_now(state.pool)
+        if conn is None:
+            conn = await run_in_threadpool(checked_getconn, state.pool)
+        try:
+            yield conn
+        finally:
+            state.pool.putconn(conn)
+
+
+async def get_primary_conn(request: Request, _principal: Principal = Depends(current_principal)) -> AsyncIterator[Conn]:
+    """A pooled connection of the primary, never a replica: for the requests that write (anomaly reports, zone edits)
+    and for the reads that must see the latest writes (a zone's ETag, the reports being processed)."""
+    state = request.app.state
+    async with state.gate.slot():
+        conn = getconn_now(state.pool)
+        if conn is None:
+            conn = await run_in_threadpool(checked_getconn, state.pool)
         try:
             yield conn
         finally:
@@ -53,6 +88,18 @@ async def run_write(request: Request, work: Callable[[Conn], T]) -> T:
 
     async with state.gate.slot():
         return await run_in_threadpool(run)
+
+
+async def _replica_conn(replicas: ReplicaSet, replica: Replica) -> Conn | None:
+    """A connection of ``replica``, or None (and the replica set aside) when it cannot give one in time."""
+    conn = getconn_now(replica.pool)
+    if conn is not None:
+        return conn
+    try:
+        return await run_in_threadpool(checked_getconn, replica.pool)
+    except (PoolTimeout, psycopg.OperationalError) as exc:
+        replicas.failed(replica, exc)
+        return None
 
 
 def _codes(values: list[str]) -> list[str]:

@@ -37,6 +37,9 @@ class Health(BaseModel):
     version_donnees: int | None = Field(default=None, description="Version des données servies (caches)")
     file_attente: int = Field(default=0, description="Demandes en attente d'une connexion")
     cache: dict[str, int] | None = None
+    replicas: list[dict[str, Any]] | None = Field(
+        default=None, description="Réplicas de lecture : serveur, état (à jour, en retard, injoignable), "
+        "version des données rejouée, réponses servies (absent sans réplica)")
     detail: str | None = None
 
 

@@ -11,11 +11,13 @@ from typing import TypeAlias, cast
 import psycopg
 from psycopg import pq
 from psycopg.rows import DictRow, dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 MIGRATIONS_PACKAGE = "gis.migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 _LOCK_KEY = 7_501_011  # advisory lock serialising concurrent `db init`
+# psycopg_pool refuses a zero timeout outright: the shortest wait that still takes an idle connection
+_NOW_S = 0.0005
 
 
 #: A connection whose rows are dicts (``dict_row``): what every layer and importer takes.
@@ -66,6 +68,25 @@ def checked_getconn(pool: ConnectionPool[Conn]) -> Conn:
             continue
         return conn
     return pool.getconn()
+
+
+def getconn_now(pool: ConnectionPool[Conn]) -> Conn | None:
+    """Return an idle live connection of ``pool`` at once, or None when none is idle or the one found is dead.
+
+    No I/O: meant for the event loop, where waiting for the pool or opening a connection must not happen (the
+    caller falls back to :func:`checked_getconn` in a worker thread). A dead connection goes back to the pool,
+    which replaces it.
+    """
+    try:
+        conn = pool.getconn(timeout=_NOW_S)
+    except PoolTimeout:
+        return None
+    try:
+        usable(conn)
+    except psycopg.OperationalError:
+        pool.putconn(conn)
+        return None
+    return conn
 
 
 @contextmanager

@@ -14,7 +14,6 @@ from psycopg import sql
 from gis.db import Conn
 from gis.importers.report import analyze
 from gis.importers.statements import one
-from gis.public_offer import fill_docs_sql
 from gis.territories import coverage
 from gis.text import normalize
 
@@ -52,7 +51,7 @@ def refresh_search_names(conn: Conn) -> int:
 def after_load(conn: Conn, *, coverage_done: bool = False) -> dict[str, int]:
     """Refresh everything derived from the loaded data, then ``ANALYZE`` the tables rewritten.
 
-    Search names, the coverage table, the status line of the offers shown by /health.
+    Search names, the coverage table, the offers' public documents, the status line of the offers shown by /health.
 
     Parameters
     ----------
@@ -70,11 +69,9 @@ def after_load(conn: Conn, *, coverage_done: bool = False) -> dict[str, int]:
     names = refresh_search_names(conn)
     if not coverage_done:
         coverage.refresh(conn)
-    else:
-        # naming new offers cleared their public documents (offre_clear_doc): rebuild them now, not at the first
-        # request or territory edit that happens to refresh coverage
-        with conn.transaction():
-            conn.execute(fill_docs_sql())  # type: ignore[call-overload]  # psycopg's stubs want Query
+    # Naming an offer is an update, and any update of an offer clears its public document (migration 005):
+    # fill what the naming (or anything since the importer's own refresh) cleared, so that answers read it.
+    coverage.fill_public_docs(conn)
     with conn.transaction():
         rows = one(conn.execute("SELECT count(*) AS n FROM couverture"))["n"]
         stats = one(conn.execute(

@@ -111,7 +111,7 @@ def public_doc_with(extra: sql.Composable, vis: Visibility = PUBLIC_VISIBILITY) 
         || ', ' || {extra} || '}}'""").format(offer=offer_json(), joins=OFFER_JOINS, extra=extra)
 
 
-def fill_docs_sql() -> sql.Composable:
+def fill_docs_sql() -> sql.Composed:
     """``UPDATE`` filling ``offre.doc_public`` wherever it is missing (run at the end of every load)."""
     return sql.SQL("""
         UPDATE offre u SET doc_public = d.doc

@@ -41,6 +41,15 @@ class Settings(BaseSettings):
         "publishers when a source file is missing.",
     )
     download: bool = Field(default=True, description="Allow downloading missing sources.")
+    database_replica_urls: str = Field(
+        default="",
+        description="Streaming replicas of the primary (comma-separated libpq URLs) for the read-only answers; "
+        "writes, loads and probes use database_url. Empty: the primary answers everything.",
+    )
+    replica_poll_s: float = Field(default=0.5, gt=0, description="How often each replica's data version is read (s).")
+    replica_wait_s: float = Field(
+        default=1.0, gt=0, description="How long a request waits for a replica connection before the primary answers."
+    )
     pool_min_size: int = 2
     pool_max_size: int = Field(default=10, ge=1, le=200, description="Database connections per API process.")
     statement_timeout_ms: int = 15000
@@ -127,6 +136,10 @@ class Settings(BaseSettings):
     def oidc_enabled(self) -> bool:
         """Return True when OIDC JWTs are accepted (and a JWKS URL is configured)."""
         return self.auth_mode in ("oidc", "jetons+oidc") and bool(self.oidc_jwks_url)
+
+    def replica_url_list(self) -> list[str]:
+        """``database_replica_urls`` as a list."""
+        return [u for u in self.database_replica_urls.replace(",", " ").split() if u]
 
     def cors_origin_list(self) -> list[str]:
         """``cors_origins`` as a list."""

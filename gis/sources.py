@@ -48,6 +48,7 @@ class Source:
     date: str
     sha256: str | None = None
     urls: tuple[Download, ...] = field(default_factory=tuple)
+    optional: bool = False  # the load goes on without it (and says what is missing)
 
 
 def load_manifest(text: str | None = None) -> dict[str, Source]:

@@ -31,7 +31,8 @@ def _free_port() -> int:
 class TempCluster:
     """initdb + pg_ctl on a free port; run as the ``postgres`` OS user when the tests run as root."""
 
-    def __init__(self) -> None:
+    def __init__(self, primary: TempCluster | None = None) -> None:
+        """A new cluster (initdb), or with ``primary`` a hot-standby streaming replica of it (pg_basebackup -R)."""
         self.bindir = _bindir()
         self.root = Path(tempfile.mkdtemp(prefix="ror-gis-pg-"))
         self.datadir = self.root / "data"
@@ -39,8 +40,12 @@ class TempCluster:
         self.as_root = os.geteuid() == 0
         if self.as_root:
             shutil.chown(self.root, "postgres", "postgres")
-        self._run("initdb", "-D", str(self.datadir), "--auth=trust", "--username=postgres", "-E", "UTF8",
-                  "--locale=C.UTF-8")
+        if primary is None:
+            self._run("initdb", "-D", str(self.datadir), "--auth=trust", "--username=postgres", "-E", "UTF8",
+                      "--locale=C.UTF-8")
+        else:
+            self._run("pg_basebackup", "-D", str(self.datadir), "-R", "-X", "stream", "-c", "fast",
+                      "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres")
         with open(self.datadir / "postgresql.conf", "a", encoding="utf-8") as conf:
             conf.write(f"\nport = {self.port}\nlisten_addresses = '127.0.0.1'\n"
                        f"unix_socket_directories = '{self.root}'\nfsync = off\nshared_buffers = 32MB\n")

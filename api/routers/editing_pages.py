@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import current_principal
 from api.csrf import session_token
-from api.deps import get_conn
+from api.deps import get_conn, get_primary_conn
 from api.html import html_response
 from api.params import Finess, OfferId
 from api.schemas import HTML_ERROR_RESPONSES
@@ -76,7 +76,7 @@ def report_form_eg(request: Request, finess: Finess, conn: Annotated[Conn, Depen
             responses=PRIVATE_PAGE)
 def reports(
     request: Request,
-    conn: Annotated[Conn, Depends(get_conn)],
+    conn: Annotated[Conn, Depends(get_primary_conn)],
     principal: Annotated[Principal, Depends(current_principal)],
     statut: Annotated[str | None, Query(pattern=r"^[a-z_]{0,20}$")] = None,
 ) -> Response:
@@ -97,7 +97,7 @@ def reports(
 def zone_editor(
     request: Request,
     offer_id: OfferId,
-    conn: Annotated[Conn, Depends(get_conn)],
+    conn: Annotated[Conn, Depends(get_primary_conn)],
     principal: Annotated[Principal, Depends(current_principal)],
 ) -> Response:
     """Communes, départements and a free-form polygon (drawn or uploaded as GeoJSON), saved with If-Match."""

@@ -39,6 +39,9 @@ async def health(request: Request) -> JSONResponse:
         "file_attente": state.gate.waiting if hasattr(state, "gate") else 0,
         "cache": {"reponses": len(cache), "succes": cache.hits, "echecs": cache.misses} if cache else None,
     }
+    replicas = getattr(state, "replicas", None)
+    if replicas:
+        service["replicas"] = replicas.status(state.data.version)
     try:
         body = await run_in_threadpool(_probe, request)
     except Exception:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import PRIVATE_CACHE, current_principal, require_role
 from api.csrf import check_header
-from api.deps import get_conn
+from api.deps import get_primary_conn
 from api.params import FINESS_PATTERN
 from api.schemas import AUTH_ERRORS, BODY_ERRORS, ERROR_RESPONSES, content
 from gis import signalements
@@ -117,7 +117,7 @@ def categories() -> JSONResponse:
 def create_report(
     request: Request,
     body: SignalementIn,
-    conn: Annotated[Conn, Depends(get_conn)],
+    conn: Annotated[Conn, Depends(get_primary_conn)],
     principal: Annotated[Principal, Depends(bearer_principal)],
 ) -> JSONResponse:
     """Anyone may report an anomaly on an offer or an establishment. Limited per client
@@ -144,7 +144,7 @@ ListFormat = Literal["json", "csv", "fhir"]
                                                  description="Signalements (format=json, csv ou fhir)")})
 def list_reports(
     request: Request,
-    conn: Annotated[Conn, Depends(get_conn)],
+    conn: Annotated[Conn, Depends(get_primary_conn)],
     principal: Annotated[Principal, Depends(require_role(Role.REFERENT))],
     statut: Annotated[Statut | None, Query()] = None,
     finess: Annotated[str | None, Query(pattern=FINESS_PATTERN)] = None,
@@ -177,7 +177,7 @@ ReportId = Annotated[int, Path(ge=1, le=2**62)]
             responses={**AUTH_ERRORS, **content("application/json", FHIR_JSON,
                                                  description="Le signalement (format=json ou fhir : Task)")})
 def read_report(
-    conn: Annotated[Conn, Depends(get_conn)],
+    conn: Annotated[Conn, Depends(get_primary_conn)],
     principal: Annotated[Principal, Depends(require_role(Role.REFERENT))],
     report_id: ReportId,
     format: Annotated[Literal["json", "fhir"], Query()] = "json",
@@ -194,7 +194,7 @@ def read_report(
 def update_report(
     request: Request,
     body: StatutIn,
-    conn: Annotated[Conn, Depends(get_conn)],
+    conn: Annotated[Conn, Depends(get_primary_conn)],
     principal: Annotated[Principal, Depends(require_role(Role.REFERENT))],
     report_id: ReportId,
 ) -> JSONResponse:

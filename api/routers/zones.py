@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import current_principal, require_role
 from api.csrf import check_header
-from api.deps import get_conn
+from api.deps import get_primary_conn
 from api.params import OfferId
 from api.schemas import AUTH_ERRORS, BODY_ERRORS, ERROR_RESPONSES, content
 from gis.access import Principal, Role, can_edit_etablissement, check_can_edit_etablissement, sees_sensitive_units
@@ -80,7 +80,7 @@ def _answer(state: dict[str, Any], principal: Principal, ref: editing.OfferRef) 
             responses=AUTH_ERRORS)
 def zone_history(
     offer_id: OfferId,
-    conn: Annotated[Conn, Depends(get_conn)],
+    conn: Annotated[Conn, Depends(get_primary_conn)],
     principal: Annotated[Principal, Depends(require_role(Role.REFERENT))],
 ) -> JSONResponse:
     """Who changed the zone, when, from what to what (newest first): the référents of the EG and administrators."""
@@ -94,7 +94,7 @@ def zone_history(
             responses={401: AUTH_ERRORS[401]})
 def read_zone(
     offer_id: OfferId,
-    conn: Annotated[Conn, Depends(get_conn)],
+    conn: Annotated[Conn, Depends(get_primary_conn)],
     principal: Annotated[Principal, Depends(current_principal)],
 ) -> JSONResponse:
     """The declared divisions (with names), the polygon, the local override if any, `modifiable` for the caller, and
@@ -109,7 +109,7 @@ def write_zone(
     request: Request,
     offer_id: OfferId,
     body: Annotated[ZoneIn, Body()],
-    conn: Annotated[Conn, Depends(get_conn)],
+    conn: Annotated[Conn, Depends(get_primary_conn)],
     principal: Annotated[Principal, Depends(require_role(Role.REFERENT))],
     if_match: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
@@ -133,7 +133,7 @@ def write_zone(
                                                  description="Surcharges (format=json, ou fhir : Bundle)")})
 def list_overrides(
     request: Request,
-    conn: Annotated[Conn, Depends(get_conn)],
+    conn: Annotated[Conn, Depends(get_primary_conn)],
     principal: Annotated[Principal, Depends(require_role(Role.REFERENT))],
     format: Annotated[Literal["json", "fhir"], Query()] = "json",
 ) -> JSONResponse:

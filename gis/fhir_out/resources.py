@@ -54,14 +54,18 @@ def _iso(value: Any) -> str | None:
 
 
 def healthcare_service(row: dict[str, Any]) -> Resource:
-    """HealthcareService (ror-healthcareservice) of one public offer row."""
+    """HealthcareService (ror-healthcareservice) of one offer row.
+
+    The sensitive-unit flag is true unless the row says a clear false (fail closed: a habilitated client that
+    harvests a sensitive unit must keep it sensitive).
+    """
     res: Resource = {"resourceType": "HealthcareService", "id": row["ror_id"],
                      "meta": _meta("HealthcareService", row["last_updated"])}
     region = (row.get("identifiant") or "").split("/")[0]
     if "/" in (row.get("identifiant") or "") and region.isdigit() and len(region) == 2:
         res["meta"]["tag"] = [{"system": SYS["region"], "code": region}]  # codeRegion: the source region
     ext: list[dict[str, Any]] = [
-        {"url": EXT["ror-healthcareservice-sensitive-unit"], "valueBoolean": False},
+        {"url": EXT["ror-healthcareservice-sensitive-unit"], "valueBoolean": row.get("unite_sensible") is not False},
         _patient_type(row),
         *(_zone(t, c) for t, c in row["zones"]),
         *(_contact(c) for c in row["contacts"]),

@@ -33,6 +33,7 @@ _OFFERS = sql.SQL("""
 SELECT o.id, o.ror_id, o.identifiant, o.nom, o.type_offre, o.champ, o.activites, o.familles, o.modes_pec,
        o.publics, o.modalites_accueil, o.temporalites, o.actes, o.specialisations, o.age_min, o.age_max,
        o.statut, o.date_fermeture, o.date_reouverture, o.horaires, o.fictif,
+       coalesce(o.unite_sensible, true) AS unite_sensible,
        {contacts} AS contacts,
        l.ror_id AS lieu_id, l.id AS lieu_pk,
        CASE WHEN oi.id IS NOT NULL THEN oi.ror_id WHEN e.id IS NOT NULL THEN {eg_id} END AS provider_id,

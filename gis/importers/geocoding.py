@@ -20,7 +20,9 @@ in Python. For each établissement it:
      more precisely and is not flagged. A neighbouring commune's postcode within 5 km is tolerated
      too (points on a boundary, postcode areas crossing commune limits);
    - the declared commune (resolved through former codes) is neither the found commune nor the
-     found arrondissement.
+     found arrondissement;
+   - the found commune's 2018 polygon still holds a commune restored since then whose own contour is not loaded
+     (``geo_commune_retablie``): the point may lie in that commune.
 """
 
 from __future__ import annotations
@@ -159,6 +161,10 @@ def _reasons(r: dict[str, Any], counts: Counter[str]) -> str:
             f"commune déclarée {r['decl']}{known} différente de la commune du point ({r['nom']}, {place})"
         )
         counts["alerte_commune"] += 1
+    if r["retablies"]:
+        reasons.append(f"point dans {r['nom']} ({r['commune_insee']}), dont le contour 2018 contient aussi "
+                       f"{r['retablies']}, rétablie(s) depuis sans contour chargé : commune à vérifier")
+        counts["alerte_commune_retablie"] += 1
     return "; ".join(reasons)
 
 

@@ -11,14 +11,16 @@ failed ones too, and the geography tables are analysed at the end.
 from __future__ import annotations
 
 import json
+import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from psycopg import sql
 
 from gis.db import Conn
-from gis.errors import InvalidInput
+from gis.errors import InvalidInput, SourceUnavailable
 from gis.importers.report import ImportReport, recorded
 from gis.importers.statements import one, statement
 from gis.progress import Progress, silent
@@ -28,8 +30,10 @@ from gis.text import normalize
 IDF = "11"
 # Display geometry: Douglas-Peucker tolerance in metres (Lambert-93), then 5-decimal rounding.
 SIMPLIFY_TOLERANCE_M = 60.0
+# Two communes overlapping on more than this share of the smaller one are reported by the load.
+OVERLAP_SHARE = 0.001
 #: Tables a geography load writes (analysed at the end of the load).
-TABLES = ("geo_commune", "geo_commune_alias", "geo_departement", "geo_region")
+TABLES = ("geo_commune", "geo_commune_alias", "geo_departement", "geo_region", "geo_commune_retablie")
 
 
 @dataclass
@@ -141,16 +145,20 @@ def plan_communes(
         )
 
     aliases: dict[tuple[str, str], tuple[str, str | None]] = {}
-    for code, c in current.items():
-        for old in c.get("anciensCodes") or []:
-            if old != code and old not in current:
-                aliases.setdefault((old, code), ("ancien", None))
+    attached: dict[str, str] = {}  # delegated or associated code -> the commune it belongs to today
     for c in in_scope:
         if c["type"] in ("commune-deleguee", "commune-associee"):
             target = c.get("chefLieu") or c.get("commune")
             if target and target != c["code"] and target in current and c["code"] not in current:
                 kind = "deleguee" if c["type"] == "commune-deleguee" else "associee"
                 aliases[(c["code"], target)] = (kind, c["nom"])
+                attached[c["code"]] = target
+    for code, c in current.items():
+        for old in c.get("anciensCodes") or []:
+            # a code that is today a delegated or associated commune of another commune belongs to that one only
+            # (e.g. 60455, former code of 60054 and delegated commune of 60694): one commune per code and polygon
+            if old != code and old not in current and attached.get(old, code) == code:
+                aliases.setdefault((old, code), ("ancien", None))
     alias_rows = [(code, insee, kind, nom) for (code, insee), (kind, nom) in sorted(aliases.items())]
     return rows, alias_rows
 
@@ -204,6 +212,7 @@ def load_geography(
         _replace_communes(conn, inputs["rows"], inputs["aliases"])
         progress.step("construction des géométries (unions, simplification, Lambert-93)")
         conn.execute(statement("geography_geometries"))
+        _restored(conn, inputs["restored"], summary)
         _simplify(conn, "geo_commune", SIMPLIFY_TOLERANCE_M)
         progress.step("départements et régions")
         _departements_and_regions(conn, inputs, summary)
@@ -226,6 +235,14 @@ def _read_inputs(fetcher: Fetcher, region: str, summary: GeographySummary, progr
         )
         return path
 
+    def optional(name: str, why: str) -> Path | None:
+        try:
+            return source(name)
+        except SourceUnavailable:
+            src = manifest[name]
+            summary.warnings.append(f"Source facultative absente : {src.title} ({src.path}) ; {why}")
+            return None
+
     progress.step("lecture du COG 2026")
     cog = _read_json(source("cog_communes"))
     departements = _read_json(source("cog_departements"))
@@ -236,6 +253,20 @@ def _read_inputs(fetcher: Fetcher, region: str, summary: GeographySummary, progr
     codes = {r["insee"] for r in rows}
     progress.step("lecture des contours IGN 2018")
     polygons_source = "communes_idf_2018" if region == IDF else "communes_france_2018"
+    extra: list[tuple[str, str, str]] = []
+    if codes & {"69123", "13055"}:
+        path = optional("arrondissements_lyon_marseille", "les arrondissements de Lyon et Marseille restent sans "
+                        "géométrie (chaque ville est comptée une fois, par son contour communal).")
+        if path is not None:
+            extra += [(code, geo, "arrondissements_lyon_marseille") for code, geo in _geometry_features(path, "code")
+                      if code in codes and code[:3] in ("132", "693")]
+    restored = {code: r for code, r in restored_communes().items() if code in codes}
+    if restored:
+        path = optional("communes_retablies", f"{len(restored)} communes rétablies depuis 2018 restent sans contour "
+                        "(leur territoire reste compté dans la commune dont elles ont été rétablies).")
+        if path is not None:
+            extra += [(code, geo, "communes_retablies") for code, geo in _geometry_features(path, "code")
+                      if code in restored]
     return {
         "region": region, "rows": rows, "aliases": alias_rows, "codes": codes,
         "departements": [d for d in departements if d["code"] in {r["departement"] for r in rows}],
@@ -243,7 +274,21 @@ def _read_inputs(fetcher: Fetcher, region: str, summary: GeographySummary, progr
         "polygons_source": polygons_source,
         "polygons": _geometry_features(source(polygons_source), "code"),
         "paris": _geometry_features(source("paris_arrondissements"), "c_arinsee") if "75056" in codes else [],
+        "extra": extra,
+        "restored": restored,
     }
+
+
+def restored_communes() -> dict[str, dict[str, str]]:
+    """Communes restored since 2018 out of a commune nouvelle (``data/communes/retablissements.toml``).
+
+    Returns
+    -------
+    dict
+        INSEE code -> ``{"nom", "contenant"}``, ``contenant`` being the commune whose 2018 polygon holds its land.
+    """
+    text = resources.files("data.communes").joinpath("retablissements.toml").read_text(encoding="utf-8")
+    return {code: {"nom": str(e["nom"]), "contenant": str(e["contenant"])} for code, e in tomllib.loads(text).items()}
 
 
 def _stage(conn: Conn, inputs: dict[str, Any], progress: Progress) -> None:
@@ -257,6 +302,8 @@ def _stage(conn: Conn, inputs: dict[str, Any], progress: Progress) -> None:
             progress.count("contours lus", i, len(polygons))
         for code, geo in inputs["paris"]:
             copy.write_row((code, geo, "paris_arrondissements"))
+        for code, geo, origin in inputs["extra"]:
+            copy.write_row((code, geo, origin))
     with conn.cursor().copy("COPY stage_parts (insee, code) FROM STDIN") as copy:
         for code in inputs["codes"]:
             copy.write_row((code, code))
@@ -278,6 +325,24 @@ def _replace_communes(
     with conn.cursor().copy("COPY geo_commune_alias (code, insee, kind, nom) FROM STDIN") as copy:
         for a in alias_rows:
             copy.write_row(a)
+
+
+def _restored(conn: Conn, restored: dict[str, dict[str, str]], summary: GeographySummary) -> None:
+    """Record the restored communes; take the contour of each one found out of its contenant, report the others."""
+    conn.execute("DELETE FROM geo_commune_retablie")
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO geo_commune_retablie (insee, nom, contenant, contour) "
+            "SELECT %s, %s, %s, geom IS NOT NULL FROM geo_commune WHERE insee = %s",
+            [(code, r["nom"], r["contenant"], code) for code, r in sorted(restored.items())],
+        )
+    conn.execute(statement("geography_restored"))
+    for r in conn.execute("SELECT r.insee, r.nom, r.contenant, c.nom AS nom_contenant FROM geo_commune_retablie r "
+                          "LEFT JOIN geo_commune c ON c.insee = r.contenant WHERE NOT r.contour ORDER BY r.insee"):
+        summary.warnings.append(
+            f"{r['insee']} {r['nom']}, rétablie depuis 2018, n'a pas de contour : son territoire reste dans "
+            f"{r['contenant']} {r['nom_contenant'] or ''} (les points qui s'y trouvent sont signalés)."
+        )
 
 
 def _simplify(conn: Conn, table: str, tolerance_m: float) -> None:
@@ -334,6 +399,15 @@ def _check(conn: Conn, summary: GeographySummary, aliases: int) -> None:
         r["insee"]: r["geom_source"].split(",")
         for r in conn.execute("SELECT insee, geom_source FROM geo_commune WHERE geom_source LIKE '%,%' ORDER BY insee")
     }
+    summary.warnings.extend(
+        f"Le contour 2018 {r['code']} est attribué à plusieurs communes : {r['communes']}."
+        for r in conn.execute("SELECT code, string_agg(insee, ', ' ORDER BY insee) AS communes FROM stage_parts"
+                              " GROUP BY code HAVING count(DISTINCT insee) > 1 ORDER BY code")
+    )
+    summary.warnings.extend(
+        f"Les communes {r['a']} et {r['b']} se chevauchent sur {r['pct']} % de la plus petite."
+        for r in conn.execute(statement("geography_overlaps"), {"share": OVERLAP_SHARE, "all": summary.region == "all"})
+    )
 
 
 def _record(conn: Conn, summary: GeographySummary, report: ImportReport) -> None:

@@ -58,8 +58,7 @@ WITH target AS (
             (SELECT a.insee FROM geo_commune_alias a JOIN geo_commune x ON x.insee = a.insee
               WHERE a.code = %(code)s ORDER BY x.population DESC NULLS LAST, a.insee LIMIT 1))
 ), matches AS (
-    SELECT o.id, cv.motif, cv.partielle, coalesce(o.nom_norm, lower(o.nom)) AS nom_tri,
-           ST_DistanceSphere(t.centre, coalesce(e.geom, o.geom)) AS d
+    SELECT o.id, cv.motif, cv.partielle, coalesce(o.nom_norm, lower(o.nom)) AS nom_tri, cv.distance_m AS d
       FROM target t
       JOIN couverture cv ON cv.insee = t.insee
       JOIN offre o ON o.id = cv.offre_id

@@ -233,3 +233,40 @@ def _delete_gone(conn: Conn, client: FhirClient, base: str, result: SyncResult, 
     gone = conn.execute("DELETE FROM offre WHERE source = %s AND NOT (ror_id = ANY (%s)) RETURNING id",
                         (source, sorted(published))).fetchall()
     result.counts["offres_supprimees"] += len(gone)
+    for key, count in _delete_orphans(conn, source).items():
+        result.counts[key] += count
+
+
+# What only the offers of a sync source held: its places, internal organisations (leaves first), establishments
+# described by no other source (provenance) and legal entities, once no offer (or row) refers to them any more.
+_ORPHANS = (
+    ("lieux_supprimes", "DELETE FROM lieu l WHERE l.source = %(source)s"
+                        " AND NOT EXISTS (SELECT 1 FROM offre o WHERE o.lieu_id = l.id) RETURNING id"),
+    ("organisations_internes_supprimees",
+     "DELETE FROM organisation_interne oi WHERE oi.source = %(source)s"
+     " AND NOT EXISTS (SELECT 1 FROM offre o WHERE o.oi_id = oi.id)"
+     " AND NOT EXISTS (SELECT 1 FROM organisation_interne c WHERE c.parent_id = oi.id) RETURNING id"),
+    ("etablissements_supprimes",
+     "DELETE FROM etablissement e WHERE e.source = %(source)s"
+     " AND NOT EXISTS (SELECT 1 FROM offre o WHERE o.etablissement_id = e.id)"
+     " AND NOT EXISTS (SELECT 1 FROM organisation_interne oi WHERE oi.etablissement_id = e.id)"
+     " AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(e.provenance) p WHERE p->>'source' <> %(source)s)"
+     " RETURNING id"),
+    ("entites_juridiques_supprimees",
+     "DELETE FROM entite_juridique j WHERE j.source = %(source)s"
+     " AND NOT EXISTS (SELECT 1 FROM etablissement e WHERE e.ej_id = j.id) RETURNING id"),
+)
+
+
+def _delete_orphans(conn: Conn, source: str) -> dict[str, int]:
+    """Delete the places and organisations of ``source`` that the deleted offers left unreferenced."""
+    counts: dict[str, int] = {}
+    for key, statement_text in _ORPHANS:
+        total = 0
+        while True:  # internal organisations: a parent becomes a leaf once its children are gone
+            n = len(conn.execute(statement_text, {"source": source}).fetchall())
+            total += n
+            if n == 0 or key != "organisations_internes_supprimees":
+                break
+        counts[key] = total
+    return counts

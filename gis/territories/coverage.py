@@ -62,15 +62,23 @@ MOTIF_LABELS = {
     "localisation": "Offre sans zone d'intervention, située dans la commune",
 }
 
+# Only offers whose point changes are written (an update clears the offer's public document, migration 005).
 _EFFECTIVE_POINT = """
 UPDATE offre o
-   SET geom = coalesce(
-         (SELECT l.geom FROM lieu l WHERE l.id = o.lieu_id),
-         (SELECT e.geom FROM etablissement e WHERE e.id = o.etablissement_id))
- WHERE (%(ids)s::bigint[] IS NULL OR o.id = ANY (%(ids)s))
+   SET geom = p.geom
+  FROM (SELECT x.id, coalesce((SELECT l.geom FROM lieu l WHERE l.id = x.lieu_id),
+                              (SELECT e.geom FROM etablissement e WHERE e.id = x.etablissement_id)) AS geom
+          FROM offre x WHERE (%(ids)s::bigint[] IS NULL OR x.id = ANY (%(ids)s))) p
+ WHERE o.id = p.id AND o.geom IS DISTINCT FROM p.geom
 """
 
-_CANDIDATES = """
+# Every (offer, commune) row of the offers in %(ids)s (all when NULL), with the distance couverture_distance()
+# measures (migration 012) computed in one join, into a temporary table that _APPLY merges into couverture.
+_REFRESH_ROWS = """
+CREATE TEMP TABLE couverture_fresh ON COMMIT DROP AS
+SELECT x.offre_id, x.insee, x.motif, x.partielle,
+       ST_DistanceSphere(c.centre, coalesce(e.geom, o.geom)) AS distance_m
+  FROM (
 WITH target AS (
     SELECT id FROM offre WHERE %(ids)s::bigint[] IS NULL OR id = ANY (%(ids)s)
 ), zone AS (
@@ -155,28 +163,68 @@ WITH target AS (
 SELECT DISTINCT ON (offre_id, insee) offre_id, insee, motif, partielle
   FROM (SELECT * FROM base UNION ALL SELECT * FROM parents) x
  ORDER BY offre_id, insee, array_position(%(motifs)s::text[], motif), partielle
+) x
+  JOIN offre o ON o.id = x.offre_id
+  JOIN geo_commune c ON c.insee = x.insee
+  LEFT JOIN etablissement e ON e.id = o.etablissement_id
 """
 
 
 def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
-    """Recompute coverage rows for the given offers (all offers when None). Returns rows written.
+    """Recompute coverage rows for the given offers (all offers when None). Returns their number.
 
-    Also refreshes each offer's effective map point (its Location, else its EG), then fills every missing public
+    The rows are computed into a temporary table and merged: only what changed is deleted, updated or inserted.
+
+    Also refreshes each offer's effective map point (its Location, else its EG), stores each row's distance from the
+    commune's centre (``couverture.distance_m``, migration 012), then fills every missing public
     document of an offer (``offre.doc_public``, see :mod:`gis.public_offer`). Runs inside the caller's transaction
     when there is one.
     """
     params = {"ids": offre_ids, "motifs": list(MOTIFS), "share": POLYGON_SHARE, "france": list(FRANCE_CODES)}
     with conn.transaction():
         conn.execute(_EFFECTIVE_POINT, params)
-        conn.execute(
-            "DELETE FROM couverture WHERE %(ids)s::bigint[] IS NULL OR offre_id = ANY (%(ids)s)", params
-        )
-        cur = conn.execute(
-            f"INSERT INTO couverture (offre_id, insee, motif, partielle) {_CANDIDATES}",
-            params,
-        )
-        conn.execute(fill_docs_sql())  # type: ignore[call-overload]  # psycopg's stubs want Query; Composed is one
-        return cur.rowcount
+        conn.execute("DROP TABLE IF EXISTS pg_temp.couverture_fresh")
+        rows = conn.execute(_REFRESH_ROWS, params).rowcount
+        conn.execute("CREATE UNIQUE INDEX ON pg_temp.couverture_fresh (offre_id, insee)")
+        conn.execute("ANALYZE pg_temp.couverture_fresh")
+        for statement_text in _APPLY:
+            conn.execute(statement_text, params)
+        conn.execute("DROP TABLE pg_temp.couverture_fresh")
+        fill_public_docs(conn)
+        return rows
+
+
+# The fresh rows are merged, not swapped in wholesale: rows that did not change are not rewritten, so a full rebuild
+# neither doubles the table nor leaves it to be vacuumed, and readers (MVCC) see the old rows until the commit.
+_APPLY = (
+    """DELETE FROM couverture c
+        WHERE (%(ids)s::bigint[] IS NULL OR c.offre_id = ANY (%(ids)s))
+          AND NOT EXISTS (SELECT 1 FROM pg_temp.couverture_fresh f
+                           WHERE f.offre_id = c.offre_id AND f.insee = c.insee)""",
+    """UPDATE couverture c SET motif = f.motif, partielle = f.partielle, distance_m = f.distance_m
+         FROM pg_temp.couverture_fresh f
+        WHERE f.offre_id = c.offre_id AND f.insee = c.insee
+          AND (c.motif, c.partielle, c.distance_m) IS DISTINCT FROM (f.motif, f.partielle, f.distance_m)""",
+    """INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)
+       SELECT f.offre_id, f.insee, f.motif, f.partielle, f.distance_m FROM pg_temp.couverture_fresh f
+        WHERE NOT EXISTS (SELECT 1 FROM couverture c WHERE c.offre_id = f.offre_id AND c.insee = f.insee)""",
+)
+
+
+def fill_public_docs(conn: Conn) -> int:
+    """Fill every missing public document of an offer (``offre.doc_public``, see :mod:`gis.public_offer`).
+
+    Parameters
+    ----------
+    conn : Conn
+        An open connection (the caller's transaction, if any, is used).
+
+    Returns
+    -------
+    int
+        Number of documents written.
+    """
+    return conn.execute(fill_docs_sql()).rowcount
 
 
 def unresolved_zones(conn: Conn) -> list[dict[str, Any]]:

@@ -152,3 +152,16 @@ def test_referent_scope_boundary(access_http, access_tokens):
     admin = _auth(access_tokens["administrateur"][1])
     assert access_http.get(other, headers=admin).json()["etablissement_finess"] == EG_OTHER
     assert access_http.get("/api/v1/gestion/offres/inconnue", headers=admin).status_code == 404
+
+
+def test_a_stored_row_outside_the_rules_fails_closed():
+    from gis.access import visibility
+    from gis.tokens import _principal
+
+    odd = _principal({"id": 7, "role": "superadmin", "etablissements": [EG_IN_SCOPE], "habilite_sensible": None,
+                      "nom": None})
+    assert odd.role is Role.PUBLIC and odd.etablissements == frozenset() and odd.habilite_sensible is False
+    assert visibility(odd).public
+    pro = _principal({"id": 8, "role": "professionnel", "etablissements": [EG_IN_SCOPE], "habilite_sensible": True,
+                      "nom": "x"})
+    assert pro.etablissements == frozenset()  # a scope only means something for a référent

@@ -105,3 +105,28 @@ def test_cache_never_crosses_visibility(access_http, access_tokens, name, url, k
         assert SECRET_PHONE in admin_text and SECRET_PHONE not in public_text, name
     if "sensible" in shows:
         assert SENSITIVE_NAME in admin_text and SENSITIVE_NAME not in public_text, name
+
+
+def test_fhir_keeps_the_sensitive_flag(access_http, access_tokens):
+    """A habilitated client that harvests /fhir must receive a sensitive unit as sensitive (never a false flag)."""
+    def flag(resource: dict) -> bool:
+        return next(e["valueBoolean"] for e in resource["extension"] if e["url"].endswith("sensitive-unit"))
+
+    admin = _headers("administrateur", access_tokens)
+    assert flag(access_http.get("/fhir/HealthcareService/cov-sensible", headers=admin).json()) is True
+    assert flag(access_http.get("/fhir/HealthcareService/cov-commune", headers=admin).json()) is False
+    assert flag(access_http.get("/fhir/HealthcareService/cov-commune").json()) is False
+
+
+def test_ogc_marks_sensitive_units_for_habilitated_clients(access_http, access_tokens):
+    admin = _headers("administrateur", access_tokens)
+    feats = access_http.get("/ogc/collections/offres/items?limit=100", headers=admin).json()["features"]
+    flags = {f["id"]: f["properties"]["unite_sensible"] for f in feats}
+    assert flags["cov-sensible"] is True and flags["cov-commune"] is False
+    queryables = access_http.get("/ogc/collections/offres/queryables", headers=admin).json()["properties"]
+    assert queryables["unite_sensible"]["type"] == "boolean"
+    assert "unite_sensible" not in access_http.get("/ogc/collections/offres/queryables").json()["properties"]
+    public = access_http.get("/ogc/collections/offres/items?limit=100").json()["features"]
+    assert all("unite_sensible" not in f["properties"] for f in public)
+    only = access_http.get("/ogc/collections/offres/items?filter=unite_sensible%3Dtrue", headers=admin).json()
+    assert [f["id"] for f in only["features"]] == ["cov-sensible"]

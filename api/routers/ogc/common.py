@@ -7,10 +7,12 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from api.auth import current_principal
 from api.deps import get_conn
 from api.routers.ogc import render
 from api.routers.ogc.openapi import openapi_document
 from api.routers.ogc.render import CRS84, CRS_URIS, GEOJSON, HTML, JSON, link
+from gis.access import Principal
 from gis.db import Conn
 from gis.layers.ogc import features, registry
 from gis.layers.ogc.export import FORMATS
@@ -172,8 +174,9 @@ def queryables_doc(base: str, coll: Collection) -> dict[str, Any]:
 
 
 @router.get("/collections/{collection_id}/queryables")
-def queryables(collection_id: str, request: Request) -> Response:
-    """Queryable properties (JSON Schema)."""
+def queryables(collection_id: str, request: Request,
+               _principal: Annotated[Principal, Depends(current_principal)]) -> Response:
+    """Queryable properties (JSON Schema); habilitated principals also have ``unite_sensible`` on ``offres``."""
     coll = render.collection(request, collection_id)
     base = render.base_url(request)
     doc = queryables_doc(base, coll)

@@ -1,5 +1,6 @@
 -- Établissements (of the selection composed in) whose point disagrees with what they declare:
--- outside every loaded commune, a postcode of another place, or another declared commune.
+-- outside every loaded commune, a postcode of another place, another declared commune, or a commune whose 2018
+-- polygon still holds the land of a commune restored since then without a contour (geo_commune_retablie).
 -- Parameter: the postcode tolerance in metres. Literal braces are doubled (psycopg.sql template).
 WITH t AS (
     SELECT e.id, e.geom, e.code_postal AS cp, e.commune_declaree AS decl,
@@ -24,16 +25,18 @@ WITH t AS (
            (SELECT COALESCE((SELECT c.insee FROM geo_commune c WHERE c.insee = t.decl),
                             (SELECT a.insee FROM geo_commune_alias a WHERE a.code = t.decl
                               ORDER BY a.insee LIMIT 1))) AS decl_resolved,
-           t.decl, t.cp, t.commune_insee, t.arrondissement_insee, t.nom
+           t.decl, t.cp, t.commune_insee, t.arrondissement_insee, t.nom,
+           (SELECT string_agg(r.insee || ' ' || r.nom, ', ' ORDER BY r.insee) FROM geo_commune_retablie r
+             WHERE r.contenant = t.commune_insee AND NOT r.contour) AS retablies
       FROM t
 )
-SELECT id, outside, bad_cp, decl, cp, commune_insee, arrondissement_insee, nom,
+SELECT id, outside, bad_cp, decl, cp, commune_insee, arrondissement_insee, nom, retablies,
        (decl IS NOT NULL AND commune_insee IS NOT NULL
         AND decl_resolved IS DISTINCT FROM commune_insee
         AND decl_resolved IS DISTINCT FROM arrondissement_insee) AS bad_commune,
        decl_resolved
   FROM checks
- WHERE outside OR bad_cp
+ WHERE outside OR bad_cp OR retablies IS NOT NULL
     OR (decl IS NOT NULL AND commune_insee IS NOT NULL
         AND decl_resolved IS DISTINCT FROM commune_insee
         AND decl_resolved IS DISTINCT FROM arrondissement_insee)

@@ -259,11 +259,22 @@ COLLECTIONS: dict[str, Collection] = {
 }
 
 
+_OFFER_COLUMNS = "o.fictif, o.geom, o.geom AS geom_simple"
+_SENSITIVE_PROP = Prop("unite_sensible", "boolean", "Unité sensible")
+
+
 def _with_sensitive(coll: Collection) -> Collection:
+    """Return the collection with sensitive units; offers say which are (``unite_sensible``, fail closed)."""
     if _PUBLIC not in coll.source and _PUBLIC not in coll.extent_sql:
         return coll
-    return replace(coll, source=coll.source.replace(_PUBLIC, _WITH_SENSITIVE),
-                   extent_sql=coll.extent_sql.replace(_PUBLIC, _WITH_SENSITIVE))
+    source = coll.source.replace(_PUBLIC, _WITH_SENSITIVE)
+    props = coll.props
+    if coll.id == "offres":
+        assert _OFFER_COLUMNS in source
+        source = source.replace(_OFFER_COLUMNS, "coalesce(o.unite_sensible, true) AS unite_sensible, "
+                                + _OFFER_COLUMNS)
+        props = (*props, _SENSITIVE_PROP)
+    return replace(coll, source=source, props=props, extent_sql=coll.extent_sql.replace(_PUBLIC, _WITH_SENSITIVE))
 
 
 #: The same collections for a visibility that includes sensitive units.

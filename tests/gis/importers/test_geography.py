@@ -179,3 +179,41 @@ def test_plan_communes_keeps_only_region_and_maps_aliases():
     rows, aliases = plan_communes(cog, [], [], "11")
     assert [r["insee"] for r in rows] == ["11111"]
     assert aliases == [("11112", "11111", "deleguee", "Beta")]
+
+
+def test_every_former_code_resolves_to_one_commune_nationally(data_dir):
+    """A code that is both a former code of one commune and a delegated (or associated) commune of another belongs
+    to the latter only, so that its 2018 polygon and a zone listing it go to one commune (COG 2026, all France)."""
+    from collections import defaultdict
+
+    cog = json.loads((data_dir / "cog" / "communes.json").read_text(encoding="utf-8"))
+    _rows, aliases = plan_communes(cog, [], [], "all")
+    targets: dict[str, set[str]] = defaultdict(set)
+    for code, insee, _kind, _nom in aliases:
+        targets[code].add(insee)
+    assert {code: t for code, t in targets.items() if len(t) > 1} == {}
+    assert targets["60455"] == {"60694"} and targets["55273"] == {"55386"}
+    assert len(aliases) > 4000
+
+
+def test_areas_are_geodesic(conn):
+    """Areas are measured on the ellipsoid: Paris (105.4 km², INSEE) within 1 %, and equal to PostGIS's geodesic
+    area of the stored polygon."""
+    row = conn.execute("SELECT area_km2, ST_Area(geom::geography) / 1e6 AS geodesic FROM geo_commune"
+                       " WHERE insee = '75056'").fetchone()
+    assert row["area_km2"] == pytest.approx(row["geodesic"], rel=1e-9)
+    assert row["area_km2"] == pytest.approx(105.4, rel=0.01)
+
+
+def test_overlapping_communes_are_reported(conn):
+    """The load's overlap check: none in the loaded geography; a commune grown over its neighbours is reported."""
+    from gis.importers.geography import OVERLAP_SHARE
+    from gis.importers.statements import statement
+
+    params = {"share": OVERLAP_SHARE, "all": False}
+    assert conn.execute(statement("geography_overlaps"), params).fetchall() == []
+    with conn.transaction(force_rollback=True):
+        conn.execute("UPDATE geo_commune SET geom_l93 = ST_Multi(ST_Buffer(geom_l93, 300)) WHERE insee = '93066'")
+        pairs = conn.execute(statement("geography_overlaps"), params).fetchall()
+    assert pairs and all("93066" in (p["a"], p["b"]) for p in pairs)
+    assert {p["a"] if p["b"] == "93066" else p["b"] for p in pairs} >= {"93027", "93001"}  # La Courneuve, Aubervilliers

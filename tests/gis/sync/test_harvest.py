@@ -55,23 +55,44 @@ def test_round_trip_with_faults_then_incremental_and_deletions(fhir_uncached_ser
 
 
 def _changes_reach_the_target(proxy: FaultProxy, source_url: str, target: str, sleeps: list[float]) -> None:
-    """A changes: one offer renamed, one made sensitive (it must disappear from B)."""
+    """A changes: one offer renamed, two made sensitive (they must disappear from B, and so must the place that only
+    one of them used)."""
     before = public_offers(source_url)
     with connect(source_url) as conn, conn.transaction():
+        alone = conn.execute(
+            "SELECT o.ror_id, l.ror_id AS lieu FROM offre o JOIN lieu l ON l.id = o.lieu_id"
+            " WHERE NOT o.unite_sensible AND o.statut = 'ouverte'"
+            " AND NOT EXISTS (SELECT 1 FROM offre x WHERE x.lieu_id = o.lieu_id AND x.id <> o.id)"
+            " ORDER BY o.ror_id LIMIT 1").fetchone()
+        assert alone is not None
         conn.execute("UPDATE offre SET nom = nom || ' (renommée)', updated_at = now() WHERE ror_id = 'cov-commune'")
-        conn.execute("UPDATE offre SET unite_sensible = true, updated_at = now() WHERE ror_id = 'cov-arr'")
+        conn.execute("UPDATE offre SET unite_sensible = true, updated_at = now() WHERE ror_id = ANY (%s)",
+                     (["cov-arr", alone["ror_id"]],))
     try:
+        with connect(target) as conn:
+            assert conn.execute("SELECT 1 FROM lieu WHERE ror_id = %s", (alone["lieu"],)).fetchone()
         dry = _sync(target, proxy, sleeps, dry_run=True)
-        assert dry.counts["offres_mises_a_jour"] == 1 and dry.counts["offres_supprimees"] == 1
+        assert dry.counts["offres_mises_a_jour"] == 1 and dry.counts["offres_supprimees"] == 2
         assert differences(public_offers(target), before) == {}  # nothing written
         incremental = _sync(target, proxy, sleeps)
         assert incremental.since is not None and incremental.pages == 1
-        assert incremental.counts["offres_mises_a_jour"] == 1 and incremental.counts["offres_supprimees"] == 1
+        assert incremental.counts["offres_mises_a_jour"] == 1 and incremental.counts["offres_supprimees"] == 2
+        assert incremental.counts["lieux_supprimes"] >= 1
         assert differences(public_offers(target), public_offers(source_url)) == {}
+        with connect(target) as conn:
+            assert conn.execute("SELECT 1 FROM lieu WHERE ror_id = %s", (alone["lieu"],)).fetchone() is None
+            orphans = conn.execute(
+                "SELECT (SELECT count(*) FROM lieu l WHERE NOT EXISTS (SELECT 1 FROM offre o WHERE o.lieu_id = l.id))"
+                " + (SELECT count(*) FROM organisation_interne i"
+                "    WHERE NOT EXISTS (SELECT 1 FROM offre o WHERE o.oi_id = i.id)"
+                "      AND NOT EXISTS (SELECT 1 FROM organisation_interne c WHERE c.parent_id = i.id)) AS n"
+            ).fetchone()["n"]
+            assert orphans == 0
     finally:
         with connect(source_url) as conn, conn.transaction():
             conn.execute("UPDATE offre SET nom = replace(nom, ' (renommée)', '') WHERE ror_id = 'cov-commune'")
-            conn.execute("UPDATE offre SET unite_sensible = false WHERE ror_id = 'cov-arr'")
+            conn.execute("UPDATE offre SET unite_sensible = false WHERE ror_id = ANY (%s)",
+                         (["cov-arr", alone["ror_id"]],))
 
 
 def test_an_interrupted_sync_resumes_where_it_stopped(fhir_uncached_server, fhir_source_url, target_factory):

@@ -208,3 +208,55 @@ def test_a_city_without_arrondissement_shapes_is_counted_once(conn):
     assert "75056" in codes and not any(c.startswith("751") for c in codes)
     assert after["resume"]["population"] == before["resume"]["population"]
     assert after["resume"]["communes"] == before["resume"]["communes"] - 20 + 1
+
+
+def test_stored_distances_follow_points_that_move(fixture_db_url):
+    """couverture.distance_m (migration 012) is the distance the answers sort by: written by every refresh, and kept
+    true by the triggers when an establishment or an offer moves without a refresh."""
+    import json
+
+    from gis.db import connect
+
+    stale = ("SELECT count(*) AS n FROM couverture"
+             " WHERE distance_m IS DISTINCT FROM couverture_distance(offre_id, insee)")
+    with connect(fixture_db_url) as conn, conn.transaction(force_rollback=True):
+        coverage.refresh(conn)
+        assert conn.execute(stale).fetchone()["n"] == 0
+        answer = json.loads(offres.covering_json(conn, "93066"))
+        far = max((r for r in answer["results"] if r["etablissement"]), key=lambda r: r["distance_km"] or 0)
+        assert far["distance_km"] > 0
+        conn.execute("UPDATE etablissement e SET geom = c.centre FROM geo_commune c"
+                     " WHERE c.insee = '93066' AND e.finess = %s", (far["etablissement"]["finess"],))
+        assert conn.execute(stale).fetchone()["n"] == 0
+        moved = {r["id"]: r for r in json.loads(offres.covering_json(conn, "93066"))["results"]}
+        assert moved[far["id"]]["distance_km"] == 0
+
+        conn.execute("UPDATE offre SET etablissement_id = NULL, geom = ST_SetSRID(ST_MakePoint(2.35, 48.85), 4326)"
+                     " WHERE ror_id = %s", (far["id"],))
+        assert conn.execute(stale).fetchone()["n"] == 0
+
+
+def test_a_full_refresh_rewrites_only_what_changed(fixture_db_url):
+    """The rebuild merges: unchanged rows keep their row version (no table doubling, nothing to vacuum), the offers'
+    public documents stay, and a changed zone rewrites the rows of that offer only."""
+    from gis.db import connect
+
+    def versions(conn):
+        return {(r["offre_id"], r["insee"]): r["v"]
+                for r in conn.execute("SELECT offre_id, insee, xmin::text AS v FROM couverture")}
+
+    with connect(fixture_db_url) as conn:
+        coverage.refresh(conn)
+        before = versions(conn)
+        coverage.refresh(conn)
+        assert versions(conn) == before
+        assert conn.execute("SELECT count(*) AS n FROM offre WHERE doc_public IS NULL").fetchone()["n"] == 0
+        with conn.transaction(force_rollback=True):
+            pk = conn.execute("SELECT id FROM offre WHERE ror_id = 'cov-commune'").fetchone()["id"]
+            conn.execute("INSERT INTO zone_intervention (offre_id, type_division, code) VALUES (%s, '3', '93027')",
+                         (pk,))
+            coverage.refresh(conn)
+            after = versions(conn)
+            changed = {k for k in after if before.get(k) != after[k]}
+            assert changed == {(pk, "93027")}
+            assert set(before) - set(after) == set()

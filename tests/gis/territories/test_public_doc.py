@@ -47,3 +47,15 @@ def test_docs_follow_offer_eg_and_nomenclature_changes(fixture_db_url):
         stored = json.loads(offres.covering_json(conn, "93066"))
         assert {r["id"]: r["type_offre"]["label"] for r in stored["results"]}[ror_id] == "Libellé changé"
         assert stored == json.loads(offres.covering_json(conn, "93066"))
+
+
+def test_after_an_import_every_offer_has_its_document(fixture_db_url):
+    """An importer that refreshed its own coverage (FHIR) is followed by the naming of new offers, an update that
+    clears their documents: the end of every load fills them again, so that answers never build them on the fly."""
+    from gis.maintenance import after_load
+
+    with connect(fixture_db_url) as conn, conn.transaction(force_rollback=True):
+        conn.execute("UPDATE offre SET nom_norm = NULL")  # as after an import: names to compute, documents cleared
+        after_load(conn, coverage_done=True)
+        missing = conn.execute("SELECT count(*) AS n FROM offre WHERE doc_public IS NULL").fetchone()["n"]
+        assert missing == 0
