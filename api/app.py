@@ -25,6 +25,7 @@ from api.routers import (
     communes,
     csp,
     departements,
+    disponibilites,
     docs,
     editing_pages,
     fhir,
@@ -106,6 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(communes.router)
     app.include_router(departements.router)
     app.include_router(services.router)
+    app.include_router(disponibilites.router)
+    app.include_router(disponibilites.pages)
     app.include_router(imports.router)
     app.include_router(signalements.router)
     app.include_router(zones.router)

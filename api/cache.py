@@ -1,7 +1,9 @@
 """In-process response cache keyed by the normalised request and the data version (pure ASGI, no framework).
 
 A ``GET``/``HEAD`` answer is stored when it is a 200 whose ``Cache-Control`` contains ``public`` and the data version
-did not change while it was computed. A hit is answered here without routing, validation or a database round trip,
+did not change while it was computed (and, when its ``Cache-Control`` has an ``s-maxage``, for that long at most: the
+answers whose content depends on the time, such as the freshness of availability figures). A hit is answered
+here without routing, validation or a database round trip,
 gzip-compressed once at store time, with an ``ETag``; ``If-None-Match`` gives 304. The whole cache is dropped when the
 data version changes (see :mod:`api.dataversion`), so no answer older than the last committed load is served.
 
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
@@ -29,6 +33,7 @@ _COMPRESSIBLE = (b"application/json", b"application/geo+json", b"text/", b"appli
                  b"application/schema+json", b"application/vnd.oai.openapi+json")
 _DROP_HEADERS = {b"content-length", b"content-encoding", b"etag", b"vary", b"date", b"server"}
 _CREDENTIAL_COOKIES = (b"ror_gis_session",)  # api.auth.SESSION_COOKIE
+_S_MAXAGE = re.compile(rb"s-maxage=(\d+)")
 VARY = b"Accept-Encoding, Authorization, Cookie"
 
 
@@ -40,6 +45,7 @@ class Entry:
     body: bytes
     gz: bytes | None
     etag: bytes
+    expires: float | None = None  # time.monotonic() after which the answer is dropped (s-maxage)
 
     @property
     def size(self) -> int:
@@ -63,6 +69,10 @@ class ResponseCache:
 
     def get(self, key: tuple[bytes, ...]) -> Entry | None:
         entry = self._entries.get(key)
+        if entry is not None and entry.expires is not None and time.monotonic() >= entry.expires:
+            self._entries.pop(key)
+            self._bytes -= entry.size
+            return None
         if entry is not None:
             self._entries.move_to_end(key)
         return entry
@@ -204,7 +214,9 @@ class ResponseCacheMiddleware:
         if len(body) >= 1000 and content_type.startswith(_COMPRESSIBLE):
             gz = gzip.compress(body, compresslevel=6, mtime=0)
         digest = hashlib.blake2b(body, digest_size=10).hexdigest()
-        entry = Entry(headers=headers, body=body, gz=gz, etag=f'"{version}-{digest}"'.encode())
+        max_age = _S_MAXAGE.search(dict(headers).get(b"cache-control", b""))
+        expires = time.monotonic() + int(max_age.group(1)) if max_age else None
+        entry = Entry(headers=headers, body=body, gz=gz, etag=f'"{version}-{digest}"'.encode(), expires=expires)
         if self.state.version == version:
             self.cache.put(key, entry)
         await self._send_entry(scope, send, entry)

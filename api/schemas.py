@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -137,6 +138,12 @@ class EtablissementRef(_Open):
     commune_insee: str | None = None
     lat: float | None = None
     lon: float | None = None
+    capacite: int | None = Field(default=None, description="Places de l'établissement (toutes unités), "
+                                                          "Annuaire CNSA")
+    statut_juridique: str | None = Field(default=None, examples=["Public"])
+    prix_min: float | None = Field(default=None, description="Prix minimum mensuel (€), Annuaire CNSA")
+    provenance_champs: dict[str, Any] = Field(default_factory=dict,
+                                              description="Champ → {source, millesime}")
 
 
 class Couverture(_Open):
@@ -162,6 +169,14 @@ class Offre(_Open):
     lon: float | None = None
     fictif: bool
     etablissement: EtablissementRef | None
+    capacite: int | None = Field(default=None, description="Capacité installée (lits ou places)")
+    capacite_type: str | None = Field(default=None, description="lit ou place (TRE_R329)")
+    capacite_maj: datetime | None = Field(default=None, description="Date de mise à jour de la capacité installée")
+    capacite_disponible: int | None = Field(default=None, description="Places disponibles (Disponibilités)")
+    capacite_disponible_maj: datetime | None = Field(default=None, description="Date du nombre de places "
+                                                                             "disponibles")
+    disponibilite_fictive: bool = Field(default=False, description="Disponibilité inventée (démonstration)")
+    provenance: dict[str, Any] = Field(default_factory=dict, description="Champ → {source, millesime}")
     couverture: Couverture | None = None
     distance_km: float | None = None
 
@@ -186,6 +201,29 @@ class OffresCommune(BaseModel):
 class OffresProximite(BaseModel):
     results: list[Offre]
     total: int
+
+
+class Disponibilite(_Open):
+    places: int
+    maj: datetime | None = Field(description="Date du nombre de places disponibles")
+    fictive: bool = Field(description="Donnée inventée (démonstration)")
+    perimee: bool = Field(description="Plus ancienne que le délai de péremption (ou non datée) : ne pas présenter "
+                                      "comme actuelle")
+    perimee_apres: datetime | None = None
+
+
+class OffreDisponible(Offre):
+    disponibilite: Disponibilite
+
+
+class Disponibilites(BaseModel):
+    commune: CommuneRef
+    rayon_km: float
+    delai_peremption_h: int
+    calcule_le: datetime
+    results: list[OffreDisponible]
+    total: int
+    perimees: int = Field(description="Nombre de résultats dont le chiffre est périmé")
 
 
 class OffreDetail(Offre):

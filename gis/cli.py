@@ -180,6 +180,15 @@ def run_establishments(settings: Settings) -> None:
         _refresh_derived(conn)
 
 
+def run_offres_pa(settings: Settings) -> None:
+    """Load the real offers for older people of the CNSA annuaire, print the report, refresh the derived data."""
+    from gis.importers.offres_pa import load_cnsa_offers
+
+    with connect(settings.database_url) as conn:
+        _print_report(load_cnsa_offers(conn, settings.resolved_data_dir(), progress=progress_for("offres PA")))
+        _refresh_derived(conn, coverage_done=True)
+
+
 def run_fhir(settings: Settings, paths: list[Path], *, fictif: bool = False, source: str = "fhir") -> None:
     """Import FHIR files, print the report, refresh the derived data."""
     from gis.importers.fhir import load_fhir
@@ -203,8 +212,8 @@ DEMO_SEED = 20261123
 def run_load_demo(settings: Settings) -> None:
     """Load everything for the demonstration.
 
-    Geography, nomenclatures, real establishments, then fictitious offers generated from them
-    (replacing the previous demo set exactly).
+    Geography, nomenclatures, real establishments, the real offers for older people of the CNSA annuaire,
+    then fictitious offers generated from them (replacing the previous demo set exactly).
     """
     from gis.demo import load_demo
 
@@ -212,6 +221,7 @@ def run_load_demo(settings: Settings) -> None:
     run_geography(settings, "11")
     run_nomenclatures(settings)
     run_establishments(settings)
+    run_offres_pa(settings)
     out = settings.cache_dir / "demo-fhir"
     with connect(settings.database_url) as conn:
         summary, report = load_demo(conn, out, seed=DEMO_SEED, progress=progress_for("démo"))
@@ -254,6 +264,14 @@ def load_establishments_cmd() -> None:
     run_establishments(settings)
 
 
+@load.command("offres-pa")
+def load_offres_pa_cmd() -> None:
+    """Crée les offres réelles pour personnes âgées de l'annuaire CNSA (≈ 2021), une par unité déclarée."""
+    settings = get_settings()
+    init_db(settings)
+    run_offres_pa(settings)
+
+
 @load.command("fhir")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--fictif", is_flag=True, help="Marquer les ressources comme données fictives.")
@@ -266,7 +284,7 @@ def load_fhir_cmd(paths: tuple[Path, ...], fictif: bool) -> None:
 
 @load.command("demo")
 def load_demo_cmd() -> None:
-    """Géographie, nomenclatures, établissements réels et offres FICTIVES de démonstration."""
+    """Géographie, nomenclatures, établissements réels, offres réelles CNSA et offres FICTIVES de démonstration."""
     run_load_demo(get_settings())
 
 

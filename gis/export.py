@@ -63,10 +63,26 @@ COLUMNS: list[tuple[str, Any]] = [
     ("Couverture partielle", lambda r: _oui_non((r.get("couverture") or {}).get("partielle"))),
     ("Distance (km)", lambda r: r.get("distance_km")),
     ("Contact public", lambda r: " | ".join(_contact(c) for c in r["contacts"])),
+    ("Capacité installée", lambda r: r.get("capacite")),
+    ("Nature de la capacité", lambda r: r.get("capacite_type")),
+    ("Capacité mise à jour le", lambda r: r.get("capacite_maj")),
+    ("Source de la capacité", lambda r: _source((r.get("provenance") or {}).get("capacite"))),
+    ("Places disponibles", lambda r: r.get("capacite_disponible")),
+    ("Places disponibles mises à jour le", lambda r: r.get("capacite_disponible_maj")),
+    ("Disponibilité fictive", lambda r: _oui_non(r.get("disponibilite_fictive"))
+        if r.get("capacite_disponible") is not None else None),
+    ("Source de l'offre", lambda r: _source((r.get("provenance") or {}).get("offre"))),
     ("Latitude", lambda r: r["lat"]),
     ("Longitude", lambda r: r["lon"]),
     ("Données fictives", lambda r: _oui_non(r["fictif"])),
 ]
+
+
+def _source(prov: dict[str, Any] | None) -> str | None:
+    """'Annuaire CNSA, ≈ 2021' from a provenance entry {source, millesime}."""
+    if not prov:
+        return None
+    return ", ".join(str(v) for v in (prov.get("source"), prov.get("millesime")) if v)
 
 
 def _oui_non(value: bool | None) -> str:

@@ -2,9 +2,12 @@
 
 :func:`offer_json` is a ``json_build_object`` over ``o`` (offre) and the joins of :data:`OFFER_JOINS`; the layers add
 their own keys (coverage, distance). Contacts are filtered by confidentiality level (:func:`contacts_sql`): the public
-sees level 1 (accès libre) only. The public form is precomputed into ``offre.doc_public`` at load time
-(:func:`fill_docs_sql`, migration 005) and read with :func:`public_doc`, which builds it on the fly when it is missing;
-the form for any other visibility is always built on the fly (never stored).
+sees level 1 (accès libre) only. Capacities (installed, available, with their dates and whether the availability is
+fictitious) and the provenance of the values are part of the form; whether an availability figure is stale depends on
+the time of reading, so it is decided by the reader (``gis.layers.disponibilites``, the pages), never stored here. The
+public form is precomputed into ``offre.doc_public`` at load time (:func:`fill_docs_sql`, migration 005) and read with
+:func:`public_doc`, which builds it on the fly when it is missing; the form for any other visibility is always built
+on the fly (never stored).
 """
 
 from __future__ import annotations
@@ -57,7 +60,9 @@ ETABLISSEMENT_JSON = sql.SQL("""CASE WHEN e.nom IS NULL THEN NULL ELSE json_buil
         'finess', e.finess, 'nom', e.nom,
         'categorie', json_build_object('code', e.categorie, 'label', ncat.label),
         'adresse', e.adresse, 'code_postal', e.code_postal, 'ville', e.ville, 'commune_insee', e.commune_insee,
-        'lat', round(ST_Y(e.geom)::numeric, 5), 'lon', round(ST_X(e.geom)::numeric, 5)) END""")
+        'lat', round(ST_Y(e.geom)::numeric, 5), 'lon', round(ST_X(e.geom)::numeric, 5),
+        'capacite', e.capacite, 'statut_juridique', e.statut_juridique, 'prix_min', e.prix_min,
+        'provenance_champs', e.provenance_champs) END""")
 
 
 def offer_json(extra: sql.Composable | None = None, vis: Visibility = PUBLIC_VISIBILITY) -> sql.Composable:
@@ -72,7 +77,10 @@ def offer_json(extra: sql.Composable | None = None, vis: Visibility = PUBLIC_VIS
         'activites', {activites}, 'publics', {publics}, 'modes_prise_en_charge', {modes},
         'age_min', o.age_min, 'age_max', o.age_max, 'contacts', {contacts},
         'lat', round(ST_Y(o.geom)::numeric, 5), 'lon', round(ST_X(o.geom)::numeric, 5),
-        'fictif', o.fictif, 'etablissement', {etab}""").format(
+        'fictif', o.fictif, 'etablissement', {etab},
+        'capacite', o.capacite, 'capacite_type', o.capacite_type, 'capacite_maj', o.capacite_maj,
+        'capacite_disponible', o.capacite_disponible, 'capacite_disponible_maj', o.capacite_disponible_maj,
+        'disponibilite_fictive', o.disponibilite_fictive, 'provenance', o.provenance""").format(
         activites=labelled("o.activites", "activite"),
         publics=labelled("o.publics", "public"),
         modes=labelled("o.modes_pec", "mode_prise_en_charge"),

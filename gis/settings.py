@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     upload_max_columns: int = Field(default=200, description="Uploaded spreadsheet: columns.")
     upload_max_cells: int = Field(default=100_000, description="Uploaded XLSX: cells read (XML parsed in Python).")
     upload_max_csv_cells: int = Field(default=500_000, description="Uploaded CSV: cells read (C parser).")
+    disponibilite_perimee_h: int = Field(
+        default=72, ge=1, le=24 * 365,
+        description="An availability figure (places disponibles) older than this many hours is shown as stale.",
+    )
     log_format: Literal["text", "json"] = Field(
         default="text", description="Log lines as plain text, or one JSON object per line (servers)."
     )

@@ -3,6 +3,7 @@ organisations internes, hours, polygons), a live server over it, and empty targe
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -41,6 +42,27 @@ def _add_egs(conn: psycopg.Connection) -> None:
         )
 
 
+# The five capacity lines of RORLocationExemple1.fsh (ROR IG): 15 beds installed, a crisis line, 0 + 0 + 3 available.
+_L = {"maj": "2024-07-08T18:15:39Z", "type": "01", "temporalite": "01", "source": "01", "affectation": "01"}
+CAPACITY_LINES = [
+    {"nombre": 15, "statut": "01", **_L},
+    {"nombre": 0, "statut": "06", "type_supplementaire": "03", "type_crise": "02", **_L},
+    {"nombre": 0, "statut": "02", "genre": "02", **_L},
+    {"nombre": 0, "statut": "02", "genre": "01", **_L},
+    {"nombre": 3, "statut": "02", "genre": "03", **_L},
+]
+
+
+def _add_capacities(conn: psycopg.Connection, lieu: int) -> None:
+    """The capacity lines on the place and, derived, on its offers (as a FHIR import of them would store them)."""
+    lines = json.dumps(CAPACITY_LINES)
+    conn.execute("UPDATE lieu SET capacites = %s WHERE id = %s", (lines, lieu))
+    conn.execute(
+        "UPDATE offre SET capacites = %s, capacite = 15, capacite_type = 'lit', "
+        "capacite_maj = '2024-07-08T18:15:39Z', capacite_disponible = 3, "
+        "capacite_disponible_maj = '2024-07-08T18:15:39Z' WHERE lieu_id = %s", (lines, lieu))
+
+
 def _add_internal_organisations(conn: psycopg.Connection) -> None:
     """An EJ over the hospital, a pôle > service chain in it, and two offers of the service (one with hours)."""
     ej = conn.execute(_OI_SQL).fetchone()["id"]
@@ -69,6 +91,7 @@ def _add_internal_organisations(conn: psycopg.Connection) -> None:
              '[{"nature": "01", "canal": "2", "valeur": "01 00 00 00 09", "confidentialite": "1", "nom": "Accueil"}]',
              lieu if ror_id == "oi-offre-1" else None),
         )
+    _add_capacities(conn, lieu)
 
 
 def build_source(url: str, fetcher: Fetcher, data_dir: Path, tmp: Path) -> None:
@@ -144,7 +167,8 @@ def public_offers(url: str) -> dict[str, dict[str, Any]]:
             SELECT o.ror_id, coalesce(o.identifiant, o.ror_id) AS identifiant, o.nom, o.type_offre, o.champ,
                    o.activites, o.familles, o.modes_pec,
                    o.publics, o.modalites_accueil, o.temporalites, o.actes, o.specialisations, o.age_min,
-                   o.age_max, o.statut, o.date_fermeture, o.date_reouverture, o.horaires,
+                   o.age_max, o.statut, o.date_fermeture, o.date_reouverture, o.horaires, o.capacites,
+                   o.capacite, o.capacite_type, o.capacite_maj, o.capacite_disponible, o.capacite_disponible_maj,
                    (SELECT coalesce(jsonb_agg(c ORDER BY c::text), '[]') FROM jsonb_array_elements(o.contacts) c
                      WHERE c->>'confidentialite' = '1') AS contacts,
                    e.finess AS eg_finess, e.nom AS eg_nom, e.categorie AS eg_categorie, oi.ror_id AS oi,

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from gis.territories.coverage import MOTIF_LABELS
-from web_map import style
+from web_map import capacity, style
 from web_map.elements import COMMUNE_STYLE, TERRITORY_STYLE, Column, LegendItem, Marker
 from web_map.page import MapPage
 
@@ -93,6 +93,7 @@ def _offer_marker(o: dict[str, Any], *, with_reason: bool = True) -> Marker | No
         details.append(("Pourquoi", o["couverture"]["libelle"]))
     if o.get("distance_km") is not None:
         details.append(("Distance", f"{style.fr_number(o['distance_km'], 1)} km du centre de la commune"))
+    details += capacity.details(o)
     return Marker(lat, lon, o["nom"], family=_offer_family(o), details=details, url=offer_url(o["id"]))
 
 
@@ -111,6 +112,7 @@ def _offer_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "pourquoi": cov.get("libelle"),
             "distance": o.get("distance_km"),
             "contact": " ; ".join(c.get("valeur", "") for c in o.get("contacts") or []) or None,
+            "capacite": capacity.table_text(o),
         })
     return rows
 
@@ -121,6 +123,7 @@ OFFER_COLUMNS = [
     Column("pourquoi", "Pourquoi elle couvre la commune"),
     Column("distance", "Distance (km)", numeric=True, decimals=1),
     Column("contact", "Contact public"),
+    Column("capacite", "Capacité et disponibilités"),
 ]
 
 
@@ -198,6 +201,8 @@ def offre_page(o: dict[str, Any], *, basemap: str = "plan-ign") -> MapPage:
         ("Contact public", " ; ".join(c.get("valeur", "") for c in o["contacts"]) or None),
         ("Statut", {"ouverte": "Ouverte", "fermee_temporairement": "Fermée temporairement"}.get(o["statut"],
                                                                                              o["statut"])),
+        *capacity.details(o),
+        ("Source", capacity.source_text(o)),
     ]
     page.add_table("Fiche de l'offre", [Column("label", "Information"), Column("value", "Valeur")],
                    [{"label": k, "value": v} for k, v in facts if v], sortable=False)

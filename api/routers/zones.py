@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import current_principal, require_role
 from api.csrf import check_header
@@ -105,7 +106,7 @@ def read_zone(
 
 @router.put("/offres/{offer_id:path}/zone", response_model=ZoneOut, summary="Modifier la zone d'intervention",
             responses={**AUTH_ERRORS, **PRECONDITIONS, **BODY_ERRORS})
-def write_zone(
+async def write_zone(
     request: Request,
     offer_id: OfferId,
     body: Annotated[ZoneIn, Body()],
@@ -117,14 +118,20 @@ def write_zone(
     recomputed at once and the data version bumped (cached answers change). An imported (ROR) zone becomes a local
     override, listed by `GET /api/v1/zones/surcharges`."""
     check_header(request)
-    ref = _visible_ref(conn, offer_id, principal)
-    check_can_edit_etablissement(principal, ref.finess)
     name = principal.subject or "inconnu"
     if principal.nom:
         name = f"{principal.nom} ({name})"
     edit = editing.ZoneEdit(divisions=[(d.type_division, d.code) for d in body.divisions], polygone=body.polygone,
                             commentaire=body.commentaire, corriger_geometrie=body.corriger_geometrie)
-    state = editing.save_zone(conn, ref, edit, if_match=if_match, auteur=name, role=principal.role.value)
+
+    def work() -> tuple[dict[str, Any], editing.OfferRef]:
+        ref = _visible_ref(conn, offer_id, principal)
+        check_can_edit_etablissement(principal, ref.finess)
+        return editing.save_zone(conn, ref, edit, if_match=if_match, auteur=name, role=principal.role.value), ref
+
+    state, ref = await run_in_threadpool(work)
+    if state["modifie"]:
+        request.app.state.data.invalidate()  # this process answers fresh at once; the others on the NOTIFY
     return _answer(state, principal, ref)
 
 

@@ -3,7 +3,8 @@
 ``generate(conn, out_dir)`` reads the real establishments (EG) of ``etablissement`` and the real
 geography, and writes collection Bundles (JSON) of invented offers:
 
-- EHPAD (catégorie 500) units: hébergement permanent / temporaire, accueil de jour, PASA, UHR;
+- EHPAD (catégorie 500) units: hébergement permanent / temporaire, accueil de jour, PASA, UHR — only for
+  EHPAD without real offers for older people (the CNSA annuaire, ``load offres-pa``, gives the real ones);
 - SESSAD (182), SAVS (446), SAMSAH (445) offers with home visits (modalité 05) over neighbouring
   communes;
 - invented home services — SAD aide (type d'offre 30, EG catégorie 460), SSIAD (28, cat. 354), SAD

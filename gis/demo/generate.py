@@ -174,9 +174,10 @@ def _ehpad_units(demo: _Demo, ehpads: list[dict[str, Any]]) -> None:
 
     Which units an EHPAD has is drawn from its own generator; a UHR is always there when the FINESS
     ends with 1, and is a sensitive unit when it ends with 01, 21, 41…: both stay with the
-    establishment whatever else is loaded.
+    establishment whatever else is loaded. An EHPAD with real offers for older people (CNSA annuaire, ROR)
+    gets no invented unit.
     """
-    for eg in _pick(demo, "ehpad", ehpads, MAX_EHPAD):
+    for eg in _pick(demo, "ehpad", [e for e in ehpads if not e["offres_pa_reelles"]], MAX_EHPAD):
         lid = demo.real_location("02-ehpad", eg)
         base = f"demo-{eg['finess']}"
         rng = offer_rng(demo.seed, base)

@@ -8,18 +8,29 @@ from typing import Any
 from gis.db import Conn
 from gis.importers.statements import one
 
+#: Types d'offre of the units for older people the demo would invent in an EHPAD (JDV_J238): hébergement PA
+#: 21/22, UHR 23, UVP 24, PASA 25, PUV 26, USLD 249.
+PA_TYPES = ("21", "22", "23", "24", "25", "26", "249")
+
 
 def real_egs(conn: Conn) -> list[dict[str, Any]]:
-    """Real located EGs with a FINESS (FINESS order), their commune, arrondissement and département."""
+    """Real located EGs with a FINESS (FINESS order), their commune, arrondissement and département.
+
+    ``offres_pa_reelles``: the EG already has real offers for older people (CNSA annuaire or ROR), so the
+    demo invents none there.
+    """
     return conn.execute(
         """
         SELECT e.finess, e.nom, e.categorie, round(ST_Y(e.geom)::numeric, 5)::float AS lat,
                round(ST_X(e.geom)::numeric, 5)::float AS lon, c.insee AS commune, e.arrondissement_insee AS arr,
-               c.departement
+               c.departement,
+               EXISTS (SELECT 1 FROM offre o WHERE o.etablissement_id = e.id AND NOT o.fictif
+                          AND o.type_offre = ANY (%s)) AS offres_pa_reelles
           FROM etablissement e JOIN geo_commune c ON c.insee = e.commune_insee
          WHERE e.finess IS NOT NULL AND e.geom IS NOT NULL AND NOT e.fictif
          ORDER BY e.finess
-        """
+        """,
+        (list(PA_TYPES),),
     ).fetchall()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from gis.capacity import to_extensions as capacity_extensions
 from gis.fhir_out.codes import (
     DAYS,
     EXT,
@@ -184,8 +185,12 @@ def _available_time(h: dict[str, Any]) -> dict[str, Any]:
 def location(row: dict[str, Any]) -> Resource:
     """Location (ror-location) of one place row."""
     res: Resource = {"resourceType": "Location", "id": row["ror_id"], "meta": _meta("Location", row["last_updated"])}
+    ext: list[dict[str, Any]] = []
     if row.get("cog"):
-        res["extension"] = [{"url": EXT["ror-commune-cog"], "valueCodeableConcept": cc("commune", row["cog"])}]
+        ext.append({"url": EXT["ror-commune-cog"], "valueCodeableConcept": cc("commune", row["cog"])})
+    ext += capacity_extensions(row.get("capacites") or [])  # as read: a round trip gives the same lines
+    if ext:
+        res["extension"] = ext
     if row.get("statut"):
         res["operationalStatus"] = {"code": row["statut"]}
     if row.get("nom"):

@@ -55,6 +55,7 @@ def visible_lieu(vis: Visibility = PUBLIC_VISIBILITY) -> sql.Composable:
 
 _LOCATIONS = sql.SQL("""
 SELECT l.id, l.ror_id, l.nom, l.adresse, l.code_postal, l.ville, l.statut, l.updated_at AS last_updated,
+       l.capacites,
        coalesce(l.commune_cog, l.commune_insee) AS cog,
        ST_Y(l.geom) AS lat, ST_X(l.geom) AS lon
   FROM lieu l

@@ -224,7 +224,7 @@ def nearby(conn: Conn, lat: float, lon: float, rayon_km: float, filters: Filters
 
 
 _DETAIL_EXTRA = sql.SQL("""'statut', o.statut, 'date_fermeture', o.date_fermeture,
-    'date_reouverture', o.date_reouverture, 'capacite', o.capacite, 'horaires', o.horaires,
+    'date_reouverture', o.date_reouverture, 'horaires', o.horaires,
     'modalites_accueil', {modalites}, 'temporalites', {temporalites},
     'derniere_maj', o.derniere_maj, 'source', o.source,
     'lieu', CASE WHEN l.nom IS NULL AND l.adresse IS NULL THEN NULL

@@ -19,10 +19,7 @@ from psycopg.types.json import Jsonb
 
 from gis.db import Conn
 from gis.errors import SourceUnavailable
-from gis.importers.fhir import TABLES
-from gis.importers.fhir.locations import write_locations
-from gis.importers.fhir.offers import write_offers
-from gis.importers.fhir.organisations import write_organisations
+from gis.importers.fhir import TABLES, write_resources
 from gis.importers.fhir.read import Item
 from gis.importers.fhir.references import Context
 from gis.importers.report import ImportReport, Rejection, recorded
@@ -194,7 +191,7 @@ def _next(page: dict[str, Any]) -> str | None:
 
 
 def _apply(conn: Conn, page: dict[str, Any], result: SyncResult, source: str, today: date) -> None:
-    """Write one page through the FHIR importer (organisations, places, offers, then their coverage)."""
+    """Write one page through the FHIR importer (organisations, places, offers, capacities, then coverage)."""
     report = ImportReport(kind="fhir", source=source)
     ctx = Context(conn, report, source=source, fictif=False, progress=silent(), today=today)
     items = []
@@ -207,9 +204,7 @@ def _apply(conn: Conn, page: dict[str, Any], result: SyncResult, source: str, to
         if resource.get("resourceType") == "HealthcareService" and isinstance(updated, str):
             result.high_water = max(result.high_water or updated, updated, key=_instant)
     ctx.index(items)
-    write_organisations(ctx)
-    write_locations(ctx)
-    write_offers(ctx)
+    write_resources(ctx)
     report.counts["couverture"] = coverage.refresh(conn, sorted(set(ctx.offre_ids)))
     result.counts.update(report.counts)
     result.rejections.extend(report.rejections)

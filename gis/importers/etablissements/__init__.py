@@ -9,7 +9,13 @@ category rule, IDF filter) and one generic reader. Rows are keyed on the FINESS 
   is applied in SQL, ``upsert_etablissements``, so it also holds against rows loaded earlier, e.g. by
   the FINESS importer);
 - ``provenance`` lists every source that described the établissement (source, libellé, vintage, row);
-- re-running gives the same rows (provenance entries are replaced, not appended twice).
+- re-running gives the same rows (provenance entries are replaced, not appended twice);
+- the descriptive fields ``capacite`` (places of the EG), ``statut_juridique`` and ``prix_min`` (the CNSA
+  ``prixMin``: the lowest price shown by the annuaire, a MONTHLY amount in euros — median 2,744 € for IDF
+  EHPAD, 591 € for résidences autonomie — although migration 006 comments it as daily) carry a per-field
+  provenance in ``etablissement.provenance_champs`` ({field: {source: "Annuaire CNSA", millesime: "≈ 2021"}});
+  a value whose provenance is the ROR (FHIR import) is never replaced. A CNSA capacity of 0 (55 IDF rows)
+  means unknown: left empty, with a warning.
 
 Modules: ``sources`` (the declarative ``SourceSpec`` of each file and the generic reader),
 ``cleaning`` (field cleaning, row → record), ``record`` (``EtabRecord`` and the upsert shared with

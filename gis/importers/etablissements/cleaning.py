@@ -213,7 +213,33 @@ def to_record(
     if motif:
         warn(motif)
     _coordinates(rec, f, warn)
+    _described(spec, rec, f, warn)
     return rec
+
+
+def _described(spec: SourceSpec, rec: EtabRecord, f: dict[str, Any], warn: Callable[[str], None]) -> None:
+    """Capacity, legal status and minimum price, with their provenance (sources with ``field_provenance``)."""
+    if spec.field_provenance is None:
+        return
+    source, millesime = spec.field_provenance
+    capacite = _float(f.get("capacite"))
+    if capacite is not None and (capacite < 0 or capacite != int(capacite)):
+        warn(f"capacité invalide ({f.get('capacite')!r}) : ignorée")
+    elif capacite == 0:
+        warn("capacité 0 dans la source : laissée vide")
+    elif capacite is not None:
+        rec.capacite = int(capacite)
+    elif f.get("capacite"):
+        warn(f"capacité illisible ({f.get('capacite')!r}) : ignorée")
+    rec.statut_juridique = f.get("statut_juridique")
+    prix = _float(f.get("prix_min"))
+    if prix is not None and 0 < prix < 1_000_000:
+        rec.prix_min = round(prix, 2)
+    elif f.get("prix_min"):
+        warn(f"prix minimum invalide ({f.get('prix_min')!r}) : ignoré")
+    for name in ("capacite", "statut_juridique", "prix_min"):
+        if getattr(rec, name) is not None:
+            rec.provenance_champs[name] = {"source": source, "millesime": millesime}
 
 
 def _address(rec: EtabRecord, f: dict[str, Any], warn: Callable[[str], None]) -> None:

@@ -21,6 +21,12 @@ from gis.importers.statements import statement
 
 MERGED_FIELDS = ("finess_ej", "nom", "categorie", "adresse", "code_postal", "ville", "commune_declaree",
                  "telephone", "date_ouverture")
+#: Descriptive fields with a per-field provenance (``etablissement.provenance_champs``): a source gives a
+#: value with its provenance; a value whose provenance is the ROR (FHIR import) is never replaced by another
+#: source, every other value is replaced by the last source that gives one.
+DESCRIBED_FIELDS = ("capacite", "statut_juridique", "prix_min")
+#: The provenance ``source`` of the values read from the ROR (FHIR import), which win over any other source.
+ROR_SOURCE = "ROR"
 
 
 @dataclass
@@ -45,6 +51,11 @@ class EtabRecord:
     lon: float | None = None
     geocodage_source: str | None = None
     date_ouverture: date | None = None
+    capacite: int | None = None
+    statut_juridique: str | None = None
+    prix_min: float | None = None
+    #: field -> {source, millesime} for the descriptive fields above that this row gives
+    provenance_champs: dict[str, dict[str, str]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def provenance(self) -> dict[str, Any]:
@@ -65,10 +76,17 @@ def _upsert() -> sql.Composed:
         .format(f=sql.Identifier(f), newer=newer)
         for f in MERGED_FIELDS
     )
+    described = sql.SQL(", ").join(
+        sql.SQL(
+            "{f} = CASE WHEN excluded.{f} IS NOT NULL "
+            "AND t.provenance_champs -> {k} ->> 'source' IS DISTINCT FROM {ror} THEN excluded.{f} ELSE t.{f} END"
+        ).format(f=sql.Identifier(f), k=sql.Literal(f), ror=sql.Literal(ROR_SOURCE))
+        for f in DESCRIBED_FIELDS
+    )
     return statement("etablissement_upsert").format(
-        columns=sql.SQL(", ").join(map(sql.Identifier, MERGED_FIELDS)),
-        values=sql.SQL(", ").join(map(sql.Placeholder, MERGED_FIELDS)),
-        merged=merged, newer=newer, take_geom=take_geom,
+        columns=sql.SQL(", ").join(map(sql.Identifier, MERGED_FIELDS + DESCRIBED_FIELDS)),
+        values=sql.SQL(", ").join(map(sql.Placeholder, MERGED_FIELDS + DESCRIBED_FIELDS)),
+        merged=merged, described=described, newer=newer, take_geom=take_geom, ror=sql.Literal(ROR_SOURCE),
     )
 
 
@@ -105,7 +123,8 @@ def upsert_etablissements(conn: Conn, records: list[EtabRecord]) -> list[int]:
             _upsert(),
             [
                 {
-                    **{f: getattr(r, f) for f in MERGED_FIELDS},
+                    **{f: getattr(r, f) for f in MERGED_FIELDS + DESCRIBED_FIELDS},
+                    "provenance_champs": json.dumps(r.provenance_champs),
                     "finess": r.finess, "lat": r.lat, "lon": r.lon,
                     "geocodage_source": (r.geocodage_source or r.source) if r.lat is not None else None,
                     "geocodage_qualite": "source" if r.lat is not None else None,

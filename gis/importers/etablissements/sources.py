@@ -17,6 +17,9 @@ from typing import Any
 from gis.errors import InvalidInput
 
 IDF_DEPARTEMENTS = frozenset({"75", "77", "78", "91", "92", "93", "94", "95"})
+#: How the CNSA annuaire is named in the provenance of the fields and offers it gives.
+CNSA_SOURCE = "Annuaire CNSA"
+CNSA_MILLESIME = "≈ 2021"
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,9 @@ class SourceSpec:
     encoding: str = "utf-8"
     idf_column: str | None = None  # keep rows whose value (first 2 chars) is an IDF département
     skip_empty_finess: bool = False  # summary lines without FINESS are skipped, not rejected
+    #: (source, millésime) written in ``etablissement.provenance_champs`` for the descriptive fields the
+    #: source gives (capacite, statut_juridique, prix_min); None for sources without such fields.
+    field_provenance: tuple[str, str] | None = None
 
 
 _REGION_COMMON = {
@@ -112,6 +118,7 @@ SOURCES: tuple[SourceSpec, ...] = (
             "coordinates.postcode": "code_postal", "coordinates.city": "ville",
             "coordinates.phone": "telephone", "coordinates.gestionnaire": "gestionnaire",
             "coordinates.latitude": "lat", "coordinates.longitude": "lon",
+            "capacity": "capacite", "legal_status": "statut_juridique", "prixMin": "prix_min",
         },
         # TRE_R66: 500 EHPAD, 362 établissement de soins longue durée, 202 résidence autonomie,
         # 207 centre de jour pour personnes âgées (accueil de jour autonome). EHPA can be 501 or 502
@@ -121,6 +128,7 @@ SOURCES: tuple[SourceSpec, ...] = (
             flags=(("IsEHPAD", "500"), ("IsESLD", "362"), ("IsRA", "202"), ("IsAJA", "207"), ("IsEHPA", None)),
         ),
         idf_column="coordinates.deptcode",
+        field_provenance=(CNSA_SOURCE, CNSA_MILLESIME),
     ),
     SourceSpec(
         name="ime_idf_2021", label="IME d'Île-de-France (export FINESS 2021)",

@@ -11,8 +11,12 @@ single resources or directories of them, and upserts, in one transaction (``run_
   ``ror_id`` is set and its geocoding kept unless the FHIR EG carries a geolocation.
 - ``Location`` → ``lieu``; the commune is ``ror-commune-cog`` resolved to the current commune
   (former and delegated codes through ``geo_commune_alias``), else the commune containing ``position``.
+  Its ``ror-location-supported-capacity`` lines (``gis.capacity``) go to ``lieu.capacites`` and onto the offers
+  of the place, with the derived installed / available capacity and their dates.
 - ``HealthcareService`` → ``offre`` + ``zone_intervention`` + ``zone_polygone``; then
-  ``gis.territories.coverage.refresh`` for the offers written.
+  ``gis.territories.coverage.refresh`` for the offers written. A real (not fictitious) offer replaces the
+  CNSA offer of the same unit (``gis.importers.offer_merge``), keeping the CNSA capacity where the ROR gives
+  none; ``offre.provenance`` records which source gave which field.
 
 Modules: ``read`` (files, Bundles, NDJSON, normalisation), ``mapping`` / ``offer_mapping`` /
 ``zone_mapping`` (pure resource → columns), ``references`` (the import's state and reference
@@ -71,11 +75,12 @@ from pathlib import Path
 
 from gis.db import Conn
 from gis.import_runs import shown_path
-from gis.importers.fhir.locations import write_locations
+from gis.importers.fhir.locations import write_capacities, write_locations
 from gis.importers.fhir.offers import write_offers
 from gis.importers.fhir.organisations import write_organisations
 from gis.importers.fhir.read import list_files, read_items
 from gis.importers.fhir.references import Context
+from gis.importers.offer_merge import absorb_cnsa_offers
 from gis.importers.report import ImportReport, run_import
 from gis.progress import Progress, silent
 from gis.territories import coverage
@@ -146,14 +151,26 @@ def _import(ctx: Context, paths: list[Path], *, replace_source: bool) -> None:
     files = list_files(paths)
     ctx.progress.step(f"lecture de {len(files)} fichier(s) FHIR")
     ctx.index(read_items(files, ctx.report))
-    write_organisations(ctx)
-    write_locations(ctx)
-    write_offers(ctx)
+    write_resources(ctx)
     if replace_source:
         _drop_stale(ctx)
     ctx.progress.step("calcul de la couverture des offres importées")
     offer_ids = sorted(set(ctx.offre_ids))
     ctx.report.counts["couverture"] = coverage.refresh(ctx.conn, offer_ids)
+
+
+def write_resources(ctx: Context) -> None:
+    """Write the indexed resources: organisations, places, offers, capacities; a real offer replaces the CNSA one.
+
+    Shared by :func:`load_fhir` and the harvester (``gis.sync``), so that both write the same rows.
+    """
+    write_organisations(ctx)
+    write_locations(ctx)
+    write_offers(ctx)
+    write_capacities(ctx)
+    merged = 0 if ctx.fictif else absorb_cnsa_offers(ctx.conn, sorted(set(ctx.offre_ids)))
+    if merged:  # a ROR offer replaced the CNSA offer of the same unit, field by field
+        ctx.report.counts["offres_cnsa_remplacees"] = merged
 
 
 def _drop_stale(ctx: Context) -> None:
@@ -170,4 +187,4 @@ def _drop_stale(ctx: Context) -> None:
     ctx.report.counts["offres_supprimees"] = n
 
 
-__all__ = ["TABLES", "load_fhir"]
+__all__ = ["TABLES", "load_fhir", "write_resources"]

@@ -2,10 +2,16 @@
 
 The commune is ``ror-commune-cog`` resolved to the current commune (former and delegated codes
 through ``geo_commune_alias``), else the commune (or Paris arrondissement) containing ``position``.
+Capacity lines (``ror-location-supported-capacity``, :mod:`gis.capacity`) are kept in ``lieu.capacites``; the
+offers of the place get them with the derived installed and available capacity (:func:`write_capacities`).
 """
 
 from __future__ import annotations
 
+from psycopg.types.json import Jsonb
+
+from gis.capacity import read_lines, summary
+from gis.importers.etablissements.record import ROR_SOURCE
 from gis.importers.fhir.mapping import location_fields
 from gis.importers.fhir.references import Context
 from gis.importers.geocoding import commune_at
@@ -17,6 +23,7 @@ def write_locations(ctx: Context) -> None:
     for key in ctx.keys("Location"):
         ref = f"Location/{key[1]}"
         f, warnings = location_fields(ctx.items[key].resource)
+        lines = read_lines(ctx.items[key].resource, warnings)
         for w in warnings:
             ctx.report.warn(ref, w)
         commune = ctx.commune(f["commune_cog"], ref) if f["commune_cog"] else None
@@ -30,7 +37,35 @@ def write_locations(ctx: Context) -> None:
             statement("fhir_lieu_upsert"),
             {"ror_id": key[1], "nom": f["nom"], "adresse": f["adresse"], "cp": f["code_postal"],
              "ville": f["ville"], "cog": f["commune_cog"], "insee": commune, "lon": lon, "lat": lat,
-             "statut": f["statut"], "source": ctx.source},
+             "statut": f["statut"], "source": ctx.source, "capacites": Jsonb(lines)},
         ))
         ctx.lieu_rows[key] = row["id"]
         ctx.report.counts["lieux"] += 1
+        if lines:
+            ctx.report.counts["lignes_capacite"] += len(lines)
+
+
+def write_capacities(ctx: Context) -> None:
+    """Copy the capacity lines of every place touched by this import onto its offers, with the derived figures.
+
+    The ROR wins field by field: a figure the ROR gives replaces the offer's (provenance ``ROR``); a figure it does
+    not give keeps a value from another source (the CNSA annuaire) and clears one that came from the ROR.
+    """
+    lieux = set(ctx.lieu_rows.values())
+    if ctx.offre_ids:
+        lieux |= {r["lieu_id"] for r in ctx.conn.execute(
+            "SELECT DISTINCT lieu_id FROM offre WHERE id = ANY (%s) AND lieu_id IS NOT NULL", (ctx.offre_ids,))}
+    if not lieux:
+        return
+    source = ctx.source if ctx.fictif else ROR_SOURCE
+    rows = ctx.conn.execute("SELECT id, capacites FROM lieu WHERE id = ANY (%s) ORDER BY id", (sorted(lieux),))
+    for lieu in rows.fetchall():
+        s = summary(lieu["capacites"])
+        prov = {k: {"source": source, "millesime": s[f"{k}_maj"].date().isoformat() if s[f"{k}_maj"] else ""}
+                for k in ("capacite", "capacite_disponible") if s[k] is not None}
+        n = ctx.conn.execute(statement("fhir_offer_capacities"), {
+            **s, "lieu": lieu["id"], "lines": Jsonb(lieu["capacites"]), "prov": Jsonb(prov), "ror": source,
+            "fictif": ctx.fictif,
+        }).rowcount
+        if n and (s["capacite"] is not None or s["capacite_disponible"] is not None):
+            ctx.report.counts["offres_avec_capacite"] += n

@@ -11,6 +11,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from gis.importers.etablissements.record import ROR_SOURCE
 from gis.importers.fhir.mapping import K_ACTIVITE
 from gis.importers.fhir.offer_mapping import offer_fields
 from gis.importers.fhir.overrides import write_territory
@@ -58,6 +59,7 @@ def _offer(ctx: Context, key: Key, hs: dict[str, Any]) -> None:
         "ror_id": key[1], "contacts": Jsonb(f["contacts"]), "horaires": Jsonb(f["horaires"]),
         "eg": eg_id, "oi": oi_id, "lieu": lieu_id, "source": ctx.source, "fictif": ctx.fictif,
         "maj": _timestamp(f["derniere_maj"]),
+        "provenance": Jsonb({"offre": _provenance(ctx, f["derniere_maj"])}),
     }
     row = one(ctx.conn.execute(statement("fhir_offer_upsert"), params))
     ctx.report.counts["offres_creees" if row["inserted"] else "offres_mises_a_jour"] += 1
@@ -99,6 +101,12 @@ def _location(ctx: Context, hs: dict[str, Any], warnings: list[str]) -> int | No
         labels = ", ".join(str(loc.get("reference")) for loc in locations)
         warnings.append(f"Lieu de réalisation introuvable ({labels}) : offre chargée sans lieu.")
     return None
+
+
+def _provenance(ctx: Context, updated: Any) -> dict[str, str]:
+    """``{source, millesime}`` of the fields this import gives: the ROR (or the fictitious demo) and the date."""
+    source = ctx.source if ctx.fictif else ROR_SOURCE
+    return {"source": source, "millesime": str(updated)[:10] if isinstance(updated, str) else ""}
 
 
 def _timestamp(value: Any) -> datetime | None:

@@ -1,15 +1,23 @@
 -- Insert or merge one établissement by FINESS: the newest source (source_date) wins field by field,
 -- older values are kept where it has none; a source point replaces a point that is not from a
 -- source or is older. Composed by gis.importers.etablissements.record: the merged columns,
--- their values and SET list, and the "newer" and "take geometry" conditions.
+-- their values and SET list, and the "newer" and "take geometry" conditions. The described fields
+-- (capacity, legal status, price) carry a per-field provenance: a value from the ROR is never replaced by
+-- another source; otherwise the last source giving a value wins.
 INSERT INTO etablissement AS t
-       (finess, {columns}, geom, geocodage_source, geocodage_qualite, source, source_date, provenance, updated_at)
+       (finess, {columns}, geom, geocodage_source, geocodage_qualite, source, source_date, provenance, provenance_champs,
+        updated_at)
 VALUES (%(finess)s, {values},
         CASE WHEN %(lon)s::float8 IS NULL THEN NULL
              ELSE ST_SetSRID(ST_MakePoint(%(lon)s::float8, %(lat)s::float8), 4326) END,
-        %(geocodage_source)s, %(geocodage_qualite)s, %(source)s, %(source_date)s, %(provenance)s::jsonb, now())
+        %(geocodage_source)s, %(geocodage_qualite)s, %(source)s, %(source_date)s, %(provenance)s::jsonb,
+        %(provenance_champs)s::jsonb, now())
 ON CONFLICT (finess) DO UPDATE SET
     {merged},
+    {described},
+    provenance_champs = t.provenance_champs
+        || (SELECT COALESCE(jsonb_object_agg(e.k, e.v), '{{}}'::jsonb) FROM jsonb_each(excluded.provenance_champs) e(k, v)
+             WHERE t.provenance_champs -> e.k ->> 'source' IS DISTINCT FROM {ror}),
     geom = CASE WHEN {take_geom} THEN excluded.geom ELSE t.geom END,
     geocodage_source = CASE WHEN {take_geom} THEN excluded.geocodage_source ELSE t.geocodage_source END,
     geocodage_qualite = CASE WHEN {take_geom} THEN excluded.geocodage_qualite ELSE t.geocodage_qualite END,

@@ -1,11 +1,12 @@
 INSERT INTO offre (ror_id, identifiant, nom, type_offre, champ, activites, familles, modes_pec, publics,
     modalites_accueil, temporalites, actes, specialisations, age_min, age_max, unite_sensible, statut,
     date_fermeture, date_reouverture, contacts, horaires, etablissement_id, oi_id, lieu_id, source,
-    fictif, derniere_maj)
+    fictif, derniere_maj, provenance)
 VALUES (%(ror_id)s, %(identifiant)s, %(nom)s, %(type_offre)s, %(champ)s, %(activites)s, %(familles)s,
     %(modes_pec)s, %(publics)s, %(modalites_accueil)s, %(temporalites)s, %(actes)s, %(specialisations)s,
     %(age_min)s, %(age_max)s, %(unite_sensible)s, %(statut)s, %(date_fermeture)s, %(date_reouverture)s,
-    %(contacts)s, %(horaires)s, %(eg)s, %(oi)s, %(lieu)s, %(source)s, %(fictif)s, %(maj)s)
+    %(contacts)s, %(horaires)s, %(eg)s, %(oi)s, %(lieu)s, %(source)s, %(fictif)s, %(maj)s,
+    %(provenance)s)
 ON CONFLICT (ror_id) DO UPDATE SET identifiant = EXCLUDED.identifiant, nom = EXCLUDED.nom,
     type_offre = EXCLUDED.type_offre, champ = EXCLUDED.champ, activites = EXCLUDED.activites,
     familles = EXCLUDED.familles, modes_pec = EXCLUDED.modes_pec, publics = EXCLUDED.publics,
@@ -16,5 +17,6 @@ ON CONFLICT (ror_id) DO UPDATE SET identifiant = EXCLUDED.identifiant, nom = EXC
     contacts = EXCLUDED.contacts, horaires = EXCLUDED.horaires,
     etablissement_id = EXCLUDED.etablissement_id, oi_id = EXCLUDED.oi_id, lieu_id = EXCLUDED.lieu_id,
     source = EXCLUDED.source, fictif = EXCLUDED.fictif, derniere_maj = EXCLUDED.derniere_maj,
+    provenance = offre.provenance || EXCLUDED.provenance,
     updated_at = now()
 RETURNING id, (xmax = 0) AS inserted

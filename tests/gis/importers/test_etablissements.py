@@ -229,3 +229,66 @@ def test_rerun_does_not_duplicate(loaded, db, data_dir):
     assert after == before
     assert before["p"] == sum(SOURCES_EXPECTED.values())
     assert db.execute("SELECT count(*) AS n FROM entite_juridique").fetchone()["n"] == ej
+
+
+def _cnsa_idf_rows(data_dir: Path) -> list[dict[str, str]]:
+    with (data_dir / "establishments" / "cnsa-annuaire-pa" / "dataset_to_use.csv").open(encoding="utf-8") as f:
+        return [r for r in csv.DictReader(f) if r["coordinates.deptcode"] in IDF]
+
+
+def test_cnsa_capacity_status_and_price_equal_the_source(db, data_dir):
+    rows = _cnsa_idf_rows(data_dir)
+    expected = {
+        r["noFinesset"]: (
+            int(float(r["capacity"])) if r["capacity"] and float(r["capacity"]) > 0 else None,
+            r["legal_status"] or None,
+            round(float(r["prixMin"]), 2) if r["prixMin"] else None,
+        )
+        for r in rows
+    }
+    got = {
+        r["finess"]: (r["capacite"], r["statut_juridique"], None if r["prix_min"] is None else float(r["prix_min"]))
+        for r in db.execute(
+            "SELECT finess, capacite, statut_juridique, prix_min FROM etablissement WHERE finess = ANY(%s)",
+            (list(expected),),
+        )
+    }
+    assert got == expected
+    assert sum(1 for v in expected.values() if v[0] is not None) == 1258 - 55  # 55 rows give capacity 0
+    total = db.execute("SELECT sum(capacite) AS s FROM etablissement").fetchone()["s"]
+    assert total == sum(v[0] or 0 for v in expected.values())
+    prov = db.execute(
+        "SELECT provenance_champs FROM etablissement WHERE finess = '750030249'"  # accueil de jour Casa Delta 7
+    ).fetchone()["provenance_champs"]
+    cnsa = {"source": "Annuaire CNSA", "millesime": "≈ 2021"}
+    assert prov == {"capacite": cnsa, "statut_juridique": cnsa}  # no price in the source row
+    none = db.execute(
+        "SELECT count(*) AS n FROM etablissement WHERE provenance_champs <> '{}' AND NOT finess = ANY(%s)",
+        (list(expected),),
+    ).fetchone()["n"]
+    assert none == 0
+
+
+def test_cnsa_zero_capacity_is_warned(loaded):
+    motifs = [w.motif for w in loaded[1].warnings if w.motif == "capacité 0 dans la source : laissée vide"]
+    assert len(motifs) == 55
+
+
+def test_ror_value_wins_over_cnsa_on_reload(empty_db_factory, fetcher, data_dir):
+    url = empty_db_factory()
+    with connect(url) as conn:
+        load_geography(conn, fetcher, region="11")
+        load_nomenclatures(conn, data_dir)
+        load_establishments(conn, data_dir)
+        ror = {"source": "ROR", "millesime": "2024-03-01"}
+        conn.execute(
+            "UPDATE etablissement SET capacite = 7, provenance_champs = provenance_champs || %s::jsonb "
+            "WHERE finess = '750030249'", (json.dumps({"capacite": ror}),))
+        conn.commit()
+        load_establishments(conn, data_dir)
+        row = conn.execute(
+            "SELECT capacite, statut_juridique, provenance_champs FROM etablissement WHERE finess = '750030249'"
+        ).fetchone()
+    assert row["capacite"] == 7 and row["provenance_champs"]["capacite"] == ror
+    assert row["statut_juridique"] == "Privé non lucratif"
+    assert row["provenance_champs"]["statut_juridique"] == {"source": "Annuaire CNSA", "millesime": "≈ 2021"}
