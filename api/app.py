@@ -28,6 +28,7 @@ from api.routers import (
     departements,
     disponibilites,
     docs,
+    editing_pages,
     fhir,
     health,
     imports,
@@ -35,6 +36,8 @@ from api.routers import (
     ogc,
     pages,
     services,
+    signalements,
+    zones,
 )
 from gis import __version__
 from gis.db import make_pool
@@ -109,7 +112,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(disponibilites.router)
     app.include_router(disponibilites.pages)
     app.include_router(imports.router)
+    app.include_router(signalements.router)
+    app.include_router(zones.router)
     app.include_router(pages.router)
+    app.include_router(editing_pages.router)  # before cartes: /cartes/offre/{id}/zone
     app.include_router(cartes.router)
     app.include_router(indicateurs.router)
     app.include_router(cartes_indicateurs.router)

@@ -281,3 +281,12 @@ TABLEAU_FORM: dict[str, Any] = {"requestBody": {"required": True, "content": {"m
         "titre": {"type": "string", "maxLength": 120},
         "fond": {"type": "string", "enum": ["plan-ign", "osm", "aucun"]},
     }}}}}}
+
+
+# Operations that need a role (anomaly reports processing, territory editing).
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _error("Authentification requise, ou jeton invalide, expiré ou révoqué (en-tête WWW-Authenticate)"),
+    403: _error("Rôle insuffisant, établissement hors de votre périmètre, ou jeton CSRF manquant (session de page)"),
+}
+# Operations with a JSON body: a body that is not JSON at all is refused before validation.
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {400: _error("Corps illisible (JSON mal formé)")}

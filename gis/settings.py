@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         default="text", description="Log lines as plain text, or one JSON object per line (servers)."
     )
+    signalement_max: int = Field(
+        default=5, ge=1, description="Anomaly reports a client may send per window (then 429 + Retry-After)."
+    )
+    signalement_window_s: int = Field(default=900, ge=1, description="Window of the anomaly-report rate limit (s).")
 
     auth_mode: Literal["jetons", "oidc", "jetons+oidc"] = Field(
         default="jetons",

@@ -29,9 +29,11 @@ from gis.errors import InvalidInput, NotFound, PayloadTooLarge
 from gis.layers import communes, departements, nomenclatures, offres, territoires
 from gis.layers.offres import Filters
 from gis.settings import Settings
+from gis.territories import editing
 from web_map import assets
 from web_map.basemaps import basemap_key
 from web_map.choropleth import couverture_page, tableau_page
+from web_map.editing import add_offer_actions
 from web_map.page import MapPage, render_template
 from web_map.security import PAGE_CACHE, PRIVATE_NO_STORE
 from web_map.widgets import commune_offers_page, offre_page
@@ -110,7 +112,10 @@ def carte_offre(
 
     def build() -> MapPage:
         basemap = _basemap(settings, fond)
-        return offre_page(offres.detail(conn, offer_id, vis), basemap=basemap)
+        offer = offres.detail(conn, offer_id, vis)
+        page = offre_page(offer, basemap=basemap)
+        add_offer_actions(page, offer, editing.override_info(conn, editing.offer_ref(conn, offer["id"]).pk))
+        return page
 
     vis = request_visibility(request)
     return _page_or_error(settings, build, not_found="Offre introuvable", vis=vis)

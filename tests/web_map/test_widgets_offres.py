@@ -122,7 +122,8 @@ def test_commune_widget_in_chromium(fx_page, fixture_http):
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert "Pourquoi" in popup.inner_text()
-    assert popup.locator("a").get_attribute("href").startswith("/cartes/offre/cov-")
+    assert popup.locator("a").first.get_attribute("href").startswith("/cartes/offre/cov-")
+    assert popup.locator("a.rg-report-link").get_attribute("href").startswith("/signalements/nouveau/offre/cov-")
     assert bp.js_errors() == [] and bp.third_party() == []
 
 

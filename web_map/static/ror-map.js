@@ -230,6 +230,13 @@
       var a = document.createElement("a");
       a.href = p.url; a.textContent = "Fiche détaillée"; a.target = "_top";
       box.appendChild(a);
+      if (p.url.indexOf("/cartes/offre/") === 0) {  // « Signaler une anomalie » on every offer (issue #14)
+        var r = document.createElement("a");
+        r.href = "/signalements/nouveau/offre/" + p.url.slice(14);
+        r.textContent = "Signaler une anomalie"; r.target = "_top"; r.className = "rg-report-link";
+        box.appendChild(document.createTextNode(" · "));
+        box.appendChild(r);
+      }
     }
     return box;
   }
