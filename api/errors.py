@@ -27,11 +27,11 @@ from gis.errors import (
     NotAuthenticated,
     NotFound,
     PayloadTooLarge,
+    RateLimited,
     RorGisError,
     Saturated,
     SourceUnavailable,
 )
-from gis.signalements import RateLimited
 from gis.territories.editing import PreconditionMissing, StaleZone
 
 log = logging.getLogger("ror_gis.api")

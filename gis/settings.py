@@ -141,6 +141,11 @@ class Settings(BaseSettings):
         """Return True when OIDC JWTs are accepted (and a JWKS URL is configured)."""
         return self.auth_mode in ("oidc", "jetons+oidc") and bool(self.oidc_jwks_url)
 
+    login_max_echecs: int = Field(
+        default=10, ge=1, description="Failed logins allowed per client address and window on /connexion (per process)."
+    )
+    login_fenetre_s: int = Field(default=300, ge=1, description="Window of the failed-login limit (s).")
+
     def replica_url_list(self) -> list[str]:
         """``database_replica_urls`` as a list."""
         return [u for u in self.database_replica_urls.replace(",", " ").split() if u]

@@ -18,8 +18,9 @@ from typing import Any
 
 from psycopg import sql
 
+from gis import errors
 from gis.db import Conn, writing
-from gis.errors import InvalidInput, NotFound, RorGisError
+from gis.errors import InvalidInput, NotFound
 from gis.identifiers import FINESS_RE
 
 CATEGORIES: dict[str, str] = {
@@ -47,14 +48,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _OFFER_REF = re.compile(r"^[0-9A-Za-z._/|-]{1,64}$")
 
 
-class RateLimited(RorGisError):
+class RateLimited(errors.RateLimited):
     """Too many reports from one client: answered 429 with ``Retry-After`` (``retry_after`` seconds)."""
 
     code = "trop_de_signalements"
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
