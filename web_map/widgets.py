@@ -6,6 +6,7 @@ in :mod:`web_map` runs SQL.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -21,13 +22,20 @@ _ALIAS_KINDS = {"ancien": "ancien code INSEE", "deleguee": "code de commune dél
                 "associee": "code de commune associée"}
 
 
+def place_name(nom: str) -> str:
+    """Display name of a commune: ``"Paris 15e Arrondissement"`` → ``"Paris 15e"``."""
+    return re.sub(r"\s+arrondissement$", "", nom, flags=re.IGNORECASE)
+
+
 def commune_page(feature: dict[str, Any], *, basemap: str = "plan-ign") -> MapPage:
     """The commune widget: full outline, fitted view, legend, facts table.
 
     ``feature``: the GeoJSON Feature of :func:`gis.layers.communes.feature` (``geometry="full"``).
     """
     props: dict[str, Any] = feature["properties"]
-    nom = props["nom"]
+    nom = place_name(props["nom"])
+    outline = ("Limite de l'arrondissement " if props["type"] == "arrondissement-municipal"
+               else "Limite communale de ") + nom
     page = MapPage(f"Offres couvrant {nom}", basemap=basemap,
                    subtitle=f"{_TYPE_LABELS.get(props['type'], 'Commune')} – {props['departement_nom']} "
                             f"({props['departement']})")
@@ -37,11 +45,11 @@ def commune_page(feature: dict[str, Any], *, basemap: str = "plan-ign") -> MapPa
                         f"({props['insee']}).")
     display = {"type": "Feature", "id": feature["id"], "geometry": feature["geometry"],
                "properties": {"nom": nom, "insee": props["insee"], "population": props["population"]}}
-    page.add_polygons(display, name=f"Limite communale de {nom}", style=COMMUNE_STYLE,
+    page.add_polygons(display, name=outline, style=COMMUNE_STYLE,
                       tooltip=[("nom", "Commune"), ("insee", "Code INSEE"), ("population", "Population")])
     if feature.get("bbox"):
         page.fit_bounds(feature["bbox"])
-    page.add_legend("Légende", [LegendItem(f"Limite communale de {nom}", style.COMMUNE_OUTLINE, "line")])
+    page.add_legend("Légende", [LegendItem(outline, style.COMMUNE_OUTLINE, "line")])
     page.add_table(f"Caractéristiques de {nom}", [Column("label", "Caractéristique"), Column("value", "Valeur")],
                    commune_facts(props), sortable=False)
     return page
@@ -134,7 +142,7 @@ def commune_offers_page(feature: dict[str, Any], answer: dict[str, Any], *, base
     (:func:`gis.layers.offres.covering`); ``query``: the filters as a query string, for the API links.
     """
     page = commune_page(feature, basemap=basemap)
-    insee, nom = answer["commune"]["insee"], answer["commune"]["nom"]
+    insee, nom = answer["commune"]["insee"], place_name(answer["commune"]["nom"])
     results = answer["results"]
     markers = [m for m in (_offer_marker(o) for o in results) if m is not None]
     qs = f"?{query}" if query else ""

@@ -40,6 +40,8 @@ _FOND_HELP = "Fond de carte inconnu : valeurs permises plan-ign, osm ou aucun."
 _FOND = Query(None, description="plan-ign (défaut), osm ou aucun")
 Fond = Literal["plan-ign", "osm", "aucun", "none"]
 Methode = Literal["quantiles", "seuils-naturels", "amplitudes-egales"]
+Mode = Literal["complet", "compact"]
+_MODE = Query(None, description="compact : carte seule (sans en-tête ni tableaux), légende repliable sur la carte")
 _MULTIPART_OVERHEAD = 64 * 1024
 _TITLE_MAX = 120
 
@@ -62,9 +64,11 @@ def _query(request: Request, drop: tuple[str, ...] = ("fond",)) -> str:
 
 
 def _page_or_error(settings: Settings, build: Callable[[], MapPage], *,
-                   not_found: str = "Introuvable") -> HTMLResponse:
+                   not_found: str = "Introuvable", mode: str | None = None) -> HTMLResponse:
     try:
-        return map_response(build(), settings)
+        page = build()
+        page.compact = mode == "compact"
+        return map_response(page, settings)
     except NotFound as exc:
         return error_response(settings, status_code=404, title=not_found, message=exc.message)
     except InvalidInput as exc:
@@ -79,6 +83,7 @@ def carte_commune(
     filters: Annotated[Filters, Depends(filters_dep)],
     conn: Annotated[Conn, Depends(get_conn)],
     fond: Fond | None = _FOND,
+    mode: Mode | None = _MODE,
 ) -> HTMLResponse:
     """Commune outline, the offers covering it (markers by family, clustered), their territories
     (layer control, highlight on hover/click), legend, table and export links. Same filters as
@@ -89,9 +94,9 @@ def carte_commune(
         basemap = _basemap(settings, fond)
         feature = communes.feature(conn, insee, geometry="full")
         answer = offres.covering(conn, insee, filters, limit=offres.MAX_LIMIT)
-        return commune_offers_page(feature, answer, basemap=basemap, query=_query(request))
+        return commune_offers_page(feature, answer, basemap=basemap, query=_query(request, drop=("fond", "mode")))
 
-    return _page_or_error(settings, build, not_found="Commune introuvable")
+    return _page_or_error(settings, build, not_found="Commune introuvable", mode=mode)
 
 
 @router.head("/offre/{offer_id:path}", include_in_schema=False)
@@ -101,6 +106,7 @@ def carte_offre(
     offer_id: OfferId,
     conn: Annotated[Conn, Depends(get_conn)],
     fond: Fond | None = _FOND,
+    mode: Mode | None = _MODE,
 ) -> HTMLResponse:
     """The place of one offer, its intervention territory, its facts and the communes it covers."""
     settings = _settings(request)
@@ -109,7 +115,7 @@ def carte_offre(
         basemap = _basemap(settings, fond)
         return offre_page(offres.detail(conn, offer_id), basemap=basemap)
 
-    return _page_or_error(settings, build, not_found="Offre introuvable")
+    return _page_or_error(settings, build, not_found="Offre introuvable", mode=mode)
 
 
 _COVERAGE_TILES = "/ogc/collections/couverture/tiles/WebMercatorQuad/{z}/{x}/{y}?"
@@ -140,6 +146,7 @@ def carte_couverture(
     classes: Annotated[int, Query(ge=3, le=7)] = 5,
     methode: Annotated[Methode, Query(description="quantiles, seuils-naturels ou amplitudes-egales")] = "quantiles",
     fond: Fond | None = _FOND,
+    mode: Mode | None = _MODE,
 ) -> HTMLResponse:
     """How many offers of the type(s) cover each commune (optionally per 10,000 inhabitants), with
     the communes covered by none ("zones blanches") and a summary."""
@@ -147,7 +154,7 @@ def carte_couverture(
     if par not in (None, 10000):
         return error_response(settings, status_code=422, title="Requête invalide",
                               message="Paramètre par : seule la valeur 10000 est permise.")
-    query = _query(request, drop=("fond", "par", "classes", "methode"))
+    query = _query(request, drop=("fond", "par", "classes", "methode", "mode"))
 
     def build() -> MapPage:
         basemap = _basemap(settings, fond)
@@ -158,7 +165,7 @@ def carte_couverture(
                                methode=methode, basemap=basemap, query=query,
                                tiles_url=_coverage_tiles(filters, departement))
 
-    return _page_or_error(settings, build)
+    return _page_or_error(settings, build, mode=mode)
 
 
 @router.head("/tableau", include_in_schema=False)

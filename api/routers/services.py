@@ -82,6 +82,18 @@ def services_for_commune(
     return _render(payload, format, stem)
 
 
+@router.get("/communes/{insee}/types-offre", summary="Types d'offre couvrant une commune, avec leur nombre d'offres")
+def types_for_commune(
+    insee: Insee,
+    filters: Annotated[Filters, Depends(filters_dep)],
+    conn: Annotated[Conn, Depends(get_conn)],
+) -> Response:
+    """Facet counts for the type d'offre list: each type d'offre of the offers covering the commune, with
+    `offres` (how many) and `partielles` (how many cover only part of it, e.g. some arrondissements of Paris).
+    The other filters (public, activité, âge) apply; `type_offre` is ignored."""
+    return public_json(offres.type_counts(conn, insee, filters))
+
+
 @router.get("/services", summary="Offres à proximité d'un point", response_model=OffresProximite,
             responses=OFFERS_FORMATS)
 def services_nearby(

@@ -65,7 +65,8 @@ def test_static_assets_are_local_and_cached(http):
         assert resp.status_code == 200, url
         assert resp.headers["cache-control"] == "public, max-age=31536000, immutable"
         assert resp.headers["x-content-type-options"] == "nosniff"
-    assert http.get(urls[0].rsplit("/", 1)[0] + "/images/marker-icon.png").status_code == 200
+    leaflet = next(u for u in urls if u.endswith("/leaflet.js"))
+    assert http.get(leaflet.rsplit("/", 1)[0] + "/images/marker-icon.png").status_code == 200
     cluster = http.get("/static/markercluster/1.4.1/leaflet.markercluster.js")
     assert cluster.status_code == 200 and "MarkerClusterGroup" in cluster.text
 
@@ -215,3 +216,13 @@ def test_tableau_page_size_for_a_departement(http):
     size = len(resp.content)
     assert size < 400_000, size
     assert len(gzip.compress(resp.content)) < size / 2
+
+
+def test_arrondissement_widget_labels_and_compact_mode(http):
+    html = http.get("/cartes/commune/75115").text
+    assert "<title>Offres couvrant Paris 15e</title>" in html
+    assert "Limite de l&#39;arrondissement Paris 15e" in html and "Limite communale" not in html
+    compact = http.get("/cartes/commune/75115", params={"mode": "compact"}).text
+    assert 'class="rg rg-compact"' in compact and "rg-legend-overlay" in compact
+    assert "<table" not in compact and "rg-notice" not in compact
+    assert http.get("/cartes/commune/75115", params={"mode": "autre"}).status_code == 422

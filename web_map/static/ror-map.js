@@ -325,8 +325,15 @@
     return map;
   };
 
+  /* Compact embed: the overlaid legend starts folded in a small frame (a phone), open otherwise. */
+  RorMap.foldLegend = function () {
+    var legend = document.querySelector(".rg-legend-overlay");
+    if (legend && (window.innerWidth < 400 || window.innerHeight < 360)) legend.open = false;
+  };
+
   function ready() {
     RorMap.initTables();
+    RorMap.foldLegend();
     RorMap.boot();
   }
 

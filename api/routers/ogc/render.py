@@ -36,6 +36,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_env.globals["own_static"] = assets.own_prefix
 
 
 def base_url(request: Request) -> str:
