@@ -170,3 +170,36 @@ def test_offer_widget_in_chromium(fx_page):
     wait_for_map(bp, paths=1)
     assert bp.page.locator(".leaflet-marker-icon").count() == 1
     assert bp.js_errors() == [] and bp.third_party() == []
+
+
+@pytest.mark.browser
+def test_region_territory_is_an_outline_that_never_catches_the_pointer(fx_page, fixture_http):
+    bp = fx_page
+    api = fixture_http.get("/api/v1/communes/93066/territoires").json()
+    levels = [f["properties"]["niveau"] for f in api["features"]]
+    assert "region" in levels
+    bp.goto("/cartes/commune/93066?fond=aucun")
+    wait_for_map(bp, paths=1 + len(levels))
+    page = bp.page
+    paths = page.eval_on_selector_all(
+        ".leaflet-overlay-pane svg path",
+        "els => els.map(e => [e.getAttribute('fill'), e.classList.contains('leaflet-interactive'),"
+        " e.getAttribute('stroke-dasharray')])")
+    outlines = [p for p in paths if p[2] == "6 4"]
+    assert len(outlines) == levels.count("region") + levels.count("departement")
+    assert all(fill == "none" and not interactive for fill, interactive, _ in outlines)
+    # Hovering the map outside the commune shows no territory tooltip (the région no longer covers the view).
+    box = page.locator("#rg-map").bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + box["height"] - 40)
+    assert page.locator(".leaflet-tooltip").count() == 0
+    legend = page.locator(".rg-side").inner_text()
+    assert "Département ou région entiers (contour seul)" in legend
+    assert bp.js_errors() == [] and bp.third_party() == []
+
+
+def test_widget_table_links_and_partial_mark(fixture_http):
+    html = fixture_http.get("/cartes/commune/75056", params={"fond": "aucun"}).text
+    assert '<a href="/cartes/offre/cov-arr" target="_top">SAAD zone Paris 10e</a>' in html
+    assert '<span class="rg-badge">couverture partielle</span>' in html
+    saint_denis = fixture_http.get("/cartes/commune/93066", params={"fond": "aucun"}).text
+    assert '<a href="tel:0100000001">01 00 00 00 01</a>' in saint_denis
