@@ -5,7 +5,6 @@ without them), keyboard-sortable tables, phone width."""
 from __future__ import annotations
 
 import re
-
 import time
 from pathlib import Path
 
