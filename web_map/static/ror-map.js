@@ -124,12 +124,8 @@
         if (opts.popup && opts.popup.length) {
           lyr.bindPopup(tooltipNode(feature.properties || {}, opts.popup));
         }
-        if (lyr.getElement) {
-          lyr.on("add", function () {
-            var el = lyr.getElement && lyr.getElement();
-            if (el && opts.name) el.setAttribute("aria-label", opts.name);
-          });
-        }
+        // No aria-label on the SVG paths (a prohibited attribute on a role-less element): the map region is
+        // labelled and described, and the page's tables carry the same information.
       }
     });
     layer.addTo(target || map);
