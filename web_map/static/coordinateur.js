@@ -318,7 +318,7 @@
       live: live,
       noun: ["commune proposée", "communes proposées"],
       source: function (q, signal) {
-        return getJson("/api/v1/communes?limit=10&q=" + encodeURIComponent(q), signal).then(function (d) {
+        return getJson("/api/v1/communes?limit=21&q=" + encodeURIComponent(q), signal).then(function (d) {
           return d.results || [];
         });
       },
