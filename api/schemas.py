@@ -206,7 +206,7 @@ class NomenclatureCodes(BaseModel):
 
 
 class Suggestions(_Open):
-    """Groups of suggestions (types d'offre, catégories d'établissement, activités, actes spécifiques, établissements)."""
+    """Groups of suggestions (types d'offre, catégories d'EG, activités, actes spécifiques, établissements)."""
 
 
 class CoverageCollection(_Open):

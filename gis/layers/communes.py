@@ -114,8 +114,10 @@ _NAME_WORDS = sql.SQL(r"""(c.nom_norm || ' ' || regexp_replace(c.nom_norm, '\m(l
 
 
 def _search_name(conn: Conn, words: list[str], limit: int) -> list[dict[str, Any]]:
-    """Every typed word must start a word of the name (an elided article may precede it); exact, then prefix,
-    then the biggest city, its municipal arrondissements in order (Paris, 1er… 20e), then population."""
+    """Search names: every typed word must start a word of the name (an elided article may precede it).
+
+    Order: exact, then prefix, then the biggest city, its municipal arrondissements in order (Paris, 1er… 20e).
+    """
     phrase = " ".join(words)
     params: dict[str, Any] = {"phrase": phrase, "prefix": like_escape(phrase) + "%", "limit": limit}
     where = word_prefix_conditions(words, _NAME_WORDS, params)
