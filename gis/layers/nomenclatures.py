@@ -96,4 +96,5 @@ def suggestions(conn: Conn, q: str, *, limit: int = 8) -> dict[str, Any]:
     return {"q": q, "groupes": groups}
 
 
-_FILTER_FOR = {"types_offre": "type_offre", "categories": "categorie", "activites": "activite", "actes_specifiques": None}
+_FILTER_FOR = {"types_offre": "type_offre", "categories": "categorie", "activites": "activite",
+               "actes_specifiques": None}
