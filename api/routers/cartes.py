@@ -8,20 +8,21 @@ render). Every answer is HTML in French, including errors (404/413/422), with th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect
 
-from api.deps import coverage_filters_dep, filters_dep, get_conn
+from api.deps import filters_dep, get_conn
 from api.html import error_response, html_response, map_response
-from api.params import DepartementFilter, Insee, OfferId
+from api.params import DEPARTEMENT_PATTERN, Insee, OfferId
 from api.schemas import HTML_ERROR_RESPONSES, TABLEAU_FORM
-from gis import tableau
+from gis import status, tableau
 from gis.db import Conn
 from gis.errors import InvalidInput, NotFound, PayloadTooLarge
 from gis.layers import communes, departements, nomenclatures, offres, territoires
@@ -29,7 +30,7 @@ from gis.layers.offres import Filters
 from gis.settings import Settings
 from web_map import assets
 from web_map.basemaps import basemap_key
-from web_map.choropleth import couverture_page, tableau_page
+from web_map.choropleth import couverture_page, coverage_controls, tableau_page
 from web_map.page import MapPage, render_template
 from web_map.security import PAGE_CACHE, PRIVATE_NO_STORE
 from web_map.widgets import commune_offers_page, offre_page
@@ -44,6 +45,7 @@ Mode = Literal["complet", "compact"]
 _MODE = Query(None, description="compact : carte seule (sans en-tête ni tableaux), légende repliable sur la carte")
 _MULTIPART_OVERHEAD = 64 * 1024
 _TITLE_MAX = 120
+_DEPARTEMENT_OR_EMPTY = "^(?:" + DEPARTEMENT_PATTERN.strip("^$") + ")?$"
 
 
 def _settings(request: Request) -> Settings:
@@ -135,35 +137,60 @@ def _coverage_tiles(filters: Filters, departement: str | None) -> str | None:
     return _COVERAGE_TILES + urlencode(params)
 
 
+def _data_date(conn: Conn) -> str | None:
+    """Date of the last load of the offers (French ``JJ/MM/AAAA``), for the maps' source line."""
+    loaded = status.data_status(conn).get("offres", {}).get("charge_le")
+    return f"{loaded[8:10]}/{loaded[5:7]}/{loaded[0:4]}" if loaded else None
+
+
+def _coverage_controls(conn: Conn, current: dict[str, Any]) -> Markup:
+    types = nomenclatures.codes(conn, "type_offre")["codes"]
+    deps = [f["properties"] for f in departements.collection(conn, geometry="none")["features"]]
+    return coverage_controls(types, sorted(deps, key=lambda d: d["code"]), current)
+
+
 @router.head("/couverture", include_in_schema=False)
 @router.get("/couverture", response_class=HTMLResponse, summary="Carte de couverture par type d'offre")
 def carte_couverture(
     request: Request,
-    filters: Annotated[Filters, Depends(coverage_filters_dep)],
+    filters: Annotated[Filters, Depends(filters_dep)],
     conn: Annotated[Conn, Depends(get_conn)],
-    departement: DepartementFilter = None,
-    par: Annotated[int | None, Query(ge=10000, le=10000, description="10000 : offres pour 10 000 habitants")] = None,
+    departement: Annotated[str | None, Query(pattern=_DEPARTEMENT_OR_EMPTY,
+                                             description="Limiter à un département (ex. 93)")] = None,
+    par: Annotated[str | None, Query(description="10000 : offres pour 10 000 habitants")] = None,
     classes: Annotated[int, Query(ge=3, le=7)] = 5,
     methode: Annotated[Methode, Query(description="quantiles, seuils-naturels ou amplitudes-egales")] = "quantiles",
     fond: Fond | None = _FOND,
     mode: Mode | None = _MODE,
 ) -> HTMLResponse:
     """How many offers of the type(s) cover each commune (optionally per 10,000 inhabitants), with
-    the communes covered by none ("zones blanches") and a summary."""
+    the communes covered by none ("zones blanches"), a summary, the controls and the table (CSV, XLSX).
+    Without a type d'offre: the controls, with a French message (422)."""
     settings = _settings(request)
-    if par not in (None, 10000):
+    if par not in (None, "", "10000"):
         return error_response(settings, status_code=422, title="Requête invalide",
                               message="Paramètre par : seule la valeur 10000 est permise.")
-    query = _query(request, drop=("fond", "par", "classes", "methode", "mode"))
+    departement = departement or None
+    per_10000 = par == "10000"
+    current = {"type_offre": filters.type_offre, "departement": departement, "par": per_10000,
+               "classes": classes, "methode": methode, "fond": fond}
+    if not filters.type_offre:
+        return error_response(settings, status_code=422, title="Choisissez un type d'offre",
+                              message="La carte de couverture montre un type d'offre à la fois (paramètre "
+                                      "« type_offre » : obligatoire). Choisissez-le ci-dessous.",
+                              extra=_coverage_controls(conn, current))
+    drop = ("fond", "par", "classes", "methode", "mode") + (("departement",) if not departement else ())
+    query = _query(request, drop=drop)
 
     def build() -> MapPage:
         basemap = _basemap(settings, fond)
         data = territoires.coverage_by_commune(conn, filters, departement=departement, geometry=False)
         labels = nomenclatures.labels_for(conn, "type_offre", filters.type_offre) or list(filters.type_offre)
         return couverture_page(data, type_labels=labels, extent=departements.bbox(conn, departement),
-                               departement=departement, per_10000=par == 10000, classes=classes,
+                               departement=departement, per_10000=per_10000, classes=classes,
                                methode=methode, basemap=basemap, query=query,
-                               tiles_url=_coverage_tiles(filters, departement))
+                               tiles_url=_coverage_tiles(filters, departement),
+                               controls=_coverage_controls(conn, current), data_date=_data_date(conn))
 
     return _page_or_error(settings, build, mode=mode)
 

@@ -166,8 +166,17 @@ def coverage_counts(
     conn: Annotated[Conn, Depends(get_conn)],
     departement: DepartementFilter = None,
     geometrie: Annotated[bool, Query(description="Inclure les contours (simplifiés)")] = True,
+    format: Annotated[Literal["geojson", "csv", "xlsx"], Query(description="geojson, csv ou xlsx")] = "geojson",
 ) -> Response:
     """For planners: offers of the given type(s) covering each commune (Paris by arrondissement),
-    offers per 10,000 inhabitants, and a summary of the communes and population covered by none."""
+    offers per 10,000 inhabitants, and a summary of the communes and population covered by none.
+    `format=csv|xlsx` downloads the table (no geometry)."""
+    if format in ("csv", "xlsx"):
+        data = territoires.coverage_by_commune(conn, filters, departement=departement, geometry=False)
+        stem = "couverture-" + "-".join(filters.type_offre) + (f"-{departement}" if departement else "")
+        if format == "csv":
+            return _download(export.coverage_csv(data["features"]), "text/csv; charset=utf-8", f"{stem}.csv")
+        return _download(export.coverage_xlsx(data["features"], source="ROR Île-de-France, INSEE COG 2026"),
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{stem}.xlsx")
     return json_bytes(territoires.coverage_by_commune_json(conn, filters, departement=departement,
                                                            geometry=geometrie), GEOJSON)

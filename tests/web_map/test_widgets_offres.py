@@ -203,3 +203,40 @@ def test_widget_table_links_and_partial_mark(fixture_http):
     assert '<span class="rg-badge">couverture partielle</span>' in html
     saint_denis = fixture_http.get("/cartes/commune/93066", params={"fond": "aucun"}).text
     assert '<a href="tel:0100000001">01 00 00 00 01</a>' in saint_denis
+
+
+def test_coverage_page_controls_classes_date_and_exports(fixture_http):
+    html = fixture_http.get("/cartes/couverture", params={"type_offre": "30", "fond": "aucun"}).text
+    # Controls: the type d'offre (grouped by family, the current one selected), territory, measure, classes, method.
+    assert '<form class="rg-controls" method="get" action="/cartes/couverture"' in html
+    assert re.search(r'<optgroup label="Domicile \(SAD/SSIAD\)">', html)
+    assert re.search(r'<option value="30" selected>', html)
+    assert '<option value="93">Seine-Saint-Denis (93)</option>' in html
+    assert 'name="par" value="10000"' in html and 'name="methode"' in html and 'name="classes"' in html
+    # Integer classes for counts: no "de 1 à 1", no decimals.
+    legend = html[html.index('class="rg-side"'):html.index("</aside>")]
+    assert "de 1 à 1" not in legend and "," not in re.sub(r"\([^)]*\)", "", legend.split("Discrétisation")[0])
+    # The data date in the source line; the table as CSV and XLSX.
+    assert re.search(r"données du \d\d/\d\d/\d{4}", html)
+    assert "/api/v1/couverture?type_offre=30&amp;format=csv" in html
+    csv = fixture_http.get("/api/v1/couverture", params={"type_offre": "30", "format": "csv"})
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "Code INSEE;Commune;Département;Population;Offres;Offres pour 10 000 habitants;Zone blanche"
+    assert any(line.startswith("93066;Saint-Denis;93;") for line in lines)
+    xlsx = fixture_http.get("/api/v1/couverture", params={"type_offre": "30", "format": "xlsx"})
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    # Rates: rounded class bounds (one decimal).
+    rate = fixture_http.get("/cartes/couverture", params={"type_offre": "30", "par": "10000", "fond": "aucun"}).text
+    legend = rate[rate.index('class="rg-side"'):rate.index("</aside>")]
+    assert not re.search(r"\d,\d\d", legend)
+    # Empty selects of the form are accepted (no département, count).
+    assert fixture_http.get("/cartes/couverture", params={"type_offre": "30", "departement": "", "par": ""}
+                            ).status_code == 200
+
+
+def test_coverage_page_without_type_shows_the_controls_in_french(fixture_http):
+    resp = fixture_http.get("/cartes/couverture")
+    assert resp.status_code == 422
+    assert "Choisissez un type d&#39;offre" in resp.text and '<form class="rg-controls"' in resp.text
+    assert "Code HTTP" not in resp.text

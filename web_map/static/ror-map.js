@@ -339,7 +339,7 @@
     if (!el || !block) return null;
     var spec = JSON.parse(block.textContent);
     var view = spec.view || {};
-    var map = L.map(el, { center: view.center, zoom: view.zoom, minZoom: view.minZoom, maxZoom: view.maxZoom,
+    var map = L.map(el, { center: view.center, zoom: view.zoom, minZoom: view.minZoom, maxZoom: view.maxZoom, zoomSnap: view.zoomSnap || 1,
                           zoomControl: false });
     L.control.zoom({ position: "topleft", zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière" }).addTo(map);
     L.control.scale({ metric: true, imperial: false, maxWidth: 160 }).addTo(map);
