@@ -432,7 +432,7 @@ def test_embed_builder_other_maps(desk, pages_server):
     desk.goto("/cartes/integrer?carte=couverture&type_offre=28&departement=93")
     page.wait_for_function("() => document.getElementById('pg-code').value.includes('departement=93')")
     code = _code_iframe(page)
-    assert code["src"] == f"{pages_server.url}/cartes/couverture?type_offre=28&departement=93&par=10000"
+    assert code["src"] == f"{pages_server.url}/cartes/couverture?type_offre=28&departement=93"  # count by default
     assert "Seine-Saint-Denis" in code["title"]
     assert page.locator("#pg-opt-commune").is_hidden() and page.locator("#pg-opt-couverture").is_visible()
     # Offer map: an id is checked against the API.
@@ -463,3 +463,23 @@ def test_embed_builder_phone_width(phone):
     assert re.fullmatch(r"\d+(\.\d+)?", str(page.locator("#pg-preview").bounding_box()["width"]))
     assert page.locator("#pg-preview").bounding_box()["width"] <= 375
     _assert_clean(phone)
+
+
+def test_embed_builder_compact_mode_measure_and_frame_ancestors_warning(desk):
+    page = desk.page
+    desk.goto("/cartes/integrer?carte=commune&insee=93066")
+    warning = page.locator("#pg-ancestors-warning")
+    assert warning.is_visible() and "frame-ancestors 'self'" in warning.inner_text()
+    page.wait_for_function("() => document.getElementById('pg-code').value.includes('/cartes/commune/93066')")
+    assert "mode=compact" not in page.locator("#pg-code").input_value()
+    page.check("#pg-compact")
+    page.wait_for_function("() => document.getElementById('pg-code').value.includes('mode=compact')")
+    assert "mode=compact" in page.url
+    page.wait_for_function("() => (document.getElementById('pg-preview').src || '').includes('mode=compact')")
+    # Coverage: the count by default, the rate on demand.
+    desk.goto("/cartes/integrer?carte=couverture&type_offre=30")
+    page.wait_for_function("() => document.getElementById('pg-code').value.includes('/cartes/couverture')")
+    assert "par=10000" not in page.locator("#pg-code").input_value()
+    page.select_option("#pg-mesure", "10000")
+    page.wait_for_function("() => document.getElementById('pg-code').value.includes('par=10000')")
+    _assert_clean(desk)

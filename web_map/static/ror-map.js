@@ -364,9 +364,27 @@
     if (legend && (window.innerWidth < 400 || window.innerHeight < 360)) legend.open = false;
   };
 
+  /* Print / PDF: the browser's print dialog with the print stylesheet (title, map, legend, source, date).
+     The date of printing is added to the source line; the map is redrawn at the print size. */
+  RorMap.setupPrint = function () {
+    var button = document.querySelector(".rg-print");
+    var stamp = document.querySelector(".rg-print-date");
+    function before() {
+      if (stamp) stamp.textContent = " – carte imprimée le " + new Date().toLocaleDateString("fr-FR");
+      if (RorMap.map) RorMap.map.invalidateSize({ animate: false });
+    }
+    window.addEventListener("beforeprint", before);
+    window.addEventListener("afterprint", function () { if (RorMap.map) RorMap.map.invalidateSize({ animate: false }); });
+    if (button && typeof window.print === "function") {
+      button.hidden = false;
+      button.addEventListener("click", function () { before(); window.print(); });
+    }
+  };
+
   function ready() {
     RorMap.initTables();
     RorMap.foldLegend();
+    RorMap.setupPrint();
     RorMap.boot();
   }
 
