@@ -2,7 +2,8 @@
 tests' Chromium on the coverage fixture (issue #10).
 
 Each run takes them and checks them (PNG, expected size); with ``ROR_GIS_SCREENSHOTS=1`` they are written to
-``docs/screenshots/`` (shown in the README): ``ROR_GIS_SCREENSHOTS=1 .venv/bin/pytest tests/web_map/test_screenshots.py``.
+``docs/screenshots/`` (shown in the README):
+``ROR_GIS_SCREENSHOTS=1 .venv/bin/pytest tests/web_map/test_screenshots.py``.
 The basemap is off (the tests allow no third-party request), so the pictures are deterministic.
 """
 
