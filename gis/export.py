@@ -206,3 +206,37 @@ def coverage_xlsx(features: list[dict[str, Any]], *, source: str | None = None) 
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def table_csv(headers: list[str], rows: list[list[Any]]) -> bytes:
+    """Return any table as French CSV (semicolons, decimal comma, UTF-8 with BOM), text cells neutralised."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        cells = [neutralise(v) for v in row]
+        writer.writerow(["" if v is None else (str(v).replace(".", ",") if isinstance(v, float) else v)
+                         for v in cells])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def table_xlsx(headers: list[str], rows: list[list[Any]], *, title: str, source: str | None = None) -> bytes:
+    """Return any table as an Excel workbook (bold frozen header, text typed as strings, a "Sources" sheet)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None  # a new workbook has one sheet
+    ws.title = title[:31]
+    _append(ws, list(headers))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        _append(ws, [neutralise(v) for v in row])
+    ws.freeze_panes = "A2"
+    if source:
+        _append(wb.create_sheet("Sources"), ["Sources", neutralise(source)])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -108,8 +108,21 @@ def apply_classes(result: TableauResult) -> None:
         f["properties"].update(valeur_txt=e["valeur_txt"], _fill=e["_fill"])
 
 
-def tableau_page(result: TableauResult, *, basemap: str = "plan-ign", title: str | None = None) -> MapPage:
-    """The choropleth of an uploaded spreadsheet."""
+TABLEAU_EXPORT_HEADERS = ["Code INSEE", "Commune", "Code saisi", "Correspondance", "Valeur", "Classe",
+                          "Ligne du fichier"]
+
+
+def tableau_export_rows(result: TableauResult) -> list[list[Any]]:
+    """The matched communes of a spreadsheet map as export rows (see :data:`TABLEAU_EXPORT_HEADERS`)."""
+    if not result.classes:
+        apply_classes(result)
+    return [[e["insee"], e["nom"], e.get("code_saisi"), e.get("correspondance"), e["valeur"], e.get("classe"),
+             e.get("ligne")] for e in result.matched]
+
+
+def tableau_page(result: TableauResult, *, basemap: str = "plan-ign", title: str | None = None,
+                 share_url: str | None = None) -> MapPage:
+    """The choropleth of an uploaded spreadsheet; ``share_url``: the map as a link (None: file too large)."""
     apply_classes(result)
     value_label = result.value_column
     page = MapPage(title or f"{value_label} par commune", basemap=basemap,
@@ -117,6 +130,8 @@ def tableau_page(result: TableauResult, *, basemap: str = "plan-ign", title: str
                             f"colonne valeur : « {value_label} »",
                    sources=f"Sources : fichier chargé par l'utilisateur ({result.filename}), "
                            "IGN Admin Express 2018, INSEE COG 2026")
+    page.add_notice(f"Carte faite à partir d'un fichier fourni par un utilisateur (« {result.filename} ») : "
+                    "ni le titre ni les valeurs ne proviennent du ROR ni ne sont vérifiés par le service.")
     page.add_remote_polygons(DEPARTEMENTS_URL, name="Limites départementales",
                              style=CONTEXT_STYLE)
     if result.features:
@@ -138,6 +153,16 @@ def tableau_page(result: TableauResult, *, basemap: str = "plan-ign", title: str
         '<p><a href="/cartes/tableau">Charger un autre fichier</a></p></section>'
     ).format(result.rows_read, result.format_label, len(result.matched), len(result.unmatched))
     page.add_html(summary)
+    if share_url:
+        page.add_html(Markup(
+            '<section class="rg-summary" aria-labelledby="rg-share-title"><h2 id="rg-share-title">Partager et '
+            'exporter</h2><p><a href="{}">Lien vers cette carte</a> (les codes et valeurs du tableau sont dans le '
+            'lien : rien n\'est conservé par le service) · <a href="{}" download>tableau CSV</a> · '
+            '<a href="{}" download>tableau Excel (.xlsx)</a></p></section>'
+        ).format(share_url, f"{share_url}&format=csv", f"{share_url}&format=xlsx"))
+    else:
+        page.add_html(Markup('<p class="rg-summary">Tableau trop volumineux pour un lien de partage : '
+                             'conservez le fichier pour refaire la carte.</p>'))
     dec = result.decimals
     page.add_table(
         f"Communes rapprochées ({len(result.matched)})",

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -22,15 +22,23 @@ from api.deps import filters_dep, get_conn
 from api.html import error_response, html_response, map_response
 from api.params import DEPARTEMENT_PATTERN, Insee, OfferId
 from api.schemas import HTML_ERROR_RESPONSES, TABLEAU_FORM
-from gis import status, tableau
+from gis import export, status, tableau
 from gis.db import Conn
 from gis.errors import InvalidInput, NotFound, PayloadTooLarge
 from gis.layers import communes, departements, nomenclatures, offres, territoires
 from gis.layers.offres import Filters
 from gis.settings import Settings
+from gis.tableau import share
+from gis.text import normalize
 from web_map import assets
 from web_map.basemaps import basemap_key
-from web_map.choropleth import couverture_page, coverage_controls, tableau_page
+from web_map.choropleth import (
+    TABLEAU_EXPORT_HEADERS,
+    couverture_page,
+    coverage_controls,
+    tableau_export_rows,
+    tableau_page,
+)
 from web_map.page import MapPage, render_template
 from web_map.security import PAGE_CACHE, PRIVATE_NO_STORE
 from web_map.widgets import commune_offers_page, offre_page
@@ -280,12 +288,63 @@ async def carte_tableau(request: Request) -> HTMLResponse:
     return html_response(html, settings, cache_control=PRIVATE_NO_STORE)
 
 
+def _share_url(token: str | None, *, k: int, method: str, title: str, fond: str) -> str | None:
+    """The GET URL of a spreadsheet map (``/cartes/tableau/carte?d=…``), None without a token."""
+    if token is None:
+        return None
+    params = [("d", token), ("classes", str(k)), ("methode", method)]
+    params += [(key, v) for key, v in (("titre", title), ("fond", fond)) if v]
+    return "/cartes/tableau/carte?" + urlencode(params)
+
+
 def _build_tableau(request: Request, data: bytes, filename: str, fields: dict[str, str], k: int,
                    basemap: str) -> str:
     sheet = tableau.read_sheet(data, filename)
+    method = fields["methode"] or "quantiles"
+    title = fields["titre"][:_TITLE_MAX]
     with request.app.state.pool.connection() as conn:
         result = tableau.analyse(conn, sheet, filename=filename, code_column=fields["colonne_code"] or None,
-                                 value_column=fields["colonne_valeur"] or None, k=k,
-                                 method=fields["methode"] or "quantiles")
-    page = tableau_page(result, basemap=basemap, title=fields["titre"][:_TITLE_MAX] or None)
+                                 value_column=fields["colonne_valeur"] or None, k=k, method=method)
+    token = share.pack(sheet, filename=filename, code_column=result.code_column, value_column=result.value_column)
+    url = _share_url(token, k=k, method=result.method, title=title, fond=fields["fond"])
+    page = tableau_page(result, basemap=basemap, title=title or None, share_url=url)
     return page.render()
+
+
+@router.head("/tableau/carte", include_in_schema=False)
+@router.get("/tableau/carte", response_class=HTMLResponse, summary="Carte d'un tableau, à partir de son lien")
+def carte_tableau_lien(
+    request: Request,
+    conn: Annotated[Conn, Depends(get_conn)],
+    d: Annotated[str, Query(max_length=share.MAX_TOKEN, pattern=r"^[A-Za-z0-9_-]+$",
+                            description="Le tableau (codes et valeurs), tel que l'écrit le lien de partage")],
+    classes: Annotated[int, Query(ge=3, le=7)] = 5,
+    methode: Annotated[Methode, Query(description="quantiles, seuils-naturels ou amplitudes-egales")] = "quantiles",
+    titre: Annotated[str, Query(max_length=_TITLE_MAX)] = "",
+    fond: Fond | None = _FOND,
+    format: Annotated[Literal["html", "csv", "xlsx"], Query(description="html (carte), csv ou xlsx")] = "html",
+) -> Response:
+    """The map of a spreadsheet from its shareable link (the data are in the link: nothing is stored),
+    or its table as CSV/XLSX."""
+    settings = _settings(request)
+    try:
+        sheet, filename = share.unpack(d)
+        result = tableau.analyse(conn, sheet, filename=filename, code_column=sheet.headers[0],
+                                 value_column=sheet.headers[1], k=classes, method=methode)
+        if format != "html":
+            rows = tableau_export_rows(result)
+            stem = "carte-" + (normalize(titre or result.value_column).replace(" ", "-")[:40] or "tableau")
+            if format == "csv":
+                body = export.table_csv(TABLEAU_EXPORT_HEADERS, rows)
+                media = "text/csv; charset=utf-8"
+            else:
+                body = export.table_xlsx(TABLEAU_EXPORT_HEADERS, rows, title="Communes",
+                                         source=f"Fichier {filename}, INSEE COG 2026")
+                media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            return Response(body, media_type=media, headers={
+                "Content-Disposition": f'attachment; filename="{stem}.{format}"', "Cache-Control": PAGE_CACHE})
+        url = _share_url(d, k=classes, method=result.method, title=titre, fond=fond or "")
+        page = tableau_page(result, basemap=_basemap(settings, fond), title=titre or None, share_url=url)
+    except InvalidInput as exc:
+        return _invalid(settings, exc.message)
+    return map_response(page, settings)

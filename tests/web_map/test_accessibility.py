@@ -80,3 +80,23 @@ def test_coordinator_results_have_no_serious_axe_violation(a11y_page):
     page.wait_for_function("() => !document.getElementById('pg-paris').hidden")
     assert axe_violations(page) == []
     assert bp.js_errors() == []
+
+
+def test_spreadsheet_map_has_no_serious_axe_violation(a11y_page, fixture_server):
+    import html
+    import re
+    from pathlib import Path
+
+    import httpx
+
+    content = (Path(__file__).resolve().parent.parent / "fixtures" / "tableau" / "bon.csv").read_bytes()
+    page_html = httpx.post(fixture_server.url + "/cartes/tableau", files={"fichier": ("bon.csv", content)},
+                           data={"fond": "aucun"}, timeout=30).text
+    link = html.unescape(re.search(r'<a href="(/cartes/tableau/carte\?[^"]+)">', page_html)[1])
+    bp = a11y_page
+    assert bp.goto(link).status == 200
+    wait_for_map(bp, timeout=20_000)
+    bp.page.wait_for_load_state("networkidle")
+    assert axe_violations(bp.page) == []
+    assert _region_violations(bp) == []
+    assert bp.js_errors() == []
