@@ -96,6 +96,9 @@ def content(*media_types: str, description: str = "Réponse") -> dict[int | str,
 OFFERS_FORMATS = content("application/json", "application/geo+json", "text/csv",
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          description="Offres (format=json, geojson, csv ou xlsx)")
+COVERAGE_FORMATS = content("application/geo+json", "text/csv",
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           description="Couverture par commune (format=geojson, csv ou xlsx)")
 
 
 class _Open(BaseModel):

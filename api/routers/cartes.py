@@ -173,7 +173,7 @@ def carte_couverture(
 ) -> HTMLResponse:
     """How many offers of the type(s) cover each commune (optionally per 10,000 inhabitants), with
     the communes covered by none ("zones blanches"), a summary, the controls and the table (CSV, XLSX).
-    Without a type d'offre: the controls, with a French message (422)."""
+    Without a type d'offre: the controls, with a French message."""
     settings = _settings(request)
     if par not in (None, "", "10000"):
         return error_response(settings, status_code=422, title="Requête invalide",
@@ -182,8 +182,8 @@ def carte_couverture(
     per_10000 = par == "10000"
     current = {"type_offre": filters.type_offre, "departement": departement, "par": per_10000,
                "classes": classes, "methode": methode, "fond": fond}
-    if not filters.type_offre:
-        return error_response(settings, status_code=422, title="Choisissez un type d'offre",
+    if not filters.type_offre:  # the form alone (a page to choose from, not an error)
+        return error_response(settings, status_code=200, title="Choisissez un type d'offre",
                               message="La carte de couverture montre un type d'offre à la fois (paramètre "
                                       "« type_offre » : obligatoire). Choisissez-le ci-dessous.",
                               extra=_coverage_controls(conn, current))
@@ -345,6 +345,7 @@ def carte_tableau_lien(
                 "Content-Disposition": f'attachment; filename="{stem}.{format}"', "Cache-Control": PAGE_CACHE})
         url = _share_url(d, k=classes, method=result.method, title=titre, fond=fond or "")
         page = tableau_page(result, basemap=_basemap(settings, fond), title=titre or None, share_url=url)
-    except InvalidInput as exc:
-        return _invalid(settings, exc.message)
+    except InvalidInput as exc:  # a damaged or forged link: no such map
+        return error_response(settings, status_code=404, title="Carte introuvable", message=exc.message,
+                              back_url="/cartes/tableau", back_label="Charger un fichier")
     return map_response(page, settings)

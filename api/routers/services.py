@@ -11,6 +11,7 @@ from api.deps import coverage_filters_dep, filters_dep, get_conn
 from api.params import DepartementFilter, Finess, Insee, NomenclatureName, OfferId
 from api.responses import GEOJSON, PUBLIC_CACHE, GeoJSONResponse, json_bytes, public_json
 from api.schemas import (
+    COVERAGE_FORMATS,
     ERROR_RESPONSES,
     OFFERS_FORMATS,
     CoverageCollection,
@@ -160,7 +161,7 @@ def territories_for_commune(
 
 
 @router.get("/couverture", response_class=GeoJSONResponse, response_model=CoverageCollection,
-            summary="Nombre d'offres couvrant chaque commune (GeoJSON)")
+            summary="Nombre d'offres couvrant chaque commune (GeoJSON, CSV ou XLSX)", responses=COVERAGE_FORMATS)
 def coverage_counts(
     filters: Annotated[Filters, Depends(coverage_filters_dep)],
     conn: Annotated[Conn, Depends(get_conn)],

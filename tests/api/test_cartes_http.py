@@ -251,6 +251,6 @@ def test_tableau_shareable_link_and_exports(http):
     assert len(lines) == 11
     xlsx = http.get(link + "&format=xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
-    # A damaged link is a French 422 page.
+    # A damaged link names no map: a French 404 page.
     bad = http.get("/cartes/tableau/carte", params={"d": "AAAA"})
-    assert bad.status_code == 422 and "Lien de carte abîmé" in bad.text
+    assert bad.status_code == 404 and "Lien de carte abîmé" in bad.text

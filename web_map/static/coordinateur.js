@@ -863,7 +863,8 @@
       });
     }
 
-    function restore() {
+    /** State from the URL: at load, and on history navigation (``ev``: the popstate event). */
+    function restore(ev) {
       var p = new URLSearchParams(location.search);
       var insee = (p.get("insee") || "").trim();
       var age = p.get("age") || "";
@@ -877,7 +878,8 @@
         ageInput.value = /^\d{1,3}$/.test(age) ? age : "";
         if (!insee) {
           state.insee = "";
-          $("pg-commune").value = "";
+          // At load the person may already be typing (the lists load first): keep the text.
+          if (ev) $("pg-commune").value = "";
           $("pg-results").hidden = true;
           return;
         }
