@@ -218,7 +218,6 @@ def couverture_page(data: dict[str, Any], *, type_labels: list[str], extent: lis
     page = MapPage(f"Couverture : {what}", basemap=basemap,
                    subtitle=f"{value_label} couvrant chaque commune – {area}",
                    sources=sources + (f" – données du {data_date}" if data_date else ""))
-    page.view["zoomSnap"] = 0.1  # the territory fills the frame (no whole-zoom gap)
     if controls is not None:
         page.add_html(controls, before_map=True)
     method = method_key(methode)
