@@ -107,6 +107,9 @@ def content(*media_types: str, description: str = "Réponse") -> dict[int | str,
 OFFERS_FORMATS = content("application/json", "application/geo+json", "text/csv",
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          description="Offres (format=json, geojson, csv ou xlsx)")
+COVERAGE_FORMATS = content("application/geo+json", "text/csv",
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           description="Couverture par commune (format=geojson, csv ou xlsx)")
 
 
 class _Open(BaseModel):
@@ -254,7 +257,7 @@ class NomenclatureCodes(BaseModel):
 
 
 class Suggestions(_Open):
-    """Groups of suggestions (types d'offre, activités, actes spécifiques, établissements)."""
+    """Groups of suggestions (types d'offre, catégories d'EG, activités, actes spécifiques, établissements)."""
 
 
 class CoverageCollection(_Open):

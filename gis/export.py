@@ -215,3 +215,52 @@ def table_xlsx(headers: list[str], cells: list[list[Any]], *, title: str, source
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+# Coverage by commune (planners): header -> property of a feature of gis.layers.territoires.coverage_by_commune.
+COVERAGE_COLUMNS: list[tuple[str, str]] = [
+    ("Code INSEE", "insee"), ("Commune", "nom"), ("Département", "departement"), ("Population", "population"),
+    ("Offres", "offres"), ("Offres pour 10 000 habitants", "pour_10000"),
+]
+
+
+def coverage_rows(features: list[dict[str, Any]]) -> list[list[Any]]:
+    """Return the export cells of the coverage features (one list per commune), neutralised, plus "zone blanche"."""
+    out = []
+    for f in features:
+        props = f["properties"]
+        out.append([neutralise(props.get(key)) for _h, key in COVERAGE_COLUMNS]
+                   + ["oui" if props.get("offres") == 0 else "non"])
+    return out
+
+
+def coverage_csv(features: list[dict[str, Any]]) -> bytes:
+    """Return the coverage table as French CSV (semicolons, decimal comma, UTF-8 with BOM)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    writer.writerow([h for h, _ in COVERAGE_COLUMNS] + ["Zone blanche"])
+    for row in coverage_rows(features):
+        writer.writerow(["" if v is None else (str(v).replace(".", ",") if isinstance(v, float) else v) for v in row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def coverage_xlsx(features: list[dict[str, Any]], *, source: str | None = None) -> bytes:
+    """Return the coverage table as an Excel workbook (bold frozen header; a "Sources" sheet when given)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None  # a new workbook has one sheet
+    ws.title = "Couverture"
+    _append(ws, [h for h, _ in COVERAGE_COLUMNS] + ["Zone blanche"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in coverage_rows(features):
+        _append(ws, row)
+    ws.freeze_panes = "A2"
+    if source:
+        _append(wb.create_sheet("Sources"), ["Sources", neutralise(source)])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
