@@ -62,7 +62,7 @@ COLUMNS: list[tuple[str, Any]] = [
     ("Motif de couverture", lambda r: (r.get("couverture") or {}).get("libelle")),
     ("Couverture partielle", lambda r: _oui_non((r.get("couverture") or {}).get("partielle"))),
     ("Distance (km)", lambda r: r.get("distance_km")),
-    ("Contact public", lambda r: " | ".join(_contact(c) for c in r["contacts"])),
+    ("Contact", lambda r: " | ".join(_contact(c) for c in r["contacts"])),
     ("Capacité installée", lambda r: r.get("capacite")),
     ("Nature de la capacité", lambda r: r.get("capacite_type")),
     ("Capacité mise à jour le", lambda r: r.get("capacite_maj")),

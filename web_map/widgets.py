@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from gis.territories.coverage import MOTIF_LABELS
 from web_map import capacity, style
+from web_map.editing import report_url
 from web_map.elements import COMMUNE_STYLE, TERRITORY_STYLE, Column, LegendItem, Marker
 from web_map.page import MapPage
 
@@ -140,6 +141,7 @@ def _offer_cells(o: dict[str, Any]) -> dict[str, Any]:
         "nom": Markup('<a href="{}" target="_top">{}</a>').format(offer_url(o["id"]), o["nom"]),
         "pourquoi": reason,
         "contact": Markup(" ; ").join(_contact_link(c) for c in contacts) if contacts else None,
+        "signaler": Markup('<a href="{}" target="_top">Signaler une anomalie</a>').format(report_url("offre", o["id"])),
     }
 
 
@@ -169,7 +171,8 @@ OFFER_COLUMNS = [
     Column("etablissement", "Établissement"), Column("finess", "FINESS"), Column("adresse", "Adresse"),
     Column("pourquoi", "Pourquoi elle couvre la commune"),
     Column("distance", "Distance (km)", numeric=True, decimals=1),
-    Column("contact", "Contact public"),
+    Column("contact", "Contact"),
+    Column("signaler", "Signaler"),
     Column("capacite", "Capacité et disponibilités"),
 ]
 
@@ -253,7 +256,7 @@ def offre_page(o: dict[str, Any], *, basemap: str = "plan-ign") -> MapPage:
         ("Modes de prise en charge", ", ".join(a["label"] or a["code"] for a in o["modes_prise_en_charge"]) or None),
         ("Établissement", f"{eg['nom']} (FINESS {eg.get('finess') or '—'})" if eg else None),
         ("Adresse", eg_address(eg) or None),
-        ("Contact public", " ; ".join(c.get("valeur", "") for c in o["contacts"]) or None),
+        ("Contact", " ; ".join(c.get("valeur", "") for c in o["contacts"]) or None),
         ("Statut", {"ouverte": "Ouverte", "fermee_temporairement": "Fermée temporairement"}.get(o["statut"],
                                                                                              o["statut"])),
         *capacity.details(o),

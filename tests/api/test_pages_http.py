@@ -72,7 +72,7 @@ def test_coordinator_page(fixture_http):
     assert "<h1>Quelles offres interviennent dans une commune ?</h1>" in html
     for text in ("Commune", "Type d'offre", "Public", "Activité", "Âge de la personne", "Rechercher",
                  "Effacer les filtres", "Exporter la liste (CSV)", "Exporter la liste (Excel .xlsx)",
-                 "Intégrer cette carte", "Données fictives de démonstration", "Contact public", "Pourquoi",
+                 "Intégrer cette carte", "Données fictives de démonstration", "Contact", "Pourquoi",
                  "Distance (km)", "Établissement"):
         assert text in html, text
     # ARIA combobox pattern and live regions.

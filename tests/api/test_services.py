@@ -102,7 +102,7 @@ def test_csv_export_has_french_headers(fixture_http):
     assert "Motif de couverture" in rows[0]
     assert len(rows) == 4
     assert any("06 00 00 00 02" in cell for row in rows for cell in row) is False  # restricted contact
-    contact = rows[0].index("Contact public")
+    contact = rows[0].index("Contact")
     assert "Tél. 01 00 00 00 01" in [row[contact] for row in rows]
 
 

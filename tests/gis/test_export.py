@@ -50,7 +50,7 @@ def test_csv_export_neutralises_every_text_cell():
         for header, cell in zip(rows[0], row, strict=True):
             if header in numeric:
                 assert re.fullmatch(r"-?\d+(,\d+)?", cell), (header, cell)  # numbers stay numbers
-            elif cell and header not in ("Couverture partielle", "Données fictives", "Contact public",
+            elif cell and header not in ("Couverture partielle", "Données fictives", "Contact",
                                          "Activités", "Publics"):
                 assert cell.startswith("'"), (header, cell)
     assert rows[1][COLUMNS.index(("Âge minimum", COLUMNS[6][1]))] == "-3"

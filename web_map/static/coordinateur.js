@@ -826,6 +826,8 @@
         var offre = el("th", { scope: "row", role: "rowheader" }, [
           el("a", { href: "/cartes/offre/" + encodeURIComponent(r.id), text: tidy(r.nom) || r.id }),
           r.identifiant ? el("span", { className: "pg-sub", text: r.identifiant }) : null,
+          el("span", { className: "pg-sub" }, [el("a", { href: "/signalements/nouveau/offre/" + encodeURIComponent(r.id),
+            className: "pg-report", text: "Signaler une anomalie" })]),
         ]);
         var type = el("td", { "data-label": "Type d'offre" }, [r.type_offre ? r.type_offre.label : "—",
           r.type_offre ? el("span", { className: "pg-sub", text: "code " + r.type_offre.code }) : null]);
@@ -837,7 +839,7 @@
         var motif = el("td", { "data-label": "Pourquoi" }, [cov.libelle || "—",
           cov.partielle ? el("span", { className: "pg-badge", text: "couverture partielle" }) : null]);
         var dist = el("td", { className: "rg-num", "data-label": "Distance (km)", text: fmtKm(r.distance_km) });
-        var contact = el("td", { "data-label": "Contact public" }, [contactNode(r.contacts)]);
+        var contact = el("td", { "data-label": "Contact" }, [contactNode(r.contacts)]);
         [type, etab, adresse, motif, dist, contact].forEach(function (td) { td.setAttribute("role", "cell"); });
         tbody.appendChild(el("tr", { role: "row" }, [offre, type, etab, adresse, motif, dist, contact]));
       });
