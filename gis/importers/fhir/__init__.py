@@ -82,9 +82,12 @@ from gis.importers.fhir.organisations import write_organisations
 from gis.importers.fhir.read import list_files, read_items
 from gis.importers.fhir.references import Context
 from gis.importers.offer_merge import absorb_cnsa_offers
-from gis.importers.report import ImportReport, run_import
+from gis.importers.report import ImportReport, analyze, run_import
 from gis.progress import Progress, silent
 from gis.territories import coverage
+
+#: Offers written beyond which the tables are analysed before the coverage refresh.
+LARGE_IMPORT = 5_000
 
 #: Tables a FHIR import writes (analysed at the end of the load).
 TABLES = ("entite_juridique", "etablissement", "organisation_interne", "lieu", "offre", "zone_intervention",
@@ -165,6 +168,10 @@ def _import(ctx: Context, paths: list[Path], *, replace_source: bool, batch_byte
         kept, offer_ids = streaming.write_batches(ctx, batches, read_items, write_structures, write_offer_rows)
     if replace_source:
         _drop_stale(ctx, kept)
+    if len(batches) > 1 or len(offer_ids) > LARGE_IMPORT:
+        # Plans of the coverage refresh must see the rows just written (a table empty at its last ANALYZE
+        # gets nested loops over 100,000 offers).
+        analyze(ctx.conn, TABLES)
     ctx.progress.step("calcul de la couverture des offres importées")
     ctx.report.counts["couverture"] = coverage.refresh(ctx.conn, sorted(set(offer_ids)))
 

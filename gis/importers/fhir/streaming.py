@@ -25,7 +25,7 @@ from pathlib import Path
 
 from gis.importers.fhir.read import Item
 from gis.importers.fhir.references import FIXED_ON_READING, Context
-from gis.importers.report import ImportReport
+from gis.importers.report import ImportReport, analyze
 
 #: Default size of a batch of input files (bytes).
 BATCH_BYTES = 16 * 1024 * 1024
@@ -39,6 +39,7 @@ _ORGS_BY_ROR_ID = (
     "UNION ALL SELECT 'entite_juridique', id, ror_id FROM entite_juridique WHERE ror_id = ANY (%(ids)s)"
 )
 _TYPES = ("Organization", "Location", "HealthcareService")
+_STRUCTURES = ("entite_juridique", "etablissement", "organisation_interne", "lieu")
 
 
 def batches(files: list[Path], batch_bytes: int) -> list[list[Path]]:
@@ -110,6 +111,7 @@ def write_batches(
         for rtype, ids in kept_ids(ctx).items():
             keep[rtype].extend(ids)
         structures(ctx)
+    analyze(ctx.conn, _STRUCTURES)  # the offers' lookups of places and organisations see the rows just written
     offer_ids: list[int] = []
     for i, batch in enumerate(files, 1):
         ctx.progress.step(f"offres : lot {i}/{n}")

@@ -81,3 +81,16 @@ def test_streaming_reference_to_a_rejected_organisation_is_rejected_with_its_rea
     assert "rejetée" in motifs["HealthcareService/offre-orpheline"]
     fixed = [w for w in report.warnings if w.reference == "HealthcareService/offre-orpheline"]
     assert len(fixed) == 1 and "category (objet au lieu d'un tableau)" in fixed[0].motif
+
+
+def test_deleting_offers_deletes_their_coverage(conn, tmp_path):
+    """couverture has no foreign key any more (migration 014): a statement trigger deletes deleted offers' rows."""
+    generate_national(conn, tmp_path, seed=2, offers=300, per_file=100)
+    load_fhir(conn, [tmp_path], source="demo nationale", fictif=True, today=date(2026, 6, 1))
+    ids = [r["id"] for r in conn.execute(
+        "SELECT DISTINCT offre_id AS id FROM couverture ORDER BY 1 LIMIT 3").fetchall()]
+    assert len(ids) == 3
+    conn.execute("DELETE FROM offre WHERE id = ANY (%s)", (ids,))
+    assert conn.execute("SELECT count(*) AS n FROM couverture WHERE offre_id = ANY (%s)",
+                        (ids,)).fetchone()["n"] == 0
+    assert conn.execute("SELECT count(*) AS n FROM couverture").fetchone()["n"] > 0
