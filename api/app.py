@@ -22,17 +22,22 @@ from api.replicas import ReplicaSet
 from api.routers import (
     access,
     cartes,
+    cartes_indicateurs,
     communes,
     csp,
     departements,
     disponibilites,
     docs,
+    editing_pages,
     fhir,
     health,
     imports,
+    indicateurs,
     ogc,
     pages,
     services,
+    signalements,
+    zones,
 )
 from gis import __version__
 from gis.db import make_pool
@@ -107,8 +112,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(disponibilites.router)
     app.include_router(disponibilites.pages)
     app.include_router(imports.router)
+    app.include_router(signalements.router)
+    app.include_router(zones.router)
     app.include_router(pages.router)
+    app.include_router(editing_pages.router)  # before cartes: /cartes/offre/{id}/zone
     app.include_router(cartes.router)
+    app.include_router(indicateurs.router)
+    app.include_router(cartes_indicateurs.router)
     app.include_router(docs.router)
     app.include_router(csp.router)
     app.include_router(ogc.router)

@@ -9,6 +9,10 @@ Usage in a router::
     response = html_response(...); set_form_cookie(request, response, token)
     ...
     await check_form(request, form.get("csrf"))       # on POST: Forbidden (403) unless it matches
+
+The JSON write requests of the pages (anomaly processing, zone editor) send the session's token in the
+``X-CSRF-Token`` header instead: :func:`check_header` (a Bearer request cannot be forged by another site, an anonymous
+one carries no authority), and :func:`session_token` gives the pages the token to embed.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from api.auth import current_principal
 from gis.errors import Forbidden
 from gis.settings import Settings
 
-__all__ = ["CSRF_COOKIE", "check_form", "form_token", "secure_cookie", "set_form_cookie"]
+__all__ = ["CSRF_COOKIE", "CSRF_HEADER", "check_form", "check_header", "form_token", "secure_cookie",
+           "session_token", "set_form_cookie"]
 
 CSRF_COOKIE = "ror_gis_csrf"
+CSRF_HEADER = "x-csrf-token"
 _LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 
@@ -71,3 +77,22 @@ async def check_form(request: Request, submitted: Any, *, session: bool = True) 
     expected = found.csrf if found is not None else request.cookies.get(CSRF_COOKIE)
     if not isinstance(submitted, str) or not expected or not hmac.compare_digest(submitted, expected):
         raise Forbidden("Formulaire expiré ou envoyé depuis un autre site : rechargez la page et recommencez.")
+
+
+def check_header(request: Request) -> None:
+    """Raise :class:`gis.errors.Forbidden` when a request authenticated by the page-session cookie lacks the session's
+    token in ``X-CSRF-Token`` (call it after the principal was resolved: the session is kept on ``request.state``)."""
+    if request.headers.get("authorization") is not None:
+        return
+    session = getattr(request.state, "session", None)
+    if session is None:
+        return
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not sent or not hmac.compare_digest(sent.encode(), str(session.csrf).encode()):
+        raise Forbidden("Jeton anti-falsification (CSRF) manquant ou invalide : rechargez la page et recommencez.")
+
+
+def session_token(request: Request) -> str | None:
+    """The CSRF token of the request's page session, to embed in a page (None without a session)."""
+    session = getattr(request.state, "session", None)
+    return None if session is None else str(session.csrf)

@@ -69,6 +69,11 @@ class DataState:
             found = True
         return found
 
+    def invalidate(self) -> None:
+        """This process has just committed a write (a territory edit): drop the cached answers now, without waiting
+        for the commit's NOTIFY to reach the listener, so that the writer's next request is answered fresh."""
+        self._set(None, self.catalog)
+
     def _stale(self, _notify: object = None) -> None:
         """A notification arrived during a query: drop cached answers now; the version is read again next."""
         self._set(None, self.catalog)

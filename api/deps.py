@@ -55,6 +55,20 @@ async def get_conn(request: Request, _principal: Principal = Depends(current_pri
             state.pool.putconn(conn)
 
 
+async def get_primary_conn(request: Request, _principal: Principal = Depends(current_principal)) -> AsyncIterator[Conn]:
+    """A pooled connection of the primary, never a replica: for the requests that write (anomaly reports, zone edits)
+    and for the reads that must see the latest writes (a zone's ETag, the reports being processed)."""
+    state = request.app.state
+    async with state.gate.slot():
+        conn = getconn_now(state.pool)
+        if conn is None:
+            conn = await run_in_threadpool(checked_getconn, state.pool)
+        try:
+            yield conn
+        finally:
+            state.pool.putconn(conn)
+
+
 async def run_write(request: Request, work: Callable[[Conn], T]) -> T:
     """Run ``work(conn)`` in one read-write transaction on a pooled connection, behind the gate, in a worker thread.
 

@@ -27,10 +27,12 @@ from gis.errors import (
     NotAuthenticated,
     NotFound,
     PayloadTooLarge,
+    RateLimited,
     RorGisError,
     Saturated,
     SourceUnavailable,
 )
+from gis.territories.editing import PreconditionMissing, StaleZone
 
 log = logging.getLogger("ror_gis.api")
 
@@ -39,6 +41,9 @@ STATUS_BY_ERROR: dict[type[RorGisError], tuple[int, str]] = {
     NotFound: (404, "Introuvable"),
     NotAuthenticated: (401, "Authentification requise"),
     Forbidden: (403, "Accès refusé"),
+    StaleZone: (412, "Modification concurrente"),
+    PreconditionMissing: (428, "En-tête If-Match requis"),
+    RateLimited: (429, "Trop de demandes"),
     InvalidInput: (422, "Requête invalide"),
     PayloadTooLarge: (413, "Fichier trop volumineux"),
     DataNotLoaded: (503, "Données non chargées"),
@@ -59,7 +64,7 @@ _HTTP_MESSAGES = {
 _DB_DOWN = DatabaseUnavailable("La base de données ne répond pas ; réessayez dans quelques instants.")
 _INTERNAL = "Erreur interne du service. L'incident a été journalisé."
 _FIELD_NAMES = {"query": "paramètre", "path": "chemin", "body": "corps", "header": "en-tête"}
-_HTML_PREFIXES = ("/cartes", "/connexion", "/deconnexion")
+_HTML_PREFIXES = ("/cartes", "/connexion", "/deconnexion", "/signalements")
 _LITERAL_HELP = {"fond": "Fond de carte inconnu : valeurs permises plan-ign, osm ou aucun"}
 # What a malformed value of these parameters should look like (pattern mismatch).
 _PATTERN_HELP = {
@@ -69,6 +74,7 @@ _PATTERN_HELP = {
     "departement": "code de département mal formé (ex. 93, 2A, 974)",
     "offer_id": "identifiant d'offre mal formé",
     "name": "nom de nomenclature mal formé",
+    "email": "adresse électronique invalide (ex. prenom.nom@exemple.fr), ou laissez le champ vide",
 }
 
 
@@ -91,6 +97,8 @@ def _error_headers(exc: RorGisError) -> dict[str, str] | None:
         return {"WWW-Authenticate": WWW_AUTHENTICATE, "Cache-Control": "no-store"}
     if isinstance(exc, Forbidden):
         return {"Cache-Control": "no-store"}
+    if isinstance(exc, RateLimited):
+        return {"Retry-After": str(exc.retry_after), "Cache-Control": "no-store"}
     for cls, seconds in RETRY_AFTER_S.items():
         if isinstance(exc, cls):
             return {"Retry-After": seconds}

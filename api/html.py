@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
@@ -37,10 +38,11 @@ def map_response(page: MapPage | str, settings: Settings, *, status_code: int = 
 
 
 def error_response(settings: Settings, *, status_code: int, title: str, message: str,
-                   back_url: str | None = None, back_label: str = "Retour") -> HTMLResponse:
-    """A French error page (never a stack trace), not cached."""
+                   back_url: str | None = None, back_label: str = "Retour",
+                   extra: Markup | None = None) -> HTMLResponse:
+    """A French error page (never a stack trace), not cached; ``extra``: a block under the message (a form)."""
     html = render_template("error.html", title=title, message=message, status_code=status_code,
-                           back_url=back_url, back_label=back_label, css=assets.page_css())
+                           back_url=back_url, back_label=back_label, css=assets.page_css(), extra=extra)
     return html_response(html, settings, status_code=status_code, cache_control=NO_STORE)
 
 

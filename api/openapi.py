@@ -23,6 +23,7 @@ def install(app: FastAPI, state: DataState) -> None:
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         if state.catalog:
             _add_code_enums(schema, state.catalog)
+        _add_bearer(schema)
         if key is not None:
             cache.update(version=key, schema=schema)
         return schema
@@ -43,3 +44,15 @@ def _add_code_enums(schema: dict[str, Any], catalog: dict[str, frozenset[str]]) 
                     items.pop("pattern", None)
                     # An empty value means "no filter" (HTML forms), except where a code is required.
                     items["enum"] = sorted(codes) if param.get("required") else ["", *sorted(codes)]
+
+
+def _add_bearer(schema: dict[str, Any]) -> None:
+    """Declare the optional bearer credential (API token or OpenID Connect JWT): anonymous is the public."""
+    schema.setdefault("components", {}).setdefault("securitySchemes", {})["jeton"] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Jeton d'API (`ror-gis tokens create`) ou jeton OpenID Connect (JWT) selon la configuration. "
+        "Facultatif : sans jeton, les réponses sont celles du public ; avec un jeton, les contacts et unités "
+        "que son rôle permet de voir.",
+    }
+    schema["security"] = [{}, {"jeton": []}]

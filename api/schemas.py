@@ -107,6 +107,9 @@ def content(*media_types: str, description: str = "Réponse") -> dict[int | str,
 OFFERS_FORMATS = content("application/json", "application/geo+json", "text/csv",
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          description="Offres (format=json, geojson, csv ou xlsx)")
+COVERAGE_FORMATS = content("application/geo+json", "text/csv",
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           description="Couverture par commune (format=geojson, csv ou xlsx)")
 
 
 class _Open(BaseModel):
@@ -254,7 +257,7 @@ class NomenclatureCodes(BaseModel):
 
 
 class Suggestions(_Open):
-    """Groups of suggestions (types d'offre, activités, actes spécifiques, établissements)."""
+    """Groups of suggestions (types d'offre, catégories d'EG, activités, actes spécifiques, établissements)."""
 
 
 class CoverageCollection(_Open):
@@ -281,3 +284,12 @@ TABLEAU_FORM: dict[str, Any] = {"requestBody": {"required": True, "content": {"m
         "titre": {"type": "string", "maxLength": 120},
         "fond": {"type": "string", "enum": ["plan-ign", "osm", "aucun"]},
     }}}}}}
+
+
+# Operations that need a role (anomaly reports processing, territory editing).
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _error("Authentification requise, ou jeton invalide, expiré ou révoqué (en-tête WWW-Authenticate)"),
+    403: _error("Rôle insuffisant, établissement hors de votre périmètre, ou jeton CSRF manquant (session de page)"),
+}
+# Operations with a JSON body: a body that is not JSON at all is refused before validation.
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {400: _error("Corps illisible (JSON mal formé)")}

@@ -153,3 +153,16 @@ def transaction(url: str) -> Iterator[Conn]:
     """Return a connection whose work is committed at the end of the block, or rolled back on error."""
     with connect(url) as conn, conn.transaction():
         yield conn
+
+
+@contextmanager
+def writing(conn: Conn) -> Iterator[Conn]:
+    """Open a read-write transaction on ``conn``, committed at the end of the block (rolled back on error).
+
+    The API's pooled connections are read-only by default (``default_transaction_read_only``): the few requests
+    that write (anomaly reports, territory edits) open their transaction with ``SET TRANSACTION READ WRITE``. Inside
+    a caller's transaction this is a savepoint.
+    """
+    with conn.transaction():
+        conn.execute("SET TRANSACTION READ WRITE")
+        yield conn

@@ -81,3 +81,13 @@ class Forbidden(RorGisError):
     """The principal is known but may not do this (403)."""
 
     code = "acces_refuse"
+
+
+class RateLimited(RorGisError):
+    """Too many requests of one kind from one client: answered 429 with ``Retry-After`` (``retry_after`` seconds)."""
+
+    code = "trop_de_demandes"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -117,11 +117,31 @@ def to_csv(results: list[dict[str, Any]]) -> bytes:
     bytes
         The CSV; decimals with a comma; text cells neutralised against formula injection.
     """
+    return table_csv([h for h, _ in COLUMNS], rows(results))
+
+
+def table_csv(headers: list[str], cells: list[list[Any]]) -> bytes:
+    """Any table as the CSV of :func:`to_csv` (``;``, UTF-8 with BOM, decimal comma, cells neutralised).
+
+    Parameters
+    ----------
+    headers : list of str
+        French column headers.
+    cells : list of list
+        The rows, in the order of ``headers``.
+
+    Returns
+    -------
+    bytes
+        The CSV.
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    writer.writerow([h for h, _ in COLUMNS])
-    for row in rows(results):
-        writer.writerow(["" if v is None else (str(v).replace(".", ",") if isinstance(v, float) else v) for v in row])
+    writer.writerow(headers)
+    for row in cells:
+        values = [neutralise(v) for v in row]
+        writer.writerow(["" if v is None else (str(v).replace(".", ",") if isinstance(v, float) else v)
+                         for v in values])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -150,6 +170,28 @@ def to_xlsx(results: list[dict[str, Any]], *, title: str = "Offres", source: str
     bytes
         The ``.xlsx`` file; text cells are neutralised and typed as strings, never formulas.
     """
+    return table_xlsx([h for h, _ in COLUMNS], rows(results), title=title, source=source)
+
+
+def table_xlsx(headers: list[str], cells: list[list[Any]], *, title: str, source: str | None = None) -> bytes:
+    """Any table as the workbook of :func:`to_xlsx` (bold frozen header, cells neutralised, typed strings).
+
+    Parameters
+    ----------
+    headers : list of str
+        French column headers.
+    cells : list of list
+        The rows, in the order of ``headers``.
+    title : str
+        Sheet name (31 characters at most).
+    source : str, optional
+        Text of the "Sources" sheet.
+
+    Returns
+    -------
+    bytes
+        The ``.xlsx`` file.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -157,19 +199,68 @@ def to_xlsx(results: list[dict[str, Any]], *, title: str = "Offres", source: str
     ws = wb.active
     assert ws is not None  # a new workbook has one sheet
     ws.title = title[:31]
-    _append(ws, [h for h, _ in COLUMNS])
+    _append(ws, list(headers))
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for row in rows(results):
-        _append(ws, row)
+    for row in cells:
+        _append(ws, [neutralise(v) for v in row])
     ws.freeze_panes = "A2"
-    for col, (header, _) in zip(ws.columns, COLUMNS, strict=False):
+    for col, header in zip(ws.columns, headers, strict=False):
         width = max([len(header)] + [len(str(c.value)) for c in col[1:200] if c.value is not None])
         letter = col[0].column_letter  # type: ignore[union-attr]  # row 1 is never merged
         ws.column_dimensions[letter].width = min(60, width + 2)
     if source:
         info = wb.create_sheet("Sources")
         _append(info, ["Sources", neutralise(source)])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# Coverage by commune (planners): header -> property of a feature of gis.layers.territoires.coverage_by_commune.
+COVERAGE_COLUMNS: list[tuple[str, str]] = [
+    ("Code INSEE", "insee"), ("Commune", "nom"), ("Département", "departement"), ("Population", "population"),
+    ("Offres", "offres"), ("Offres pour 10 000 habitants", "pour_10000"),
+]
+
+
+def coverage_rows(features: list[dict[str, Any]]) -> list[list[Any]]:
+    """Return the export cells of the coverage features (one list per commune), neutralised, plus "zone blanche"."""
+    out = []
+    for f in features:
+        props = f["properties"]
+        out.append([neutralise(props.get(key)) for _h, key in COVERAGE_COLUMNS]
+                   + ["oui" if props.get("offres") == 0 else "non"])
+    return out
+
+
+def coverage_csv(features: list[dict[str, Any]]) -> bytes:
+    """Return the coverage table as French CSV (semicolons, decimal comma, UTF-8 with BOM)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    writer.writerow([h for h, _ in COVERAGE_COLUMNS] + ["Zone blanche"])
+    for row in coverage_rows(features):
+        writer.writerow(["" if v is None else (str(v).replace(".", ",") if isinstance(v, float) else v) for v in row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def coverage_xlsx(features: list[dict[str, Any]], *, source: str | None = None) -> bytes:
+    """Return the coverage table as an Excel workbook (bold frozen header; a "Sources" sheet when given)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None  # a new workbook has one sheet
+    ws.title = "Couverture"
+    _append(ws, [h for h, _ in COVERAGE_COLUMNS] + ["Zone blanche"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in coverage_rows(features):
+        _append(ws, row)
+    ws.freeze_panes = "A2"
+    if source:
+        _append(wb.create_sheet("Sources"), ["Sources", neutralise(source)])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         default="text", description="Log lines as plain text, or one JSON object per line (servers)."
     )
+    signalement_max: int = Field(
+        default=5, ge=1, description="Anomaly reports a client may send per window (then 429 + Retry-After)."
+    )
+    signalement_window_s: int = Field(default=900, ge=1, description="Window of the anomaly-report rate limit (s).")
 
     auth_mode: Literal["jetons", "oidc", "jetons+oidc"] = Field(
         default="jetons",
@@ -136,6 +140,11 @@ class Settings(BaseSettings):
     def oidc_enabled(self) -> bool:
         """Return True when OIDC JWTs are accepted (and a JWKS URL is configured)."""
         return self.auth_mode in ("oidc", "jetons+oidc") and bool(self.oidc_jwks_url)
+
+    login_max_echecs: int = Field(
+        default=10, ge=1, description="Failed logins allowed per client address and window on /connexion (per process)."
+    )
+    login_fenetre_s: int = Field(default=300, ge=1, description="Window of the failed-login limit (s).")
 
     def replica_url_list(self) -> list[str]:
         """``database_replica_urls`` as a list."""

@@ -160,3 +160,29 @@ def parse_tags(html: str) -> list[tuple[str, dict[str, str]]]:
     parser.feed(html)
     parser.close()
     return tags
+
+
+AXE_JS = Path(__file__).resolve().parent.parent / "web_map" / "vendor" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(target, *, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict]:
+    """axe-core's violations of the given impacts on a page or frame (``page`` or ``frame``).
+
+    axe-core (npm, ``web_map/vendor`` devDependencies) is evaluated by the test through the DevTools
+    protocol, never served by the application nor allowed by its CSP. Returns ``[{"id", "impact",
+    "help", "nodes": [selector…]}]``.
+    """
+    if not AXE_JS.is_file():
+        pytest.fail(f"axe-core is not installed ({AXE_JS}): run scripts/bootstrap.sh")
+    if not target.evaluate("() => typeof window.axe === 'object'"):
+        target.evaluate("source => { (0, eval)(source); }", AXE_JS.read_text(encoding="utf-8"))
+    result = target.evaluate(
+        """async (impacts) => {
+            const r = await window.axe.run(document, { resultTypes: ['violations'] });
+            return r.violations.filter(v => impacts.includes(v.impact)).map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ')) }));
+        }""",
+        list(impacts),
+    )
+    return list(result)

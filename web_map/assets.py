@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 VECTORGRID_PACKAGE = Path(__file__).resolve().parent / "vendor" / "node_modules" / "leaflet.vectorgrid"
 VECTORGRID_JS = "Leaflet.VectorGrid.bundled.min.js"
+DRAW_PACKAGE = Path(__file__).resolve().parent / "vendor" / "node_modules" / "leaflet-draw"
 LONG_CACHE = "public, max-age=31536000, immutable"
 
 LEAFLET_VERSION: str = xs_leaflet.VERSION
@@ -73,6 +74,21 @@ def vector_tiles_available() -> bool:
 def vectorgrid_prefix() -> str:
     """URL folder of Leaflet.VectorGrid's ``dist`` folder."""
     return f"/static/vectorgrid/{vectorgrid_version()}"
+
+
+@lru_cache(maxsize=1)
+def draw_version() -> str | None:
+    """Version of the installed Leaflet.draw (npm, for the zone editor), or None when it is not installed."""
+    try:
+        version = json.loads((DRAW_PACKAGE / "package.json").read_text(encoding="utf-8"))["version"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return str(version) if (DRAW_PACKAGE / "dist" / "leaflet.draw.js").is_file() else None
+
+
+def draw_prefix() -> str:
+    """URL folder of Leaflet.draw's ``dist`` folder."""
+    return f"/static/leaflet-draw/{draw_version()}"
 
 
 def own_prefix() -> str:
@@ -133,4 +149,6 @@ def static_dirs() -> list[tuple[str, str, Path]]:
     ]
     if vector_tiles_available():
         dirs.append((vectorgrid_prefix(), "static-vectorgrid", VECTORGRID_PACKAGE / "dist"))
+    if draw_version() is not None:
+        dirs.append((draw_prefix(), "static-leaflet-draw", DRAW_PACKAGE / "dist"))
     return dirs

@@ -5,6 +5,7 @@ Built from plain data (the routers query :mod:`gis.layers`); classes are compute
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from markupsafe import Markup
@@ -13,7 +14,7 @@ from gis.classify import METHODS, classify, method_key
 from gis.tableau import TableauResult
 from web_map import style
 from web_map.elements import CHOROPLETH_STYLE, CONTEXT_STYLE, Column, LegendItem, PathStyle
-from web_map.page import MapPage
+from web_map.page import MapPage, render_template
 
 DEPARTEMENTS_URL = "/api/v1/departements?geometry=simplified"
 
@@ -30,6 +31,42 @@ def class_bounds(bins: list[float], lower: float) -> list[str]:
         else:
             out.append(f"plus de {style.fr_number(lo)} à {style.fr_number(b)}")
     return out
+
+
+def integer_classes(breaks: list[float], lower: float) -> tuple[list[float], list[str]]:
+    """Classes of counts: whole-number upper bounds (duplicates merged) and labels that never overlap
+    ("1", "2 à 3", "4 à 7")."""
+    bounds = sorted({int(math.ceil(b)) for b in breaks})
+    labels = []
+    for i, b in enumerate(bounds):
+        lo = int(math.ceil(lower)) if i == 0 else bounds[i - 1] + 1
+        labels.append(style.fr_number(b) if lo >= b else f"{style.fr_number(lo)} à {style.fr_number(b)}")
+    return [float(b) for b in bounds], labels
+
+
+def rounded_classes(breaks: list[float], lower: float, decimals: int = 1) -> tuple[list[float], list[str]]:
+    """Classes of rates: upper bounds rounded up to ``decimals`` (duplicates merged), French labels."""
+    step = 10 ** decimals
+    bounds = sorted({math.ceil(b * step - 1e-9) / step for b in breaks})
+    labels = []
+    for i, b in enumerate(bounds):
+        if i == 0:
+            lo = math.floor(lower * step + 1e-9) / step
+            labels.append(f"de {style.fr_number(lo, decimals)} à {style.fr_number(b, decimals)}")
+        else:
+            labels.append(f"plus de {style.fr_number(bounds[i - 1], decimals)} à {style.fr_number(b, decimals)}")
+    return bounds, labels
+
+
+def coverage_controls(types: list[dict[str, Any]], departements: list[dict[str, Any]],
+                      current: dict[str, Any]) -> Markup:
+    """The coverage page's form (type d'offre grouped by family, territory, measure, classes, method)."""
+    groups: dict[str, list[dict[str, Any]]] = {k: [] for k in style.FAMILIES}
+    for t in sorted(types, key=lambda t: str(t["label"] or "").casefold()):
+        groups[style.family_for_type_offre(t["code"]).key].append(t)
+    grouped = [{"label": style.FAMILIES[k].label, "codes": codes} for k, codes in groups.items() if codes]
+    return Markup(render_template("_couverture_form.html", types=grouped, departements=departements,
+                                  current=current, methods=list(METHODS.items())))
 
 
 # The unmatched rows listed in the page (the count says how many there are in all): a file of 50,000 wrong codes
@@ -71,8 +108,21 @@ def apply_classes(result: TableauResult) -> None:
         f["properties"].update(valeur_txt=e["valeur_txt"], _fill=e["_fill"])
 
 
-def tableau_page(result: TableauResult, *, basemap: str = "plan-ign", title: str | None = None) -> MapPage:
-    """The choropleth of an uploaded spreadsheet."""
+TABLEAU_EXPORT_HEADERS = ["Code INSEE", "Commune", "Code saisi", "Correspondance", "Valeur", "Classe",
+                          "Ligne du fichier"]
+
+
+def tableau_export_rows(result: TableauResult) -> list[list[Any]]:
+    """The matched communes of a spreadsheet map as export rows (see :data:`TABLEAU_EXPORT_HEADERS`)."""
+    if not result.classes:
+        apply_classes(result)
+    return [[e["insee"], e["nom"], e.get("code_saisi"), e.get("correspondance"), e["valeur"], e.get("classe"),
+             e.get("ligne")] for e in result.matched]
+
+
+def tableau_page(result: TableauResult, *, basemap: str = "plan-ign", title: str | None = None,
+                 share_url: str | None = None) -> MapPage:
+    """The choropleth of an uploaded spreadsheet; ``share_url``: the map as a link (None: file too large)."""
     apply_classes(result)
     value_label = result.value_column
     page = MapPage(title or f"{value_label} par commune", basemap=basemap,
@@ -80,6 +130,8 @@ def tableau_page(result: TableauResult, *, basemap: str = "plan-ign", title: str
                             f"colonne valeur : « {value_label} »",
                    sources=f"Sources : fichier chargé par l'utilisateur ({result.filename}), "
                            "IGN Admin Express 2018, INSEE COG 2026")
+    page.add_notice(f"Carte faite à partir d'un fichier fourni par un utilisateur (« {result.filename} ») : "
+                    "ni le titre ni les valeurs ne proviennent du ROR ni ne sont vérifiés par le service.")
     page.add_remote_polygons(DEPARTEMENTS_URL, name="Limites départementales",
                              style=CONTEXT_STYLE)
     if result.features:
@@ -101,6 +153,16 @@ def tableau_page(result: TableauResult, *, basemap: str = "plan-ign", title: str
         '<p><a href="/cartes/tableau">Charger un autre fichier</a></p></section>'
     ).format(result.rows_read, result.format_label, len(result.matched), len(result.unmatched))
     page.add_html(summary)
+    if share_url:
+        page.add_html(Markup(
+            '<section class="rg-summary" aria-labelledby="rg-share-title"><h2 id="rg-share-title">Partager et '
+            'exporter</h2><p><a href="{}">Lien vers cette carte</a> (les codes et valeurs du tableau sont dans le '
+            'lien : rien n\'est conservé par le service) · <a href="{}" download>tableau CSV</a> · '
+            '<a href="{}" download>tableau Excel (.xlsx)</a></p></section>'
+        ).format(share_url, f"{share_url}&format=csv", f"{share_url}&format=xlsx"))
+    else:
+        page.add_html(Markup('<p class="rg-summary">Tableau trop volumineux pour un lien de partage : '
+                             'conservez le fichier pour refaire la carte.</p>'))
     dec = result.decimals
     page.add_table(
         f"Communes rapprochées ({len(result.matched)})",
@@ -143,7 +205,8 @@ COVERAGE_TABLE_ROWS = 1000
 def couverture_page(data: dict[str, Any], *, type_labels: list[str], extent: list[float] | None,
                     departement: str | None = None, per_10000: bool = False, classes: int = 5,
                     methode: str = "quantiles", basemap: str = "plan-ign", query: str = "",
-                    tiles_url: str | None = None) -> MapPage:
+                    tiles_url: str | None = None, controls: Markup | None = None,
+                    data_date: str | None = None) -> MapPage:
     """Planners' choropleth: how many offers of the type(s) cover each commune; 'zones blanches'.
 
     ``data``: :func:`gis.layers.territoires.coverage_by_commune` without geometry (the page draws the
@@ -156,12 +219,18 @@ def couverture_page(data: dict[str, Any], *, type_labels: list[str], extent: lis
     prop = "pour_10000" if per_10000 else "offres"
     value_label = "Offres pour 10 000 habitants" if per_10000 else "Nombre d'offres"
     area = (f"département {departement}" if departement else "Île-de-France")
+    sources = "Sources : ROR Île-de-France, INSEE (population), IGN Admin Express 2018, INSEE COG 2026"
     page = MapPage(f"Couverture : {what}", basemap=basemap,
-                   subtitle=f"{value_label} couvrant chaque commune – {area}")
+                   subtitle=f"{value_label} couvrant chaque commune – {area}",
+                   sources=sources + (f" – données du {data_date}" if data_date else ""))
+    if controls is not None:
+        page.add_html(controls, before_map=True)
     method = method_key(methode)
     values = [f["properties"][prop] for f in data["features"]
               if f["properties"][prop] not in (None, 0)]
-    breaks = classify(values, classes, method) if values else []
+    raw = classify(values, classes, method) if values else []
+    lower = min(values) if values else 0
+    breaks, labels = (rounded_classes(raw, lower) if per_10000 else integer_classes(raw, lower)) if raw else ([], [])
     colors = style.sequential_ramp(len(breaks)) if breaks else []
     remote = "/api/v1/couverture" + (f"?{query}" if query else "")
     _coverage_layer(page, tiles_url or remote, tiles=tiles_url is not None, name=value_label,
@@ -171,8 +240,7 @@ def couverture_page(data: dict[str, Any], *, type_labels: list[str], extent: lis
                              style=CONTEXT_STYLE)
     if extent:
         page.fit_bounds(extent)
-    lower = min(values) if values else 0
-    items = [LegendItem(text, c, "fill") for text, c in zip(class_bounds(breaks, lower), colors, strict=True)]
+    items = [LegendItem(text, c, "fill") for text, c in zip(labels, colors, strict=True)]
     items.append(LegendItem("Aucune offre : zone blanche", kind="hatch"))
     page.add_legend(value_label, items, note=f"Discrétisation : {METHODS[method]}. Paris est représenté par "
                     "arrondissement. Une commune couverte par une offre de tout Paris ou du département compte.")
@@ -183,10 +251,12 @@ def couverture_page(data: dict[str, Any], *, type_labels: list[str], extent: lis
         '<section class="rg-summary" aria-labelledby="rg-summary-title"><h2 id="rg-summary-title">En bref</h2><ul>'
         "<li>{} communes ou arrondissements, dont <strong>{} sans aucune offre</strong> ({} %)</li>"
         "<li>Population non couverte : <strong>{} habitants</strong> ({} %)</li></ul>"
-        '<p class="rg-exports">Données : <a href="{}">GeoJSON</a>{}</p></section>'
+        '<p class="rg-exports">Données : <a href="{}" download>tableau CSV</a> · <a href="{}" download>tableau '
+        'Excel (.xlsx)</a> · <a href="{}">GeoJSON</a>{}</p></section>'
     ).format(style.fr_number(summary["communes"]), style.fr_number(summary["communes_non_couvertes"]),
              style.fr_number(pct_c, 1), style.fr_number(summary["population_non_couverte"]),
-             style.fr_number(pct_p, 1), remote,
+             style.fr_number(pct_p, 1), f"{remote}&format=csv" if query else f"{remote}?format=csv",
+             f"{remote}&format=xlsx" if query else f"{remote}?format=xlsx", remote,
              Markup(' – <a href="{}">tuiles vectorielles (TileJSON)</a>').format(
                  tiles_url.replace("{z}/{x}/{y}", "tilejson.json", 1)) if tiles_url else ""))
     rows = [{**f["properties"], "zone": "oui" if f["properties"]["offres"] == 0 else "non"}

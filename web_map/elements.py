@@ -109,7 +109,8 @@ _SWATCH = Markup('<svg class="rg-swatch" viewBox="0 0 22 15" width="22" height="
 
 @dataclass(frozen=True)
 class LegendItem:
-    """One legend line. ``kind``: fill, line, dashed, hatch, marker (``family`` required)."""
+    """One legend line. ``kind``: fill, line, dashed, hatch, marker (``family`` required), cluster (a group
+    of markers of one family, with its count)."""
 
     label: str
     color: str = style.PRIMARY
@@ -121,6 +122,11 @@ class LegendItem:
         if self.kind == "marker" and self.family in style.FAMILIES:
             return Markup(style.marker_svg(self.family, 20))
         color = safe_color(self.color)
+        if self.kind == "cluster":
+            return Markup('<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">'
+                          '<circle cx="12" cy="12" r="11" fill="{}" stroke="#fff" stroke-width="2"/>'
+                          '<text x="12" y="16" text-anchor="middle" font-size="11" font-weight="700" '
+                          'fill="#fff">5</text></svg>').format(color)
         attrs = {
             "hatch": Markup('fill="url(#rg-hatch)" stroke="{}" stroke-width="1"').format(style.INK),
             "line": Markup('fill="none" stroke="{}" stroke-width="3"').format(color),
@@ -149,6 +155,8 @@ class Column:
 
 
 def _cell(value: Any, col: Column) -> dict[str, Any]:
+    if isinstance(value, Markup):  # built with Markup.format by a widget (values escaped): links, marks
+        return {"text": value, "sort": value.striptags(), "numeric": False}
     if col.numeric and isinstance(value, int | float) and not isinstance(value, bool):
         return {"text": style.fr_number(value, col.decimals), "sort": value, "numeric": True}
     if value is None or value == "" or value == []:
@@ -182,7 +190,7 @@ class Table:
             parts = []
             for i, col in enumerate(self.columns):
                 cell = _cell(row.get(col.key), col)
-                shown = text(cell["text"])
+                shown = cell["text"] if isinstance(cell["text"], Markup) else text(cell["text"])
                 attrs = ' scope="row"' if i == 0 else ""
                 if cell["numeric"]:
                     attrs += f' class="rg-num" data-sort="{text(cell["sort"])}"'

@@ -36,11 +36,18 @@ IDF_CENTER = (48.71, 2.50)
 _env = Environment(loader=PackageLoader("web_map", "templates"), autoescape=True, trim_blocks=True,
                    lstrip_blocks=True, finalize=strip_controls)
 _env.filters["fr_number"] = style.fr_number
+_env.globals["own_static"] = assets.own_prefix
 
 
 def render_template(name: str, **context: Any) -> str:
     """Render one of our templates (autoescaped)."""
     return _env.get_template(name).render(**context)
+
+
+def family_legend() -> list[dict[str, Any]]:
+    """The offer families with their marker (inline SVG, our own constants), for a page's legend."""
+    return [{"key": f.key, "label": f.label, "svg": Markup(style.marker_svg(f, 20))}
+            for f in style.FAMILIES.values()]
 
 
 class MapPage:
@@ -63,6 +70,8 @@ class MapPage:
         self.blocks_after: list[Markup] = []
         self.notices: list[str] = []
         self.layers: list[dict[str, Any]] = []
+        #: Compact (map-only) embed: no header, notices or tables; the legend overlaid on the map, collapsible.
+        self.compact = False
         self.view: dict[str, Any] = {"center": [round(v, 5) for v in location], "zoom": zoom,
                                      "minZoom": 6, "maxZoom": 19}
 

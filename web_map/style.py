@@ -155,6 +155,32 @@ def families_js() -> dict[str, dict[str, str]]:
     return {k: {**f.as_dict(), "svg": _SHAPES[f.shape]} for k, f in FAMILIES.items()}
 
 
+def _ranges(codes: frozenset[str]) -> str:
+    """Numeric codes as compact ranges: ``"21-27,35,38"``."""
+    numbers = sorted({int(c) for c in codes if c.isdigit()})
+    parts: list[str] = []
+    start = prev = None
+    for n in [*numbers, None]:
+        if n is not None and prev is not None and n == prev + 1:
+            prev = n
+            continue
+        if start is not None:
+            parts.append(str(start) if start == prev else f"{start}-{prev}")
+        start = prev = n
+    return ",".join(parts)
+
+
+def families_catalog() -> dict[str, object]:
+    """What a page's script needs to give an offer its family: the families in legend order, and the
+    type d'offre codes (as ranges) and FINESS categories of each family (``family_for`` in the browser)."""
+    return {
+        "order": list(FAMILIES),
+        "labels": {k: f.label for k, f in FAMILIES.items()},
+        "type_offre": {key: _ranges(codes) for key, codes in _TYPE_OFFRE.items()},
+        "categorie": {key: sorted(codes) for key, codes in _CATEGORIE_EG.items()},
+    }
+
+
 # --- Choropleth -------------------------------------------------------------------------------
 def sequential_ramp(k: int) -> list[str]:
     """``k`` colours (1 ≤ k ≤ 7) from light to dark, spread over the ramp."""

@@ -6,6 +6,7 @@ in :mod:`web_map` runs SQL.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -21,13 +22,20 @@ _ALIAS_KINDS = {"ancien": "ancien code INSEE", "deleguee": "code de commune dél
                 "associee": "code de commune associée"}
 
 
+def place_name(nom: str) -> str:
+    """Display name of a commune: ``"Paris 15e Arrondissement"`` → ``"Paris 15e"``."""
+    return re.sub(r"\s+arrondissement$", "", nom, flags=re.IGNORECASE)
+
+
 def commune_page(feature: dict[str, Any], *, basemap: str = "plan-ign") -> MapPage:
     """The commune widget: full outline, fitted view, legend, facts table.
 
     ``feature``: the GeoJSON Feature of :func:`gis.layers.communes.feature` (``geometry="full"``).
     """
     props: dict[str, Any] = feature["properties"]
-    nom = props["nom"]
+    nom = place_name(props["nom"])
+    outline = ("Limite de l'arrondissement " if props["type"] == "arrondissement-municipal"
+               else "Limite communale de ") + nom
     page = MapPage(f"Offres couvrant {nom}", basemap=basemap,
                    subtitle=f"{_TYPE_LABELS.get(props['type'], 'Commune')} – {props['departement_nom']} "
                             f"({props['departement']})")
@@ -37,11 +45,11 @@ def commune_page(feature: dict[str, Any], *, basemap: str = "plan-ign") -> MapPa
                         f"({props['insee']}).")
     display = {"type": "Feature", "id": feature["id"], "geometry": feature["geometry"],
                "properties": {"nom": nom, "insee": props["insee"], "population": props["population"]}}
-    page.add_polygons(display, name=f"Limite communale de {nom}", style=COMMUNE_STYLE,
+    page.add_polygons(display, name=outline, style=COMMUNE_STYLE,
                       tooltip=[("nom", "Commune"), ("insee", "Code INSEE"), ("population", "Population")])
     if feature.get("bbox"):
         page.fit_bounds(feature["bbox"])
-    page.add_legend("Légende", [LegendItem(f"Limite communale de {nom}", style.COMMUNE_OUTLINE, "line")])
+    page.add_legend("Légende", [LegendItem(outline, style.COMMUNE_OUTLINE, "line")])
     page.add_table(f"Caractéristiques de {nom}", [Column("label", "Caractéristique"), Column("value", "Valeur")],
                    commune_facts(props), sortable=False)
     return page
@@ -97,6 +105,44 @@ def _offer_marker(o: dict[str, Any], *, with_reason: bool = True) -> Marker | No
     return Marker(lat, lon, o["nom"], family=_offer_family(o), details=details, url=offer_url(o["id"]))
 
 
+_CANALS = {"2": "Tél.", "3": "Fax", "4": "Courriel", "5": "Site web", "telephone": "Tél.", "phone": "Tél.",
+           "fax": "Fax", "email": "Courriel", "mail": "Courriel", "url": "Site web"}
+_EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+$")
+_WEB = re.compile(r"^https?://[^\s<>\"']+$")
+
+
+def _contact_link(contact: dict[str, Any]) -> Markup:
+    """One public contact as a ``tel:``, ``mailto:`` or web link when its value is one, else as text."""
+    value = str(contact.get("valeur") or "")
+    canal = _CANALS.get(str(contact.get("canal") or "").lower(), "")
+    href = None
+    digits = re.sub(r"[^0-9+]", "", value)
+    if canal in ("Tél.", "Fax") and len(digits) >= 3:
+        href = "tel:" + digits
+    elif _EMAIL.match(value):
+        href = "mailto:" + value
+    elif canal == "Site web" and _WEB.match(value):
+        href = value
+    prefix = f"{canal} " if canal else ""
+    if href is None:
+        return Markup("{}{}").format(prefix, value)
+    return Markup('{}<a href="{}">{}</a>').format(prefix, href, value)
+
+
+def _offer_cells(o: dict[str, Any]) -> dict[str, Any]:
+    """The name as a link to the offer's page, contacts as links, the reason with a partial-coverage mark."""
+    cov = o.get("couverture") or {}
+    contacts = [c for c in o.get("contacts") or [] if c.get("valeur")]
+    reason = cov.get("libelle")
+    if reason and cov.get("partielle"):
+        reason = Markup('{} <span class="rg-badge">couverture partielle</span>').format(reason)
+    return {
+        "nom": Markup('<a href="{}" target="_top">{}</a>').format(offer_url(o["id"]), o["nom"]),
+        "pourquoi": reason,
+        "contact": Markup(" ; ").join(_contact_link(c) for c in contacts) if contacts else None,
+    }
+
+
 def _offer_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for o in results:
@@ -113,6 +159,7 @@ def _offer_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "distance": o.get("distance_km"),
             "contact": " ; ".join(c.get("valeur", "") for c in o.get("contacts") or []) or None,
             "capacite": capacity.table_text(o),
+            **_offer_cells(o),
         })
     return rows
 
@@ -142,18 +189,26 @@ def commune_offers_page(feature: dict[str, Any], answer: dict[str, Any], *, base
     (:func:`gis.layers.offres.covering`); ``query``: the filters as a query string, for the API links.
     """
     page = commune_page(feature, basemap=basemap)
-    insee, nom = answer["commune"]["insee"], answer["commune"]["nom"]
+    insee, nom = answer["commune"]["insee"], place_name(answer["commune"]["nom"])
     results = answer["results"]
     markers = [m for m in (_offer_marker(o) for o in results) if m is not None]
     qs = f"?{query}" if query else ""
-    page.add_remote_polygons(f"/api/v1/communes/{insee}/territoires{qs}", name="Territoires d'intervention",
-                             style=TERRITORY_STYLE, toggle=True, highlight=True,
-                             tooltip=[("nom", "Territoire"), ("offres", "Offres"), ("exemples", "Dont")])
+    layer = page.add_remote_polygons(f"/api/v1/communes/{insee}/territoires{qs}", name="Territoires d'intervention",
+                                     style=TERRITORY_STYLE, toggle=True, highlight=True,
+                                     tooltip=[("nom", "Territoire"), ("offres", "Offres"), ("exemples", "Dont")])
+    # A département or région covers the whole view: drawn as an outline only, it never catches the pointer.
+    layer["options"]["outlineOnly"] = {"property": "niveau", "values": ["region", "departement"]}
     page.add_markers(markers, name="Offres", cluster=len(markers) > 12, toggle=True)
     families = sorted({m.family for m in markers}, key=list(style.FAMILIES).index)
     if families:
-        page.add_family_legend(families)
-    page.legends[0].items.append(LegendItem("Territoire d'intervention d'une offre", TERRITORY_STYLE.color, "fill"))
+        legend = page.add_family_legend(families)
+        if len(markers) > 12:
+            legend.items.append(LegendItem("Groupe d'offres proches d'une même famille (leur nombre) : zoomez ou "
+                                           "cliquez pour les séparer", style.FAMILIES[families[0]].color, "cluster"))
+    page.legends[0].items.append(LegendItem("Territoire d'intervention d'une offre (survol : mise en évidence)",
+                                            TERRITORY_STYLE.color, "fill"))
+    page.legends[0].items.append(LegendItem("Département ou région entiers (contour seul)", TERRITORY_STYLE.color,
+                                            "dashed"))
     fictif = any(o["fictif"] for o in results)
     count = answer["total"]
     page.add_notice(f"{count} offre{'s' if count > 1 else ''} couvre{'nt' if count > 1 else ''} {nom}"

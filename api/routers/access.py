@@ -19,6 +19,7 @@ from api.csrf import CSRF_COOKIE, check_form, secure_cookie
 from api.deps import get_conn, run_write
 from api.html import html_response
 from api.params import OfferId
+from api.ratelimit import FailureLimit
 from api.responses import PRIVATE_CACHE
 from api.schemas import AUTH_RESPONSES
 from gis import tokens
@@ -73,6 +74,18 @@ def offre_gestion(
 # --------------------------------------------------------------------------------------------------- pages
 
 
+def _login_limit(request: Request) -> FailureLimit:
+    """The process's limit of failed logins per client address (created on first use)."""
+    state = request.app.state
+    limit: FailureLimit | None = getattr(state, "login_limit", None)
+    if limit is None:
+        settings = _settings(request)
+        limit = FailureLimit(settings.login_max_echecs, settings.login_fenetre_s,
+                             "Trop de tentatives de connexion depuis cette adresse ; réessayez dans {secondes} s.")
+        state.login_limit = limit
+    return limit
+
+
 def _safe_next(value: Any) -> str:
     """Where to go after logging in: a path of this site only (never another origin)."""
     if not isinstance(value, str) or not value.startswith("/") or value.startswith("//") or "\\" in value:
@@ -104,6 +117,9 @@ async def connexion(request: Request) -> HTMLResponse:
 @router.post("/connexion", response_class=HTMLResponse, include_in_schema=False)
 async def connexion_post(request: Request) -> Response:
     """Check the token, open a session, set the cookie, go back where the user was."""
+    limit = _login_limit(request)
+    client = request.client.host if request.client else "?"
+    limit.check(client)  # 429 with Retry-After after too many failures from this address
     form = await request.form()
     suivant = _safe_next(form.get("suivant"))
     await check_form(request, form.get("csrf"), session=False)  # a login form: the double-submit cookie
@@ -113,8 +129,10 @@ async def connexion_post(request: Request) -> Response:
     if tokens.looks_like_api_token(token) and _settings(request).api_tokens_enabled():
         opened = await run_write(request, lambda conn: tokens.create_session(conn, token, hours=hours))
     if opened is None:
+        limit.failed(client)
         return _login_page(request, csrf=secrets.token_urlsafe(32), status=401, suivant=suivant,
                            message="Jeton invalide, expiré ou révoqué.")
+    limit.succeeded(client)
     cookie, _session = opened
     response = RedirectResponse(suivant, status_code=303, headers={"Cache-Control": "no-store"})
     response.set_cookie(SESSION_COOKIE, cookie, max_age=int(hours * 3600), httponly=True,

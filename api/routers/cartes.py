@@ -8,30 +8,41 @@ render). Every answer is HTML in French, including errors (404/413/422), with th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect
 
 from api.auth import request_visibility
-from api.deps import coverage_filters_dep, filters_dep, get_conn
+from api.deps import filters_dep, get_conn
 from api.html import error_response, html_response, map_response
-from api.params import DepartementFilter, Insee, OfferId
+from api.params import DEPARTEMENT_PATTERN, Insee, OfferId
 from api.schemas import HTML_ERROR_RESPONSES, TABLEAU_FORM
-from gis import tableau
+from gis import export, status, tableau
 from gis.access import PUBLIC_VISIBILITY, Visibility
 from gis.db import Conn
 from gis.errors import InvalidInput, NotFound, PayloadTooLarge
 from gis.layers import communes, departements, nomenclatures, offres, territoires
 from gis.layers.offres import Filters
 from gis.settings import Settings
+from gis.tableau import share
+from gis.territories import editing
+from gis.text import normalize
 from web_map import assets
 from web_map.basemaps import basemap_key
-from web_map.choropleth import couverture_page, tableau_page
+from web_map.choropleth import (
+    TABLEAU_EXPORT_HEADERS,
+    couverture_page,
+    coverage_controls,
+    tableau_export_rows,
+    tableau_page,
+)
+from web_map.editing import add_offer_actions
 from web_map.page import MapPage, render_template
 from web_map.security import PAGE_CACHE, PRIVATE_NO_STORE
 from web_map.widgets import COMMUNE_WIDGET_OFFERS, commune_offers_page, offre_page
@@ -42,8 +53,11 @@ _FOND_HELP = "Fond de carte inconnu : valeurs permises plan-ign, osm ou aucun."
 _FOND = Query(None, description="plan-ign (défaut), osm ou aucun")
 Fond = Literal["plan-ign", "osm", "aucun", "none"]
 Methode = Literal["quantiles", "seuils-naturels", "amplitudes-egales"]
+Mode = Literal["complet", "compact"]
+_MODE = Query(None, description="compact : carte seule (sans en-tête ni tableaux), légende repliable sur la carte")
 _MULTIPART_OVERHEAD = 64 * 1024
 _TITLE_MAX = 120
+_DEPARTEMENT_OR_EMPTY = "^(?:" + DEPARTEMENT_PATTERN.strip("^$") + ")?$"
 
 
 def _settings(request: Request) -> Settings:
@@ -64,9 +78,12 @@ def _query(request: Request, drop: tuple[str, ...] = ("fond",)) -> str:
 
 
 def _page_or_error(settings: Settings, build: Callable[[], MapPage], *,
-                   not_found: str = "Introuvable", vis: Visibility = PUBLIC_VISIBILITY) -> HTMLResponse:
+                   not_found: str = "Introuvable", vis: Visibility = PUBLIC_VISIBILITY,
+                   mode: str | None = None) -> HTMLResponse:
     try:
-        return map_response(build(), settings, cache_control=PAGE_CACHE if vis.public else PRIVATE_NO_STORE)
+        page = build()
+        page.compact = mode == "compact"
+        return map_response(page, settings, cache_control=PAGE_CACHE if vis.public else PRIVATE_NO_STORE)
     except NotFound as exc:
         return error_response(settings, status_code=404, title=not_found, message=exc.message)
     except InvalidInput as exc:
@@ -81,6 +98,7 @@ def carte_commune(
     filters: Annotated[Filters, Depends(filters_dep)],
     conn: Annotated[Conn, Depends(get_conn)],
     fond: Fond | None = _FOND,
+    mode: Mode | None = _MODE,
 ) -> HTMLResponse:
     """Commune outline, the offers covering it (markers by family, clustered), their territories
     (layer control, highlight on hover/click), legend, table and export links. Same filters as
@@ -91,10 +109,10 @@ def carte_commune(
         basemap = _basemap(settings, fond)
         feature = communes.feature(conn, insee, geometry="full")
         answer = offres.covering(conn, insee, filters, limit=COMMUNE_WIDGET_OFFERS, vis=vis)
-        return commune_offers_page(feature, answer, basemap=basemap, query=_query(request))
+        return commune_offers_page(feature, answer, basemap=basemap, query=_query(request, drop=("fond", "mode")))
 
     vis = request_visibility(request)
-    return _page_or_error(settings, build, not_found="Commune introuvable", vis=vis)
+    return _page_or_error(settings, build, not_found="Commune introuvable", vis=vis, mode=mode)
 
 
 @router.head("/offre/{offer_id:path}", include_in_schema=False)
@@ -104,16 +122,20 @@ def carte_offre(
     offer_id: OfferId,
     conn: Annotated[Conn, Depends(get_conn)],
     fond: Fond | None = _FOND,
+    mode: Mode | None = _MODE,
 ) -> HTMLResponse:
     """The place of one offer, its intervention territory, its facts and the communes it covers."""
     settings = _settings(request)
 
     def build() -> MapPage:
         basemap = _basemap(settings, fond)
-        return offre_page(offres.detail(conn, offer_id, vis), basemap=basemap)
+        offer = offres.detail(conn, offer_id, vis)
+        page = offre_page(offer, basemap=basemap)
+        add_offer_actions(page, offer, editing.override_info(conn, editing.offer_ref(conn, offer["id"]).pk))
+        return page
 
     vis = request_visibility(request)
-    return _page_or_error(settings, build, not_found="Offre introuvable", vis=vis)
+    return _page_or_error(settings, build, not_found="Offre introuvable", vis=vis, mode=mode)
 
 
 _COVERAGE_TILES = "/ogc/collections/couverture/tiles/WebMercatorQuad/{z}/{x}/{y}?"
@@ -133,37 +155,64 @@ def _coverage_tiles(filters: Filters, departement: str | None) -> str | None:
     return _COVERAGE_TILES + urlencode(params)
 
 
+def _data_date(conn: Conn) -> str | None:
+    """Date of the last load of the offers (French ``JJ/MM/AAAA``), for the maps' source line."""
+    loaded = status.data_status(conn).get("offres", {}).get("charge_le")
+    return f"{loaded[8:10]}/{loaded[5:7]}/{loaded[0:4]}" if loaded else None
+
+
+def _coverage_controls(conn: Conn, current: dict[str, Any]) -> Markup:
+    types = nomenclatures.codes(conn, "type_offre")["codes"]
+    deps = [f["properties"] for f in departements.collection(conn, geometry="none")["features"]]
+    return coverage_controls(types, sorted(deps, key=lambda d: d["code"]), current)
+
+
 @router.head("/couverture", include_in_schema=False)
 @router.get("/couverture", response_class=HTMLResponse, summary="Carte de couverture par type d'offre")
 def carte_couverture(
     request: Request,
-    filters: Annotated[Filters, Depends(coverage_filters_dep)],
+    filters: Annotated[Filters, Depends(filters_dep)],
     conn: Annotated[Conn, Depends(get_conn)],
-    departement: DepartementFilter = None,
-    par: Annotated[int | None, Query(ge=10000, le=10000, description="10000 : offres pour 10 000 habitants")] = None,
+    departement: Annotated[str | None, Query(pattern=_DEPARTEMENT_OR_EMPTY,
+                                             description="Limiter à un département (ex. 93)")] = None,
+    par: Annotated[Literal["", "10000"] | None,
+                   Query(description="10000 : offres pour 10 000 habitants (vide : nombre d'offres)")] = None,
     classes: Annotated[int, Query(ge=3, le=7)] = 5,
     methode: Annotated[Methode, Query(description="quantiles, seuils-naturels ou amplitudes-egales")] = "quantiles",
     fond: Fond | None = _FOND,
+    mode: Mode | None = _MODE,
 ) -> HTMLResponse:
     """How many offers of the type(s) cover each commune (optionally per 10,000 inhabitants), with
-    the communes covered by none ("zones blanches") and a summary."""
+    the communes covered by none ("zones blanches"), a summary, the controls and the table (CSV, XLSX).
+    Without a type d'offre: the controls, with a French message."""
     settings = _settings(request)
-    if par not in (None, 10000):
+    if par not in (None, "", "10000"):
         return error_response(settings, status_code=422, title="Requête invalide",
                               message="Paramètre par : seule la valeur 10000 est permise.")
-    query = _query(request, drop=("fond", "par", "classes", "methode"))
+    departement = departement or None
+    per_10000 = par == "10000"
+    current = {"type_offre": filters.type_offre, "departement": departement, "par": per_10000,
+               "classes": classes, "methode": methode, "fond": fond}
+    if not filters.type_offre:  # the form alone (a page to choose from, not an error)
+        return error_response(settings, status_code=200, title="Choisissez un type d'offre",
+                              message="La carte de couverture montre un type d'offre à la fois (paramètre "
+                                      "« type_offre » : obligatoire). Choisissez-le ci-dessous.",
+                              extra=_coverage_controls(conn, current))
+    drop = ("fond", "par", "classes", "methode", "mode") + (("departement",) if not departement else ())
+    query = _query(request, drop=drop)
 
     def build() -> MapPage:
         basemap = _basemap(settings, fond)
         data = territoires.coverage_by_commune(conn, filters, departement=departement, geometry=False, vis=vis)
         labels = nomenclatures.labels_for(conn, "type_offre", filters.type_offre) or list(filters.type_offre)
         return couverture_page(data, type_labels=labels, extent=departements.bbox(conn, departement),
-                               departement=departement, per_10000=par == 10000, classes=classes,
+                               departement=departement, per_10000=per_10000, classes=classes,
                                methode=methode, basemap=basemap, query=query,
-                               tiles_url=_coverage_tiles(filters, departement))
+                               tiles_url=_coverage_tiles(filters, departement),
+                               controls=_coverage_controls(conn, current), data_date=_data_date(conn))
 
     vis = request_visibility(request)
-    return _page_or_error(settings, build, vis=vis)
+    return _page_or_error(settings, build, vis=vis, mode=mode)
 
 
 @router.head("/tableau", include_in_schema=False)
@@ -251,12 +300,64 @@ async def carte_tableau(request: Request) -> HTMLResponse:
     return html_response(html, settings, cache_control=PRIVATE_NO_STORE)
 
 
+def _share_url(token: str | None, *, k: int, method: str, title: str, fond: str) -> str | None:
+    """The GET URL of a spreadsheet map (``/cartes/tableau/carte?d=…``), None without a token."""
+    if token is None:
+        return None
+    params = [("d", token), ("classes", str(k)), ("methode", method)]
+    params += [(key, v) for key, v in (("titre", title), ("fond", fond)) if v]
+    return "/cartes/tableau/carte?" + urlencode(params)
+
+
 def _build_tableau(request: Request, data: bytes, filename: str, fields: dict[str, str], k: int,
                    basemap: str) -> str:
     sheet = tableau.read_sheet(data, filename)
+    method = fields["methode"] or "quantiles"
+    title = fields["titre"][:_TITLE_MAX]
     with request.app.state.pool.connection() as conn:
         result = tableau.analyse(conn, sheet, filename=filename, code_column=fields["colonne_code"] or None,
-                                 value_column=fields["colonne_valeur"] or None, k=k,
-                                 method=fields["methode"] or "quantiles")
-    page = tableau_page(result, basemap=basemap, title=fields["titre"][:_TITLE_MAX] or None)
+                                 value_column=fields["colonne_valeur"] or None, k=k, method=method)
+    token = share.pack(sheet, filename=filename, code_column=result.code_column, value_column=result.value_column)
+    url = _share_url(token, k=k, method=result.method, title=title, fond=fields["fond"])
+    page = tableau_page(result, basemap=basemap, title=title or None, share_url=url)
     return page.render()
+
+
+@router.head("/tableau/carte", include_in_schema=False)
+@router.get("/tableau/carte", response_class=HTMLResponse, summary="Carte d'un tableau, à partir de son lien")
+def carte_tableau_lien(
+    request: Request,
+    conn: Annotated[Conn, Depends(get_conn)],
+    d: Annotated[str, Query(max_length=share.MAX_TOKEN, pattern=r"^[A-Za-z0-9_-]+$",
+                            description="Le tableau (codes et valeurs), tel que l'écrit le lien de partage")],
+    classes: Annotated[int, Query(ge=3, le=7)] = 5,
+    methode: Annotated[Methode, Query(description="quantiles, seuils-naturels ou amplitudes-egales")] = "quantiles",
+    titre: Annotated[str, Query(max_length=_TITLE_MAX)] = "",
+    fond: Fond | None = _FOND,
+    format: Annotated[Literal["html", "csv", "xlsx"], Query(description="html (carte), csv ou xlsx")] = "html",
+) -> Response:
+    """The map of a spreadsheet from its shareable link (the data are in the link: nothing is stored),
+    or its table as CSV/XLSX."""
+    settings = _settings(request)
+    try:
+        sheet, filename = share.unpack(d)
+        result = tableau.analyse(conn, sheet, filename=filename, code_column=sheet.headers[0],
+                                 value_column=sheet.headers[1], k=classes, method=methode)
+        if format != "html":
+            rows = tableau_export_rows(result)
+            stem = "carte-" + (normalize(titre or result.value_column).replace(" ", "-")[:40] or "tableau")
+            if format == "csv":
+                body = export.table_csv(TABLEAU_EXPORT_HEADERS, rows)
+                media = "text/csv; charset=utf-8"
+            else:
+                body = export.table_xlsx(TABLEAU_EXPORT_HEADERS, rows, title="Communes",
+                                         source=f"Fichier {filename}, INSEE COG 2026")
+                media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            return Response(body, media_type=media, headers={
+                "Content-Disposition": f'attachment; filename="{stem}.{format}"', "Cache-Control": PAGE_CACHE})
+        url = _share_url(d, k=classes, method=result.method, title=titre, fond=fond or "")
+        page = tableau_page(result, basemap=_basemap(settings, fond), title=titre or None, share_url=url)
+    except InvalidInput as exc:  # a damaged or forged link: no such map
+        return error_response(settings, status_code=404, title="Carte introuvable", message=exc.message,
+                              back_url="/cartes/tableau", back_label="Charger un fichier")
+    return map_response(page, settings)

@@ -8,13 +8,13 @@ JSON API (same origin) with ``coordinateur.js`` / ``integrer.js``. The state liv
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.html import html_response
 from gis.settings import Settings
-from web_map import assets
+from web_map import assets, style
 from web_map.basemaps import basemap_key
-from web_map.page import render_template
+from web_map.page import family_legend, render_template
 from web_map.security import PAGE_CACHE, frame_ancestors
 
 router = APIRouter(tags=["pages"])
@@ -46,7 +46,8 @@ def _assets(*scripts: str) -> dict[str, object]:
 @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
 def coordinateur(request: Request) -> HTMLResponse:
     """Commune search, filters, map and table of the offers covering the commune, exports."""
-    html = render_template("coordinateur.html", **_assets("coordinateur.js"))
+    html = render_template("coordinateur.html", families=family_legend(), catalog=style.families_catalog(),
+                           **_assets("coordinateur.js"))
     return html_response(html, _settings(request), cache_control=PAGE_CACHE)
 
 
@@ -65,3 +66,10 @@ def integrer(request: Request) -> HTMLResponse:
     )
     return html_response(html, settings, cache_control=PAGE_CACHE)
 
+
+
+@router.api_route("/favicon.ico", methods=["GET", "HEAD"], include_in_schema=False)
+def favicon() -> RedirectResponse:
+    """Browsers that ignore ``<link rel="icon">`` ask for ``/favicon.ico``: the versioned SVG icon."""
+    return RedirectResponse(f"{assets.own_prefix()}/favicon.svg", status_code=301,
+                            headers={"Cache-Control": "public, max-age=86400"})

@@ -12,6 +12,7 @@ from api.deps import coverage_filters_dep, filters_dep, get_conn
 from api.params import DepartementFilter, Finess, Insee, NomenclatureName, OfferId
 from api.responses import GEOJSON, GeoJSONResponse, bytes_for, cache_headers, json_for, public_json
 from api.schemas import (
+    COVERAGE_FORMATS,
     ERROR_RESPONSES,
     OFFERS_FORMATS,
     CoverageCollection,
@@ -89,6 +90,18 @@ def services_for_commune(
     return _render(payload, format, stem, vis)
 
 
+@router.get("/communes/{insee}/types-offre", summary="Types d'offre couvrant une commune, avec leur nombre d'offres")
+def types_for_commune(
+    insee: Insee,
+    filters: Annotated[Filters, Depends(filters_dep)],
+    conn: Annotated[Conn, Depends(get_conn)],
+) -> Response:
+    """Facet counts for the type d'offre list: each type d'offre of the offers covering the commune, with
+    `offres` (how many) and `partielles` (how many cover only part of it, e.g. some arrondissements of Paris).
+    The other filters (public, activité, âge) apply; `type_offre` is ignored."""
+    return public_json(offres.type_counts(conn, insee, filters))
+
+
 @router.get("/services", summary="Offres à proximité d'un point", response_model=OffresProximite,
             responses=OFFERS_FORMATS)
 def services_nearby(
@@ -157,15 +170,24 @@ def territories_for_commune(
 
 
 @router.get("/couverture", response_class=GeoJSONResponse, response_model=CoverageCollection,
-            summary="Nombre d'offres couvrant chaque commune (GeoJSON)")
+            summary="Nombre d'offres couvrant chaque commune (GeoJSON, CSV ou XLSX)", responses=COVERAGE_FORMATS)
 def coverage_counts(
     filters: Annotated[Filters, Depends(coverage_filters_dep)],
     vis: Vis,
     conn: Annotated[Conn, Depends(get_conn)],
     departement: DepartementFilter = None,
     geometrie: Annotated[bool, Query(description="Inclure les contours (simplifiés)")] = True,
+    format: Annotated[Literal["geojson", "csv", "xlsx"], Query(description="geojson, csv ou xlsx")] = "geojson",
 ) -> Response:
     """For planners: offers of the given type(s) covering each commune (Paris by arrondissement),
-    offers per 10,000 inhabitants, and a summary of the communes and population covered by none."""
+    offers per 10,000 inhabitants, and a summary of the communes and population covered by none.
+    `format=csv|xlsx` downloads the table (no geometry)."""
+    if format in ("csv", "xlsx"):
+        data = territoires.coverage_by_commune(conn, filters, departement=departement, geometry=False, vis=vis)
+        stem = "couverture-" + "-".join(filters.type_offre) + (f"-{departement}" if departement else "")
+        if format == "csv":
+            return _download(export.coverage_csv(data["features"]), "text/csv; charset=utf-8", f"{stem}.csv", vis)
+        return _download(export.coverage_xlsx(data["features"], source="ROR Île-de-France, INSEE COG 2026"),
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{stem}.xlsx", vis)
     return bytes_for(territoires.coverage_by_commune_json(conn, filters, departement=departement,
                                                           geometry=geometrie, vis=vis), vis, GEOJSON)

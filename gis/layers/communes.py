@@ -79,7 +79,11 @@ def _search_code(conn: Conn, code: str, limit: int) -> list[dict[str, Any]]:
                AND NOT EXISTS (SELECT 1 FROM geo_commune a
                                 WHERE a.parent_insee = c.insee AND %(code)s = ANY (a.codes_postaux))
             UNION ALL
+            -- a former code only when no current commune has this code as INSEE code or postcode
+            -- ("75010" is Paris 10e's postcode, not Bondy's code of the former Seine département)
             SELECT insee, 2, 'ancien code INSEE' FROM geo_commune_alias WHERE code = %(code)s
+               AND NOT EXISTS (SELECT 1 FROM geo_commune x
+                                WHERE x.insee = %(code)s OR %(code)s = ANY (x.codes_postaux))
         ), best AS (
             SELECT DISTINCT ON (insee) insee, rank, correspondance FROM hits ORDER BY insee, rank
         )
@@ -104,19 +108,29 @@ def _search_postcode_prefix(conn: Conn, prefix: str, limit: int) -> list[dict[st
     return _with_labels(conn.execute(query, {"p": like_escape(prefix) + "%", "limit": limit}).fetchall())
 
 
+# The normalised name plus its words without an elided article ("lile saint denis" also reads "ile saint
+# denis"), so that "ile st denis" finds L'Île-Saint-Denis word by word.
+_NAME_WORDS = sql.SQL(r"""(c.nom_norm || ' ' || regexp_replace(c.nom_norm, '\m(l|d|j|qu)(?=[aeiouyh])', '', 'g'))""")
+
+
 def _search_name(conn: Conn, words: list[str], limit: int) -> list[dict[str, Any]]:
-    """Every typed word must start a word of the name; exact, then prefix, then population."""
+    """Search names: every typed word must start a word of the name (an elided article may precede it).
+
+    Order: exact, then prefix, then the biggest city, its municipal arrondissements in order (Paris, 1er… 20e).
+    """
     phrase = " ".join(words)
     params: dict[str, Any] = {"phrase": phrase, "prefix": like_escape(phrase) + "%", "limit": limit}
-    where = word_prefix_conditions(words, sql.Identifier("c", "nom_norm"), params)
+    where = word_prefix_conditions(words, _NAME_WORDS, params)
     query = sql.SQL("""
         SELECT {cols},
                CASE WHEN c.nom_norm = %(phrase)s THEN 0
                     WHEN c.nom_norm LIKE %(prefix)s THEN 1
                     ELSE 2 END AS rank
           FROM geo_commune c LEFT JOIN geo_departement d ON d.code = c.departement
+          LEFT JOIN geo_commune p ON p.insee = c.parent_insee
          WHERE {where}
-         ORDER BY rank, c.population DESC NULLS LAST, c.insee
+         ORDER BY rank, coalesce(p.population, c.population) DESC NULLS LAST, coalesce(p.insee, c.insee),
+                  c.parent_insee NULLS FIRST, c.insee
          LIMIT %(limit)s
     """).format(cols=_COLS, where=where)
     rows = conn.execute(query, params).fetchall()

@@ -148,7 +148,8 @@ def where_clause(filters: Filters, params: dict[str, Any], vis: Visibility = PUB
     return sql.SQL(" AND ").join(conditions)
 
 
-def word_prefix_conditions(words: list[str], column: sql.Composable, params: dict[str, Any]) -> sql.Composable:
+def word_prefix_conditions(words: list[str], column: sql.Composable, params: dict[str, Any],
+                           name: str = "w") -> sql.Composable:
     """Return SQL requiring every typed word to start a word of ``column`` (values bound into ``params``).
 
     Parameters
@@ -159,6 +160,8 @@ def word_prefix_conditions(words: list[str], column: sql.Composable, params: dic
         The normalised text column, e.g. ``sql.Identifier("c", "nom_norm")``.
     params : dict
         Receives ``w0``, ``w1``… (LIKE patterns, escaped).
+    name : str, optional
+        Prefix of the parameter names (another prefix for a second set of words in one statement).
 
     Returns
     -------
@@ -167,6 +170,6 @@ def word_prefix_conditions(words: list[str], column: sql.Composable, params: dic
     """
     conditions = []
     for i, word in enumerate(words):
-        params[f"w{i}"] = "% " + like_escape(word) + "%"
-        conditions.append(sql.SQL("(' ' || {}) LIKE {}").format(column, sql.Placeholder(f"w{i}")))
+        params[f"{name}{i}"] = "% " + like_escape(word) + "%"
+        conditions.append(sql.SQL("(' ' || {}) LIKE {}").format(column, sql.Placeholder(f"{name}{i}")))
     return sql.SQL(" AND ").join(conditions)

@@ -14,8 +14,16 @@ from gis.text import tokens
 # Suggestion groups: key -> (nomenclature list, title shown to people)
 SUGGESTION_GROUPS = {
     "types_offre": ("type_offre", "Types d'offre"),
+    "categories": ("categorie_eg", "Catégories d'établissement"),
     "activites": ("activite", "Activités opérationnelles"),
     "actes_specifiques": ("acte_specifique", "Actes spécifiques"),
+}
+
+# Words people type that the NOS labels spell out (normalised words -> words of the labels).
+SYNONYMS: dict[str, list[str]] = {
+    "ehpad": ["personnes", "agees", "dependantes"],
+    "maison retraite": ["personnes", "agees"],
+    "usld": ["soins", "longue", "duree"],
 }
 
 
@@ -53,9 +61,13 @@ def suggestions(conn: Conn, q: str, *, limit: int = 8) -> dict[str, Any]:
     groups: list[dict[str, Any]] = []
     if not words:
         return {"q": q, "groupes": groups}
+    synonym = SYNONYMS.get(" ".join(words))
     for key, (name, title) in SUGGESTION_GROUPS.items():
         params: dict[str, Any] = {"name": name, "limit": limit, "phrase": " ".join(words)}
         where = word_prefix_conditions(words, sql.Identifier("label_norm"), params)
+        if synonym:  # "ehpad": the labels spelling it out, besides those containing the word
+            where = sql.SQL("(({}) OR ({}))").format(
+                where, word_prefix_conditions(synonym, sql.Identifier("label_norm"), params, name="s"))
         rows = conn.execute(
             sql.SQL("""
             SELECT code, label FROM nomenclature
@@ -84,4 +96,5 @@ def suggestions(conn: Conn, q: str, *, limit: int = 8) -> dict[str, Any]:
     return {"q": q, "groupes": groups}
 
 
-_FILTER_FOR = {"types_offre": "type_offre", "activites": "activite", "actes_specifiques": None}
+_FILTER_FOR = {"types_offre": "type_offre", "categories": "categorie", "activites": "activite",
+               "actes_specifiques": None}

@@ -38,7 +38,7 @@ SORTS: dict[str, sql.Composable] = {
 }
 
 __all__ = ["MAX_LIMIT", "SORTS", "Filters", "as_geojson", "covering", "covering_json", "detail", "nearby",
-           "nearby_json", "territory_geojson", "zone"]
+           "nearby_json", "territory_geojson", "type_counts", "zone"]
 
 
 def _page(limit: int, offset: int) -> tuple[int, int]:
@@ -156,6 +156,71 @@ def covering(conn: Conn, code: str, filters: Filters | None = None, *, limit: in
     """:func:`covering_json` as a dict (for the widgets and exports)."""
     result: dict[str, Any] = json.loads(covering_json(conn, code, filters, limit=limit, offset=offset, sort=sort,
                                                       vis=vis))
+    return result
+
+
+_TYPE_COUNTS = """
+WITH target AS (
+    SELECT c.insee FROM geo_commune c
+     WHERE c.insee = coalesce(
+            (SELECT insee FROM geo_commune WHERE insee = %(code)s),
+            (SELECT a.insee FROM geo_commune_alias a JOIN geo_commune x ON x.insee = a.insee
+              WHERE a.code = %(code)s ORDER BY x.population DESC NULLS LAST, a.insee LIMIT 1))
+), counts AS (
+    SELECT o.type_offre AS code, count(*) AS offres, count(*) FILTER (WHERE cv.partielle) AS partielles,
+           min(e.categorie) AS categorie
+      FROM target t
+      JOIN couverture cv ON cv.insee = t.insee
+      JOIN offre o ON o.id = cv.offre_id
+      LEFT JOIN etablissement e ON e.id = o.etablissement_id
+     WHERE o.type_offre IS NOT NULL AND {where}
+     GROUP BY o.type_offre
+)
+SELECT json_build_object(
+    'insee', (SELECT insee FROM target),
+    'types_offre', coalesce((SELECT json_agg(json_build_object(
+            'code', k.code, 'label', n.label, 'offres', k.offres, 'partielles', k.partielles,
+            'categorie', k.categorie) ORDER BY k.offres DESC, n.label, k.code)
+        FROM counts k LEFT JOIN nomenclature n ON n.name = 'type_offre' AND n.code = k.code), '[]'))::text AS body
+"""
+
+
+def type_counts(conn: Conn, code: str, filters: Filters | None = None) -> dict[str, Any]:
+    """Return the types d'offre of the offers covering a commune, with their number of offers (facets).
+
+    The type d'offre filter itself is ignored (the list offers every type that would give a result); the
+    other filters apply.
+
+    Parameters
+    ----------
+    conn : Conn
+        An open connection.
+    code : str
+        INSEE code of a commune or municipal arrondissement (former codes answer for the current commune).
+    filters : Filters, optional
+        The other filters (public, activité, âge…).
+
+    Returns
+    -------
+    dict
+        ``{"insee", "types_offre": [{"code", "label", "offres", "partielles", "categorie"}]}``, most offers first.
+
+    Raises
+    ------
+    InvalidInput
+        Malformed code or filter.
+    NotFound
+        No commune has this code.
+    """
+    filters = filters or Filters()
+    code = check_insee(code)
+    validate_filters(conn, filters)
+    others = Filters(**{**filters.code_fields(), "type_offre": []}, age=filters.age, checked=True)
+    params: dict[str, Any] = {"code": code}
+    query = sql.SQL(_TYPE_COUNTS).format(where=where_clause(others, params))
+    result: dict[str, Any] = json.loads(str(_value(conn.execute(query, params).fetchone())))
+    if result["insee"] is None:
+        raise NotFound(f"Aucune commune ne correspond au code INSEE {code}.")
     return result
 
 

@@ -65,7 +65,8 @@ def test_static_assets_are_local_and_cached(http):
         assert resp.status_code == 200, url
         assert resp.headers["cache-control"] == "public, max-age=31536000, immutable"
         assert resp.headers["x-content-type-options"] == "nosniff"
-    assert http.get(urls[0].rsplit("/", 1)[0] + "/images/marker-icon.png").status_code == 200
+    leaflet = next(u for u in urls if u.endswith("/leaflet.js"))
+    assert http.get(leaflet.rsplit("/", 1)[0] + "/images/marker-icon.png").status_code == 200
     cluster = http.get("/static/markercluster/1.4.1/leaflet.markercluster.js")
     assert cluster.status_code == 200 and "MarkerClusterGroup" in cluster.text
 
@@ -215,3 +216,41 @@ def test_tableau_page_size_for_a_departement(http):
     size = len(resp.content)
     assert size < 400_000, size
     assert len(gzip.compress(resp.content)) < size / 2
+
+
+def test_arrondissement_widget_labels_and_compact_mode(http):
+    html = http.get("/cartes/commune/75115").text
+    assert "<title>Offres couvrant Paris 15e</title>" in html
+    assert "Limite de l&#39;arrondissement Paris 15e" in html and "Limite communale" not in html
+    compact = http.get("/cartes/commune/75115", params={"mode": "compact"}).text
+    assert 'class="rg rg-compact"' in compact and "rg-legend-overlay" in compact
+    assert "<table" not in compact and "rg-notice" not in compact
+    assert http.get("/cartes/commune/75115", params={"mode": "autre"}).status_code == 422
+
+
+def test_tableau_shareable_link_and_exports(http):
+    import html as html_lib
+    import re as re_mod
+
+    resp = _post(http, "bon.csv", (FIXTURES / "bon.csv").read_bytes(), classes="4", methode="quantiles",
+                 titre="Places installées")
+    page = resp.text
+    assert "Carte faite à partir d&#39;un fichier fourni par un utilisateur" in page
+    link = html_lib.unescape(re_mod.search(r'<a href="(/cartes/tableau/carte\?[^"]+)">Lien vers cette carte', page)[1])
+    assert "classes=4" in link and "titre=Places" in link
+    shared = http.get(link)
+    assert shared.status_code == 200 and shared.headers["cache-control"] == "public, max-age=300"
+    assert "10 commune(s) cartographiée(s)" in shared.text and "<title>Places installées</title>" in shared.text
+    # The same classes as the uploaded map.
+    legend = re_mod.compile(r'<aside class="rg-side".*?</aside>', re_mod.S)
+    assert legend.search(shared.text)[0] == legend.search(page)[0]
+    csv = http.get(link + "&format=csv")
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "Code INSEE;Commune;Code saisi;Correspondance;Valeur;Classe;Ligne du fichier"
+    assert len(lines) == 11
+    xlsx = http.get(link + "&format=xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    # A damaged link names no map: a French 404 page.
+    bad = http.get("/cartes/tableau/carte", params={"d": "AAAA"})
+    assert bad.status_code == 404 and "Lien de carte abîmé" in bad.text

@@ -37,6 +37,8 @@ def _search(http, q, limit=10):
         ("75116", "75116"),
         ("93059", "93066"),  # Pierrefitte-sur-Seine, now a delegated commune of Saint-Denis
         ("2A004", None),  # well-formed but outside the loaded region: no result, no error
+        ("ile st denis", "93039"),  # L'Île-Saint-Denis: every word matches (after the elided article)
+        ("l ile saint denis", "93039"),
     ],
 )
 def test_autocomplete_first_result(http, typed, first):
@@ -46,6 +48,22 @@ def test_autocomplete_first_result(http, typed, first):
     else:
         assert results, f"no result for {typed!r}"
         assert results[0]["insee"] == first, [r["nom"] for r in results]
+
+
+def test_names_matching_every_word_outrank_partial_matches(http):
+    names = [r["insee"] for r in _search(http, "ile st denis")]
+    assert names[0] == "93039" and "93066" not in names[:1]
+
+
+def test_paris_lists_its_arrondissements_in_order(http):
+    codes = [r["insee"] for r in _search(http, "paris", limit=21)]
+    assert codes == ["75056"] + [str(75100 + i) for i in range(1, 21)]
+
+
+def test_postcode_is_not_answered_by_a_former_code(http):
+    results = _search(http, "75010")
+    assert [r["insee"] for r in results] == ["75110"]  # not Bondy (93010, once 75010 in the Seine)
+    assert [r["insee"] for r in _search(http, "93010")] == ["93010"]
 
 
 def test_result_shape(http):

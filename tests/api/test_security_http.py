@@ -55,7 +55,7 @@ def test_head_and_options_on_every_page(fixture_http, path):
 
 def test_head_on_error_pages(fixture_http):
     assert fixture_http.head("/cartes/commune/99999").status_code == 404
-    assert fixture_http.head("/cartes/couverture").status_code == 422
+    assert fixture_http.head("/cartes/couverture?type_offre=30&par=5").status_code == 422
 
 
 def test_pages_are_identical_for_identical_data(fixture_http):

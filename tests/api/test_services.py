@@ -170,6 +170,15 @@ def test_suggestions(fixture_http, q, group, code):
     assert code in [e["code"] for e in groups[group]["elements"]]
 
 
+def test_suggestions_for_an_acronym_include_the_type_and_category(fixture_http):
+    body = fixture_http.get("/api/v1/suggestions", params={"q": "ehpad"}).json()
+    groups = {g["type"]: g for g in body["groupes"]}
+    assert "21" in [e["code"] for e in groups["types_offre"]["elements"]]
+    assert groups["categories"]["filtre"] == "categorie"
+    assert "500" in [e["code"] for e in groups["categories"]["elements"]]
+    assert list(groups)[:2] == ["types_offre", "categories"]  # before the establishments
+
+
 def test_suggestions_find_establishments(fixture_http):
     body = fixture_http.get("/api/v1/suggestions", params={"q": "eg de test"}).json()
     groups = {g["type"]: g for g in body["groupes"]}

@@ -4,6 +4,7 @@ without them), keyboard-sortable tables, phone width."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -233,8 +234,13 @@ def test_factory_markers_clusters_and_remote_polygons(browser_page, app_settings
     bp.page.goto(url)
     page = bp.page
     page.wait_for_function("() => document.querySelectorAll('.leaflet-overlay-pane svg path').length >= 8")
-    page.wait_for_selector(".marker-cluster")
-    assert page.locator(".marker-cluster").count() >= 1  # the 20 close markers are clustered
+    page.wait_for_selector(".rg-cluster")
+    # The 20 close markers are clustered by family: a cluster never mixes families, its colour is the family's.
+    labels = page.eval_on_selector_all(".rg-cluster [role=img]", "els => els.map(e => e.getAttribute('aria-label'))")
+    assert labels and all(re.fullmatch(r"\d+ offres : .+", lab) for lab in labels), labels
+    assert len({lab.split(" : ")[1] for lab in labels}) >= 2, labels
+    fills = page.eval_on_selector_all(".rg-cluster circle", "els => els.map(e => e.getAttribute('fill'))")
+    assert set(fills) <= {"#0072B2", "#6A3D9A", "#1B7F5A", "#C2410C"}, fills
     isolated = page.locator(".rg-marker [role=img][aria-label='Coordination (DAC)']")
     assert isolated.count() == 1 and isolated.locator("text").text_content() == "C"
     # The remote polygons fit the view when they arrive, and markercluster re-clusters (animated)

@@ -51,7 +51,7 @@ def _assert_clean(bp: BrowserPage) -> None:
 
 
 def _rows(page) -> list[str]:
-    return page.locator("#pg-table tbody tr").all_inner_texts()
+    return page.locator("#pg-table tbody tr:not(.pg-group-row)").all_inner_texts()
 
 
 def _wait_count(page, text: str) -> None:
@@ -164,24 +164,127 @@ def test_search_by_keyboard_map_table_filter_exports(desk, pages_server):
     assert all(urlsplit(u).hostname == "127.0.0.1" for u in bp.local_requests)
 
 
-def test_pick_commune_with_a_click_and_sort_by_keyboard(desk):
+def test_pick_commune_with_a_click_and_sort_within_families(desk):
     page = desk.page
     desk.goto("/")
     page.locator("#pg-commune").press_sequentially("st denis", delay=40)
     page.locator("#pg-commune-list [role=option]", has_text="Saint-Denis (93)").first.click()
     _wait_count(page, "offres couvrent Saint-Denis")
     assert page.locator("th[data-key=distance]").get_attribute("aria-sort") == "ascending"
-    page.locator("th[data-key=nom] button").focus()
-    page.keyboard.press("Enter")
+    page.select_option("#pg-sort", "nom:1")
     assert page.locator("th[data-key=nom]").get_attribute("aria-sort") == "ascending"
     assert page.locator("th[data-key=distance]").get_attribute("aria-sort") is None
-    names = page.locator("#pg-table tbody th a").all_inner_texts()
-    assert names == sorted(names, key=lambda s: s.casefold().replace("é", "e").replace("É", "E"))
-    page.keyboard.press("Enter")
+    groups = page.evaluate("""() => {
+        const out = [];
+        for (const tr of document.querySelectorAll('#pg-table tbody tr')) {
+            if (tr.classList.contains('pg-group-row')) out.push([tr.dataset.family, []]);
+            else out[out.length - 1][1].push(tr.querySelector('th a').textContent);
+        }
+        return out;
+    }""")
+    assert groups and len({g[0] for g in groups}) == len(groups)  # each family once
+
+    def key(s):
+        return s.casefold().replace("é", "e")
+
+    for _family, names in groups:
+        assert names == sorted(names, key=key)
+    page.select_option("#pg-sort", "nom:-1")
     assert page.locator("th[data-key=nom]").get_attribute("aria-sort") == "descending"
-    assert page.locator("#pg-table tbody th a").all_inner_texts() == names[::-1]
-    assert "Tableau trié par offre, ordre décroissant." in page.locator("#pg-sort-live").inner_text()
+    assert "Offres triées par offre, ordre décroissant, dans chaque famille." in page.locator(
+        "#pg-sort-live").inner_text()
     _assert_clean(desk)
+
+
+def test_compact_map_count_once_and_first_result_within_ten_tab_stops(desk, pages_server):
+    bp, page = desk, desk.page
+    bp.goto("/")
+    _choose_saint_denis(page)
+    n = _api(pages_server, "/api/v1/communes/93066/services", limit=500)["total"]
+    _wait_count(page, f"{n} offres couvrent Saint-Denis")
+    frame = _wait_map_frame(page, "/cartes/commune/93066?mode=compact")
+    # The compact widget: the map and an overlaid legend, no header, notices or tables.
+    assert frame.locator(".rg-notice").count() == 0 and frame.locator("table").count() == 0
+    assert frame.locator(".rg-legend-overlay summary").inner_text() == "Légende"
+    assert frame.locator(".rg-legend-overlay").get_attribute("open") is not None
+    assert page.get_attribute("#pg-map-open", "href") == "/cartes/commune/93066"
+    # The count once on the page.
+    assert page.locator("body").inner_text().count("couvrent Saint-Denis") == 1
+    # From the commune field, the first result is reached in at most 10 Tab stops.
+    page.focus("#pg-commune")
+    first = page.locator("#pg-table tbody tr:not(.pg-group-row) th a").first
+    for _stop in range(10):
+        page.keyboard.press("Tab")
+        if first.evaluate("a => a === document.activeElement"):
+            break
+    else:
+        raise AssertionError("the first result is more than 10 Tab stops away from the commune field")
+    # The family group heading links its marker to the page legend.
+    group_link = page.locator("#pg-table tbody tr.pg-group-row a").first
+    target = group_link.get_attribute("href")
+    assert target.startswith("#pg-fam-")
+    assert page.locator(target).is_visible()
+    _assert_clean(bp)
+
+
+def test_type_offre_list_limited_to_the_commune_with_counts(desk, pages_server):
+    page = desk.page
+    facets = _api(pages_server, "/api/v1/communes/93066/types-offre")
+    assert facets["insee"] == "93066"
+    codes = [t["code"] for t in facets["types_offre"]]
+    assert "28" in codes and len(codes) == len(set(codes))
+    total = _api(pages_server, "/api/v1/communes/93066/services", limit=500)["total"]
+    assert sum(t["offres"] for t in facets["types_offre"]) == total
+    # A former code answers for the current commune; an unknown code is a 404 in French.
+    assert _api(pages_server, "/api/v1/communes/93059/types-offre")["insee"] == "93066"
+    r = httpx.get(pages_server.url + "/api/v1/communes/99999/types-offre", timeout=30)
+    assert r.status_code == 404 and "Aucune commune" in r.json()["detail"]
+    desk.goto("/?insee=93066")
+    _wait_count(page, "offres couvrent Saint-Denis")
+    page.focus("#pg-type_offre")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function("() => document.querySelectorAll('#pg-type_offre-list [role=option]').length > 0")
+    options = page.locator("#pg-type_offre-list [role=option]").all_inner_texts()
+    assert len(options) == len(codes)
+    assert all(re.search(r"\d+ offres? · .+ · code ", o) for o in options), options
+    assert page.locator("#pg-type_offre-list .pg-option-group").count() >= 1
+    width = page.evaluate("document.getElementById('pg-type_offre').getBoundingClientRect().width")
+    assert width > 600
+    _assert_clean(desk)
+
+
+def test_paris_whole_or_some_arrondissements(desk, pages_server):
+    page = desk.page
+    data = _api(pages_server, "/api/v1/communes/75056/services", limit=500)
+    partial = sum(1 for r in data["results"] if r["couverture"]["partielle"])
+    whole = data["total"] - partial
+    assert partial >= 1
+    desk.goto("/?insee=75056")
+    _wait_count(page, "couvre")
+    text = page.locator("#pg-paris-text").inner_text()
+    assert f"{whole} offre" in text and f"{partial} ne couvre" in text and "arrondissement" in text
+    page.select_option("#pg-arrondissement", "75110")
+    _wait_count(page, "Paris 10e")
+    assert parse_qs(urlsplit(page.url).query)["insee"] == ["75110"]
+    page.wait_for_function("() => document.getElementById('pg-commune').value === 'Paris 10e (75)'")
+    assert "Arrondissement" not in page.locator("#pg-count").inner_text()
+    _assert_clean(desk)
+
+
+def test_raw_capitals_are_tidied(desk):
+    page = desk.page
+    desk.goto("/")
+    tidy = page.evaluate("""() => [RorPages.tidy('EHPAD LES LILAS'), RorPages.tidy('93200 ST DENIS'),
+                                   RorPages.tidy('Maison de santé'), RorPages.placeName('Paris 15e Arrondissement')]""")
+    assert tidy == ["EHPAD les Lilas", "93200 Saint Denis", "Maison de santé", "Paris 15e"]
+
+
+def test_favicon(desk, pages_server):
+    r = httpx.get(pages_server.url + "/favicon.ico", timeout=30, follow_redirects=True)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    desk.goto("/")
+    href = desk.page.get_attribute("link[rel=icon]", "href")
+    assert httpx.get(pages_server.url + href, timeout=30).status_code == 200
 
 
 def test_state_restored_from_the_url(desk):
@@ -329,7 +432,7 @@ def test_embed_builder_other_maps(desk, pages_server):
     desk.goto("/cartes/integrer?carte=couverture&type_offre=28&departement=93")
     page.wait_for_function("() => document.getElementById('pg-code').value.includes('departement=93')")
     code = _code_iframe(page)
-    assert code["src"] == f"{pages_server.url}/cartes/couverture?type_offre=28&departement=93&par=10000"
+    assert code["src"] == f"{pages_server.url}/cartes/couverture?type_offre=28&departement=93"  # count by default
     assert "Seine-Saint-Denis" in code["title"]
     assert page.locator("#pg-opt-commune").is_hidden() and page.locator("#pg-opt-couverture").is_visible()
     # Offer map: an id is checked against the API.
@@ -360,3 +463,23 @@ def test_embed_builder_phone_width(phone):
     assert re.fullmatch(r"\d+(\.\d+)?", str(page.locator("#pg-preview").bounding_box()["width"]))
     assert page.locator("#pg-preview").bounding_box()["width"] <= 375
     _assert_clean(phone)
+
+
+def test_embed_builder_compact_mode_measure_and_frame_ancestors_warning(desk):
+    page = desk.page
+    desk.goto("/cartes/integrer?carte=commune&insee=93066")
+    warning = page.locator("#pg-ancestors-warning")
+    assert warning.is_visible() and "frame-ancestors 'self'" in warning.inner_text()
+    page.wait_for_function("() => document.getElementById('pg-code').value.includes('/cartes/commune/93066')")
+    assert "mode=compact" not in page.locator("#pg-code").input_value()
+    page.check("#pg-compact")
+    page.wait_for_function("() => document.getElementById('pg-code').value.includes('mode=compact')")
+    assert "mode=compact" in page.url
+    page.wait_for_function("() => (document.getElementById('pg-preview').src || '').includes('mode=compact')")
+    # Coverage: the count by default, the rate on demand.
+    desk.goto("/cartes/integrer?carte=couverture&type_offre=30")
+    page.wait_for_function("() => document.getElementById('pg-code').value.includes('/cartes/couverture')")
+    assert "par=10000" not in page.locator("#pg-code").input_value()
+    page.select_option("#pg-mesure", "10000")
+    page.wait_for_function("() => document.getElementById('pg-code').value.includes('par=10000')")
+    _assert_clean(desk)

@@ -107,7 +107,7 @@ def test_coordinator_page_renders_hostile_results_as_text(hostile_page):
         assert _flat(payload)[:200] in table, payload[:60]
     assert page.locator("#pg-table img, #pg-table script, #pg-table iframe").count() == 0
     hrefs = page.eval_on_selector_all("#pg-table a[href]", "els => els.map(e => e.getAttribute('href'))")
-    assert hrefs and all(h.startswith(("/", "tel:", "mailto:", "https://x.example/")) for h in hrefs), hrefs
+    assert hrefs and all(h.startswith(("/", "tel:", "mailto:", "https://x.example/", "#pg-fam-")) for h in hrefs), hrefs
     assert "javascript:window.__pwned=40" in table  # shown as text, not as a link
     # Autocomplete: the hostile commune name in the suggestion list.
     page.fill("#pg-commune", "zzhostile")

@@ -40,7 +40,7 @@ def test_commune_widget_filters_flow_into_links(fixture_http):
         ("/cartes/commune/99999", 404, "Aucune commune"),
         ("/cartes/commune/93066?type_offre=xx;y", 422, "mal formé"),
         ("/cartes/offre/cov-sensible", 404, "Aucune offre publique"),
-        ("/cartes/couverture", 422, "type_offre » : obligatoire"),
+        ("/cartes/couverture", 200, "type_offre » : obligatoire"),  # the form, with a message
         ("/cartes/couverture?type_offre=30&departement=99", 404, "Département inconnu"),
         ("/cartes/couverture?type_offre=30&par=5", 422, "10000"),
     ],
@@ -122,7 +122,8 @@ def test_commune_widget_in_chromium(fx_page, fixture_http):
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert "Pourquoi" in popup.inner_text()
-    assert popup.locator("a").get_attribute("href").startswith("/cartes/offre/cov-")
+    assert popup.locator("a").first.get_attribute("href").startswith("/cartes/offre/cov-")
+    assert popup.locator("a.rg-report-link").get_attribute("href").startswith("/signalements/nouveau/offre/cov-")
     assert bp.js_errors() == [] and bp.third_party() == []
 
 
@@ -187,3 +188,72 @@ def test_commune_widget_shows_a_page_of_the_nearest_offers(fixture_db_url):
     assert any("les 1 offres les plus proches" in n and "exports" in n for n in notices)
     full = commune_offers_page(feature, {**answer, "total": 1}, basemap="none").notices
     assert not any("les plus proches" in n for n in full)
+
+@pytest.mark.browser
+def test_region_territory_is_an_outline_that_never_catches_the_pointer(fx_page, fixture_http):
+    bp = fx_page
+    api = fixture_http.get("/api/v1/communes/93066/territoires").json()
+    levels = [f["properties"]["niveau"] for f in api["features"]]
+    assert "region" in levels
+    bp.goto("/cartes/commune/93066?fond=aucun")
+    wait_for_map(bp, paths=1 + len(levels))
+    page = bp.page
+    paths = page.eval_on_selector_all(
+        ".leaflet-overlay-pane svg path",
+        "els => els.map(e => [e.getAttribute('fill'), e.classList.contains('leaflet-interactive'),"
+        " e.getAttribute('stroke-dasharray')])")
+    outlines = [p for p in paths if p[2] == "6 4"]
+    assert len(outlines) == levels.count("region") + levels.count("departement")
+    assert all(fill == "none" and not interactive for fill, interactive, _ in outlines)
+    # Hovering the map outside the commune shows no territory tooltip (the région no longer covers the view).
+    box = page.locator("#rg-map").bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + box["height"] - 40)
+    assert page.locator(".leaflet-tooltip").count() == 0
+    legend = page.locator(".rg-side").inner_text()
+    assert "Département ou région entiers (contour seul)" in legend
+    assert bp.js_errors() == [] and bp.third_party() == []
+
+
+def test_widget_table_links_and_partial_mark(fixture_http):
+    html = fixture_http.get("/cartes/commune/75056", params={"fond": "aucun"}).text
+    assert '<a href="/cartes/offre/cov-arr" target="_top">SAAD zone Paris 10e</a>' in html
+    assert '<span class="rg-badge">couverture partielle</span>' in html
+    saint_denis = fixture_http.get("/cartes/commune/93066", params={"fond": "aucun"}).text
+    assert '<a href="tel:0100000001">01 00 00 00 01</a>' in saint_denis
+
+
+def test_coverage_page_controls_classes_date_and_exports(fixture_http):
+    html = fixture_http.get("/cartes/couverture", params={"type_offre": "30", "fond": "aucun"}).text
+    # Controls: the type d'offre (grouped by family, the current one selected), territory, measure, classes, method.
+    assert '<form class="rg-controls" method="get" action="/cartes/couverture"' in html
+    assert re.search(r'<optgroup label="Domicile \(SAD/SSIAD\)">', html)
+    assert re.search(r'<option value="30" selected>', html)
+    assert '<option value="93">Seine-Saint-Denis (93)</option>' in html
+    assert 'name="par" value="10000"' in html and 'name="methode"' in html and 'name="classes"' in html
+    # Integer classes for counts: no "de 1 à 1", no decimals.
+    legend = html[html.index('class="rg-side"'):html.index("</aside>")]
+    assert "de 1 à 1" not in legend and "," not in re.sub(r"\([^)]*\)", "", legend.split("Discrétisation")[0])
+    # The data date in the source line; the table as CSV and XLSX.
+    assert re.search(r"données du \d\d/\d\d/\d{4}", html)
+    assert "/api/v1/couverture?type_offre=30&amp;format=csv" in html
+    csv = fixture_http.get("/api/v1/couverture", params={"type_offre": "30", "format": "csv"})
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "Code INSEE;Commune;Département;Population;Offres;Offres pour 10 000 habitants;Zone blanche"
+    assert any(line.startswith("93066;Saint-Denis;93;") for line in lines)
+    xlsx = fixture_http.get("/api/v1/couverture", params={"type_offre": "30", "format": "xlsx"})
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    # Rates: rounded class bounds (one decimal).
+    rate = fixture_http.get("/cartes/couverture", params={"type_offre": "30", "par": "10000", "fond": "aucun"}).text
+    legend = rate[rate.index('class="rg-side"'):rate.index("</aside>")]
+    assert not re.search(r"\d,\d\d", legend)
+    # Empty selects of the form are accepted (no département, count).
+    assert fixture_http.get("/cartes/couverture", params={"type_offre": "30", "departement": "", "par": ""}
+                            ).status_code == 200
+
+
+def test_coverage_page_without_type_shows_the_controls_in_french(fixture_http):
+    resp = fixture_http.get("/cartes/couverture")
+    assert resp.status_code == 200
+    assert "Choisissez un type d&#39;offre" in resp.text and '<form class="rg-controls"' in resp.text
+    assert "Code HTTP" not in resp.text

@@ -97,10 +97,39 @@
 
   function plural(n, one, many) { return n === 1 ? one : many; }
 
+  /** "Paris 15e Arrondissement" -> "Paris 15e" (the arrondissement is clear from its ordinal). */
+  function placeName(nom) {
+    return String(nom || "").replace(/\s+arrondissement$/i, "");
+  }
+
   function communeLabel(c) {
     if (!c) return "";
-    if (c.label) return c.label;
-    return c.nom + (c.departement ? " (" + c.departement + ")" : "");
+    if (c.label) return placeName(c.label.replace(/\s+arrondissement(?=\s*\(|$)/i, ""));
+    return placeName(c.nom) + (c.departement ? " (" + c.departement + ")" : "");
+  }
+
+  var ACRONYMS = /^(EHPAD|EHPA|SSIAD|SAAD|SAD|SPASAD|SESSAD|SAVS|SAMSAH|IME|ITEP|ESAT|FAM|MAS|CMP|CMPP|CATTP|CSAPA|CAARUD|DAC|EMG|EMGP|HAD|SMR|USLD|PASA|UHR|CCAS|CH|CHU|CHI|APHP|AP-HP|ARS|FINESS|ROR|IDF|MDPH|PMI|CLIC|MAIA|PCPE|UEROS|CRP|SAJ|EEAP|IEM|CAMSP|CPO|CHS|EPS|EPSM|GHT|SCI|ADMR|UNA|CRF|ASSO)$/;
+  var ABBREVIATIONS = { ST: "Saint", STE: "Sainte", STS: "Saints", STES: "Saintes", AV: "Avenue", BD: "Boulevard",
+                        CHE: "Chemin", PL: "Place", RTE: "Route", ALL: "Allée", IMP: "Impasse" };
+  var SMALL = /^(DE|DU|DES|LA|LE|LES|ET|EN|AU|AUX|SUR|SOUS|L|D)$/;
+
+  /** A label written in capitals by its source ("EHPAD LES LILAS", "93200 ST DENIS") in sentence-like case;
+   * other labels unchanged. Acronyms stay in capitals. */
+  function tidy(value) {
+    var s = String(value || "");
+    var letters = s.replace(/[^A-Za-zÀ-ÿ]/g, "");
+    if (letters.length < 4 || letters !== letters.toUpperCase()) return s;
+    var first = true;
+    return s.split(/(\s+|[-'’/(),])/).map(function (w) {
+      if (!/[A-Za-zÀ-ÿ]/.test(w)) return w;
+      var out;
+      if (ABBREVIATIONS[w]) out = ABBREVIATIONS[w];
+      else if (ACRONYMS.test(w)) out = w;
+      else if (!first && SMALL.test(w)) out = w.toLowerCase();
+      else out = w.charAt(0) + w.slice(1).toLowerCase();
+      first = false;
+      return out;
+    }).join("");
   }
 
   // --- ARIA combobox (list autocomplete) -----------------------------------------------------------
@@ -190,7 +219,15 @@
       this.announce("Aucun résultat.");
       return;
     }
+    var lastGroup = null;
     items.forEach(function (item, i) {
+      var group = self.opts.group ? self.opts.group(item) : null;
+      if (group && group !== lastGroup) {
+        // A visual heading of the group; screen readers get the family in each option's detail text.
+        self.listbox.appendChild(el("li", { className: "pg-option-group", role: "presentation", "aria-hidden": "true",
+                                            text: group }));
+        lastGroup = group;
+      }
       var r = self.opts.render(item);
       var li = el("li", { id: self.listbox.id + "-" + i, role: "option", "aria-selected": "false",
                           "data-index": String(i), className: "pg-option" },
@@ -281,7 +318,7 @@
       live: live,
       noun: ["commune proposée", "communes proposées"],
       source: function (q, signal) {
-        return getJson("/api/v1/communes?limit=10&q=" + encodeURIComponent(q), signal).then(function (d) {
+        return getJson("/api/v1/communes?limit=21&q=" + encodeURIComponent(q), signal).then(function (d) {
           return d.results || [];
         });
       },
@@ -302,7 +339,7 @@
    * A combobox choosing one code of a nomenclature (filtered locally). input.dataset.value holds the
    * chosen code. Returns {set(code) -> Promise, value(), clear()}; onChange(code) after a user choice.
    */
-  function codeCombobox(input, listbox, live, onChange) {
+  function codeCombobox(input, listbox, live, onChange, facets) {
     var name = input.getAttribute("data-nomenclature");
     var clearBtn = document.querySelector('[data-clear="' + input.id + '"]');
     var chosen = null;
@@ -325,11 +362,21 @@
       delay: 80,
       openOnEmpty: true,
       live: live,
-      source: function (q) {
+      source: function (q, signal) {
         if (chosen && q === display(chosen)) q = "";
-        return nomenclature(name).then(function (codes) { return filterCodes(codes, q); });
+        var list = facets ? facets(signal) : null;
+        return (list || nomenclature(name)).then(function (codes) {
+          var hits = filterCodes(codes, q);
+          if (list) hits.sort(function (a, b) { return a.familyIndex - b.familyIndex; });  // stable: rank kept
+          return hits;
+        });
       },
-      render: function (c) { return { text: c.label, detail: "code " + c.code }; },
+      group: facets ? function (c) { return c.familyLabel || null; } : null,
+      render: function (c) {
+        if (c.offres == null) return { text: c.label, detail: "code " + c.code };
+        return { text: c.label, detail: c.offres + " " + plural(c.offres, "offre", "offres") +
+          (c.familyLabel ? " · " + c.familyLabel : "") + " · code " + c.code };
+      },
       onSelect: function (c) { choose(c, true); },
       onBlur: function () {
         var text = input.value.trim();
@@ -374,7 +421,7 @@
   }
 
   window.RorPages = {
-    norm: norm, el: el, debounce: debounce, getJson: getJson, ApiError: ApiError, nomenclature: nomenclature,
+    norm: norm, el: el, tidy: tidy, placeName: placeName, debounce: debounce, getJson: getJson, ApiError: ApiError, nomenclature: nomenclature,
     filterCodes: filterCodes, Combobox: Combobox, communeCombobox: communeCombobox,
     codeCombobox: codeCombobox, fillSelect: fillSelect, selectedText: selectedText, communeLabel: communeLabel,
     FILTERS: FILTERS,
@@ -389,8 +436,50 @@
     var searchSeq = 0;
     var mapSrc = "";
 
+    var catalog = JSON.parse($("pg-families").textContent);
+    var facetCache = {};
+    // code -> family, expanded from the catalog's ranges ("21-27,35") and category lists.
+    var byType = {}, byCategorie = {};
+    Object.keys(catalog.type_offre).forEach(function (fam) {
+      catalog.type_offre[fam].split(",").forEach(function (part) {
+        var ends = part.split("-").map(Number);
+        for (var n = ends[0]; n <= (ends.length > 1 ? ends[1] : ends[0]); n++) byType[String(n)] = fam;
+      });
+    });
+    Object.keys(catalog.categorie).forEach(function (fam) {
+      catalog.categorie[fam].forEach(function (code) { byCategorie[code] = fam; });
+    });
+
+    /** The family of an offer: its type d'offre first, then its establishment's category (web_map.style). */
+    function familyOf(typeCode, categorie) {
+      var t = String(typeCode == null ? "" : typeCode).trim().replace(/^0+(?=\d)/, "");
+      var key = byType[t];
+      if (!key && categorie != null) key = byCategorie[String(categorie).trim().toUpperCase()];
+      return key || "autre";
+    }
+
+    /** The types d'offre covering the chosen commune (other filters applied), with counts; null before a commune
+     * is chosen (the whole list is offered then). */
+    function typeFacets(signal) {
+      if (!state.insee) return null;
+      var p = filterParams();
+      p.delete("type_offre");
+      var url = withParams("/api/v1/communes/" + encodeURIComponent(state.insee) + "/types-offre", p);
+      if (!facetCache[url]) {
+        facetCache[url] = getJson(url, signal).then(function (d) {
+          return (d.types_offre || []).map(function (t) {
+            var fam = familyOf(t.code, t.categorie);
+            return { code: t.code, label: t.label || ("Code " + t.code), key: norm(t.label || ""), offres: t.offres,
+                     family: fam, familyLabel: catalog.labels[fam], familyIndex: catalog.order.indexOf(fam) };
+          });
+        });
+        facetCache[url].catch(function () { delete facetCache[url]; });
+      }
+      return facetCache[url];
+    }
+
     var combos = {
-      type_offre: codeCombobox($("pg-type_offre"), $("pg-type_offre-list"), live, onFilterChange),
+      type_offre: codeCombobox($("pg-type_offre"), $("pg-type_offre-list"), live, onFilterChange, typeFacets),
       activite: codeCombobox($("pg-activite"), $("pg-activite-list"), live, onFilterChange),
     };
     var publicSelect = $("pg-public");
@@ -399,11 +488,12 @@
       showError("Les listes de filtres n'ont pas pu être chargées. La recherche par commune reste possible.");
     });
 
-    communeCombobox($("pg-commune"), $("pg-commune-list"), live, function (c) {
+    var communeBox = communeCombobox($("pg-commune"), $("pg-commune-list"), live, function (c) {
       state.insee = c.insee;
       state.commune = c;
       $("pg-insee").value = c.insee;
       fieldError("");
+      state.reveal = true;
       update(true);
     }, function () { return state.commune && state.insee ? communeLabel(state.commune) : ""; });
 
@@ -414,6 +504,7 @@
     $("pg-form").addEventListener("submit", function (e) {
       e.preventDefault();
       if (!state.insee) {
+        communeBox.close();  // the message must not sit under a suggestion list
         fieldError("Choisissez d'abord une commune dans la liste des propositions.");
         $("pg-commune").focus();
         return;
@@ -424,6 +515,7 @@
         return;
       }
       fieldError("");
+      state.reveal = true;
       update(false);
     });
     $("pg-reset").addEventListener("click", function () {
@@ -434,25 +526,35 @@
       onFilterChange();
     });
 
-    Array.prototype.forEach.call(document.querySelectorAll("#pg-table thead th[data-key]"), function (th) {
-      th.querySelector("button").addEventListener("click", function () {
-        var key = th.getAttribute("data-key");
-        state.sortDir = state.sortKey === key ? -state.sortDir : 1;
-        state.sortKey = key;
-        renderRows();
-        var names = { nom: "offre", type: "type d'offre", etablissement: "établissement", adresse: "adresse",
-                      motif: "motif de couverture", distance: "distance" };
-        $("pg-sort-live").textContent = "Tableau trié par " + names[key] + ", ordre " +
-          (state.sortDir > 0 ? "croissant" : "décroissant") + ".";
-      });
-    });
-
     $("pg-sort").addEventListener("change", function () {
       var v = $("pg-sort").value.split(":");
       state.sortKey = v[0];
       state.sortDir = Number(v[1]) || 1;
       renderRows();
+      var names = { nom: "offre", type: "type d'offre", etablissement: "établissement", adresse: "adresse",
+                    motif: "motif de couverture", distance: "distance" };
+      $("pg-sort-live").textContent = "Offres triées par " + names[state.sortKey] + ", ordre " +
+        (state.sortDir > 0 ? "croissant" : "décroissant") + ", dans chaque famille.";
     });
+
+    $("pg-arrondissement").addEventListener("change", function () {
+      var code = $("pg-arrondissement").value || "75056";
+      state.insee = code;
+      state.commune = null;
+      $("pg-insee").value = code;
+      $("pg-commune").value = "";
+      restoreCommuneLabel(code);
+      update(true);
+    });
+
+    function restoreCommuneLabel(insee) {
+      getJson("/api/v1/communes/" + encodeURIComponent(insee) + "?geometry=none").then(function (f) {
+        var props = f.properties || {};
+        if (state.insee !== insee) return;
+        state.commune = { insee: props.insee, nom: props.nom, departement: props.departement };
+        $("pg-commune").value = communeLabel(state.commune);
+      }).catch(function () { /* the services call reports the problem */ });
+    }
 
     function fieldError(msg) {
       var p = $("pg-commune-error");
@@ -556,7 +658,7 @@
       var commune = $("pg-commune");
       if (!commune.value) commune.value = communeLabel(state.commune);
       var filtered = params.toString() !== "";
-      var name = c.nom || state.insee;
+      var name = placeName(c.nom) || state.insee;
       $("pg-count").textContent = n === 0
         ? "Aucune offre ne couvre " + name + (filtered ? " avec ces critères" : "")
         : n + " " + plural(n, "offre couvre ", "offres couvrent ") + name;
@@ -567,6 +669,7 @@
         $("pg-filters-summary").textContent += (filtered ? " Essayez en retirant un filtre." :
           " Aucune offre publique du répertoire n'intervient dans cette commune.");
       }
+      renderParis(c, n);
       $("pg-fictif").hidden = !state.results.some(function (r) { return r.fictif; });
       var truncated = $("pg-truncated");
       truncated.hidden = state.results.length >= n;
@@ -575,23 +678,60 @@
       document.querySelector(".pg-actions").hidden = false;
       document.querySelector(".pg-layout").hidden = false;
       setLinks(c.insee || state.insee, params);
-      var src = withParams("/cartes/commune/" + encodeURIComponent(c.insee || state.insee), params);
+      var detailed = withParams("/cartes/commune/" + encodeURIComponent(c.insee || state.insee), params);
+      var src = withParams("/cartes/commune/" + encodeURIComponent(c.insee || state.insee), params, { mode: "compact" });
       var frame = $("pg-map");
       frame.title = "Carte des offres couvrant " + name;
       if (src !== mapSrc) {
         mapSrc = src;
         frame.src = src;
       }
-      $("pg-map-open").href = src;
+      $("pg-map-open").href = detailed;
       $("pg-table-caption").firstChild.textContent = "Offres couvrant " + name;
       document.title = name + " : offres du ROR — ROR Île-de-France";
       renderRows();
+      if (state.reveal) {
+        state.reveal = false;
+        // On a phone the results start below the fold: bring their heading into view (focus stays in the form).
+        var status = $("pg-status");
+        var box = status.getBoundingClientRect();
+        if (box.top > window.innerHeight - 80 && status.scrollIntoView) status.scrollIntoView({ block: "start" });
+      }
+    }
+
+    /** Paris (and any commune with municipal arrondissements): how many offers cover all of it, how many only some
+     * arrondissements, and a choice of arrondissement. */
+    function renderParis(c, n) {
+      var box = $("pg-paris");
+      var isParis = c.insee === "75056" || /^751(0[1-9]|1\d|20)$/.test(c.insee || "");
+      box.hidden = !isParis || n === 0 && c.insee === "75056";
+      if (!isParis) return;
+      var select = $("pg-arrondissement");
+      if (select.options.length === 1) {
+        for (var i = 1; i <= 20; i++) {
+          select.appendChild(el("option", { value: String(75100 + i), text: "Paris " + i + (i === 1 ? "er" : "e") }));
+        }
+      }
+      select.value = c.insee === "75056" ? "" : c.insee;
+      if (c.insee !== "75056") {
+        $("pg-paris-text").textContent = "Vous regardez un seul arrondissement. Choisissez « Tout Paris » pour " +
+          "voir toutes les offres parisiennes.";
+        return;
+      }
+      var partial = state.results.filter(function (r) { return r.couverture && r.couverture.partielle; }).length;
+      var whole = state.results.length - partial;
+      $("pg-paris-text").textContent = partial
+        ? whole + " " + plural(whole, "offre couvre", "offres couvrent") + " tout Paris ; " + partial + " " +
+          plural(partial, "ne couvre", "ne couvrent") + " que certains arrondissements (mention « couverture partielle »). " +
+          "Choisissez l'arrondissement où vit la personne pour ne garder que les offres qui y interviennent."
+        : "Toutes ces offres couvrent l'ensemble de Paris. Vous pouvez aussi choisir un arrondissement.";
     }
 
     function renderError(err) {
       $("pg-count").textContent = err && err.status === 404 ? "Commune introuvable" : "Recherche impossible";
       showError(err && err.message ? err.message : "La recherche n'a pas abouti.");
       $("pg-fictif").hidden = true;
+      $("pg-paris").hidden = true;
       document.querySelector(".pg-actions").hidden = true;
       document.querySelector(".pg-layout").hidden = true;
       $("pg-truncated").hidden = true;
@@ -600,7 +740,7 @@
     function sortValue(r, key) {
       var e = r.etablissement || {};
       switch (key) {
-        case "nom": return r.nom || "";
+        case "nom": return tidy(r.nom) || "";
         case "type": return (r.type_offre && r.type_offre.label) || "";
         case "etablissement": return e.nom || "";
         case "adresse": return [e.ville, e.adresse].join(" ");
@@ -609,9 +749,15 @@
       }
     }
 
+    function rowFamily(r) {
+      var e = r.etablissement || {};
+      return familyOf(r.type_offre && r.type_offre.code, e.categorie && e.categorie.code);
+    }
+
     function sorted() {
       var key = state.sortKey, dir = state.sortDir;
-      return state.results.map(function (r, i) { return [r, i]; }).sort(function (a, b) {
+      return state.results.map(function (r, i) { return [r, i, catalog.order.indexOf(rowFamily(r))]; }).sort(function (a, b) {
+        if (a[2] !== b[2]) return a[2] - b[2];  // grouped by family, in the legend's order
         var x = sortValue(a[0], key), y = sortValue(b[0], key), cmp;
         if (key === "distance") {
           if (x == null && y == null) cmp = 0;
@@ -665,18 +811,27 @@
           text: "Aucune offre à afficher pour cette commune avec ces critères." })]));
         return;
       }
+      var counts = {};
+      rows.forEach(function (r) { var f = rowFamily(r); counts[f] = (counts[f] || 0) + 1; });
+      renderLegend(counts);
+      var lastFamily = null;
       rows.forEach(function (r) {
         var e = r.etablissement || {};
         var cov = r.couverture || {};
+        var fam = rowFamily(r);
+        if (fam !== lastFamily) {
+          lastFamily = fam;
+          tbody.appendChild(groupRow(fam, counts[fam]));
+        }
         var offre = el("th", { scope: "row", role: "rowheader" }, [
-          el("a", { href: "/cartes/offre/" + encodeURIComponent(r.id), text: r.nom || r.id }),
+          el("a", { href: "/cartes/offre/" + encodeURIComponent(r.id), text: tidy(r.nom) || r.id }),
           r.identifiant ? el("span", { className: "pg-sub", text: r.identifiant }) : null,
         ]);
         var type = el("td", { "data-label": "Type d'offre" }, [r.type_offre ? r.type_offre.label : "—",
           r.type_offre ? el("span", { className: "pg-sub", text: "code " + r.type_offre.code }) : null]);
-        var etab = el("td", { "data-label": "Établissement" }, e.nom ? [e.nom, e.finess ? el("span", { className: "pg-sub", text: "FINESS " + e.finess }) : null]
+        var etab = el("td", { "data-label": "Établissement" }, e.nom ? [tidy(e.nom), e.finess ? el("span", { className: "pg-sub", text: "FINESS " + e.finess }) : null]
                                       : ["—"]);
-        var addr = [e.adresse, [e.code_postal, e.ville].filter(Boolean).join(" ")].filter(Boolean);
+        var addr = [tidy(e.adresse), [e.code_postal, tidy(e.ville)].filter(Boolean).join(" ")].filter(Boolean);
         var adresse = el("td", { "data-label": "Adresse" }, addr.length ? [addr[0], addr[1] ? el("span", { className: "pg-sub", text: addr[1] }) : null]
                                                : ["—"]);
         var motif = el("td", { "data-label": "Pourquoi" }, [cov.libelle || "—",
@@ -688,7 +843,28 @@
       });
     }
 
-    function restore() {
+    /** A heading row of a family group: its marker (a link to the legend), its name and count. */
+    function groupRow(fam, count) {
+      var legendItem = $("pg-fam-" + fam);
+      var icon = legendItem ? legendItem.querySelector(".pg-fam-icon").cloneNode(true) : null;
+      var label = catalog.labels[fam] || fam;
+      var link = el("a", { href: "#pg-fam-" + fam, className: "pg-fam-link" }, [icon,
+        el("span", { className: "rg-sr-only", text: "Repère de la famille " + label + " dans la légende" })]);
+      var th = el("th", { colspan: "7", scope: "colgroup", role: "columnheader", className: "pg-group" }, [link, " ",
+        label + " (" + count + " " + plural(count, "offre", "offres") + ")"]);
+      return el("tr", { role: "row", className: "pg-group-row", "data-family": fam }, [th]);
+    }
+
+    function renderLegend(counts) {
+      Array.prototype.forEach.call(document.querySelectorAll("#pg-legend li[data-family]"), function (li) {
+        var n = counts[li.getAttribute("data-family")] || 0;
+        li.hidden = !n;
+        li.querySelector(".pg-fam-count").textContent = n ? "(" + n + ")" : "";
+      });
+    }
+
+    /** State from the URL: at load, and on history navigation (``ev``: the popstate event). */
+    function restore(ev) {
       var p = new URLSearchParams(location.search);
       var insee = (p.get("insee") || "").trim();
       var age = p.get("age") || "";
@@ -702,19 +878,15 @@
         ageInput.value = /^\d{1,3}$/.test(age) ? age : "";
         if (!insee) {
           state.insee = "";
-          $("pg-commune").value = "";
+          // At load the person may already be typing (the lists load first): keep the text.
+          if (ev) $("pg-commune").value = "";
           $("pg-results").hidden = true;
           return;
         }
         state.insee = insee;
         $("pg-insee").value = insee;
-        var commune = $("pg-commune");
-        commune.value = "";
-        getJson("/api/v1/communes/" + encodeURIComponent(insee) + "?geometry=none").then(function (f) {
-          var props = f.properties || {};
-          state.commune = { insee: props.insee, nom: props.nom, departement: props.departement };
-          if (state.insee === insee) commune.value = communeLabel(state.commune);
-        }).catch(function () { /* the services call reports the problem */ });
+        $("pg-commune").value = "";
+        restoreCommuneLabel(insee);
         search();
       });
     }

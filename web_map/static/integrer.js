@@ -71,6 +71,7 @@
         if ($("pg-public").value) p.set("public", $("pg-public").value);
         if (combos.activite.value()) p.set("activite", combos.activite.value());
         if (fond !== defaultFond) p.set("fond", fond);
+        if ($("pg-compact").checked) p.set("mode", "compact");
         var title = "Carte des offres du ROR couvrant " + (c.nom || c.insee);
         if (combos.type_offre.value()) title += " — " + combos.type_offre.label();
         return { path: "/cartes/commune/" + encodeURIComponent(c.insee) + query(p), title: title };
@@ -81,8 +82,9 @@
         p.set("type_offre", type);
         var dep = $("pg-departement").value;
         if (dep) p.set("departement", dep);
-        p.set("par", "10000");
+        if ($("pg-mesure").value) p.set("par", $("pg-mesure").value);
         if (fond !== defaultFond) p.set("fond", fond);
+        if ($("pg-compact").checked) p.set("mode", "compact");
         return { path: "/cartes/couverture" + query(p),
                  title: "Couverture par les offres « " + combos.cv_type_offre.label() + " » — " +
                    (dep ? (departements[dep] || "département " + dep) : "Île-de-France") };
@@ -91,6 +93,7 @@
       if (!id) return { problem: "Saisissez l'identifiant d'une offre pour obtenir le code." };
       if (state.offreMissing) return { problem: "Aucune offre publique ne porte l'identifiant « " + id + " »." };
       if (fond !== defaultFond) p.set("fond", fond);
+      if ($("pg-compact").checked) p.set("mode", "compact");
       return { path: "/cartes/offre/" + encodeURIComponent(id) + query(p),
                title: "Territoire d'intervention de l'offre " + (state.offreNom || id) };
     }
@@ -111,6 +114,7 @@
       } else if (kind === "couverture") {
         if (combos.cv_type_offre.value()) q.set("type_offre", combos.cv_type_offre.value());
         if ($("pg-departement").value) q.set("departement", $("pg-departement").value);
+        if ($("pg-mesure").value) q.set("par", $("pg-mesure").value);
       } else if ($("pg-offre").value.trim()) {
         q.set("offre", $("pg-offre").value.trim());
       }
@@ -118,6 +122,7 @@
       if (w.css !== "100%") q.set("largeur", w.css);
       if (h.css !== "500px") q.set("hauteur", h.css);
       if ($("pg-fond").value !== defaultFond) q.set("fond", $("pg-fond").value);
+      if ($("pg-compact").checked) q.set("mode", "compact");
       history.replaceState(null, "", location.pathname + "?" + q.toString());
     }
 
@@ -212,7 +217,8 @@
       r.addEventListener("change", render);
     });
     ["pg-width", "pg-height"].forEach(function (id) { $(id).addEventListener("input", render); });
-    ["pg-width-unit", "pg-height-unit", "pg-fond", "pg-public", "pg-departement"].forEach(function (id) {
+    ["pg-width-unit", "pg-height-unit", "pg-fond", "pg-public", "pg-departement", "pg-mesure",
+     "pg-compact"].forEach(function (id) {
       $(id).addEventListener("change", render);
     });
     $("pg-embed-form").addEventListener("submit", function (e) { e.preventDefault(); render(); });
@@ -258,6 +264,8 @@
     var fond = q.get("fond");
     $("pg-fond").value = ["plan-ign", "osm", "aucun"].indexOf(fond) !== -1 ? fond : defaultFond;
     if (!$("pg-fond").value) $("pg-fond").value = "plan-ign";
+    $("pg-compact").checked = q.get("mode") === "compact";
+    $("pg-mesure").value = q.get("par") === "10000" ? "10000" : "";
     parseDim(q.get("largeur") || q.get("width"), "pg-width");
     parseDim(q.get("hauteur") || q.get("height"), "pg-height");
     var first = function (name) { return (q.get(name) || "").split(",")[0].trim(); };

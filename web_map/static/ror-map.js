@@ -58,10 +58,17 @@
     return spec.colors[spec.colors.length - 1];
   }
 
+  /* Features drawn as an outline only (no fill, no pointer events): territories as large as the view. */
+  function outlineOnly(props, opts) {
+    var rule = opts.outlineOnly;
+    return !!rule && rule.values.indexOf(props[rule.property]) !== -1;
+  }
+
   function styleFunction(opts) {
     return function (feature) {
       var s = L.extend({}, opts.style || {});
       var props = (feature && feature.properties) || {};
+      if (outlineOnly(props, opts)) return L.extend(s, { fill: false, dashArray: "6 4", weight: 2 });
       if (props._fill) { s.fillColor = props._fill; s.fill = true; }
       else if (opts.choropleth) { s.fillColor = choroplethFill(props, opts.choropleth); s.fill = true; }
       return s;
@@ -97,6 +104,10 @@
       style: styleFunction(opts),
       interactive: !opts.style || opts.style.interactive !== false,
       onEachFeature: function (feature, lyr) {
+        if (outlineOnly(feature.properties || {}, opts)) {
+          lyr.options.interactive = false;  // read when the path is added: no hover, tooltip or click
+          return;
+        }
         if (opts.tooltip && opts.tooltip.length) {
           lyr.bindTooltip(tooltipNode(feature.properties || {}, opts.tooltip), { sticky: true });
         }
@@ -113,12 +124,8 @@
         if (opts.popup && opts.popup.length) {
           lyr.bindPopup(tooltipNode(feature.properties || {}, opts.popup));
         }
-        if (lyr.getElement) {
-          lyr.on("add", function () {
-            var el = lyr.getElement && lyr.getElement();
-            if (el && opts.name) el.setAttribute("aria-label", opts.name);
-          });
-        }
+        // No aria-label on the SVG paths (a prohibited attribute on a role-less element): the map region is
+        // labelled and described, and the page's tables carry the same information.
       }
     });
     layer.addTo(target || map);
@@ -230,19 +237,52 @@
       var a = document.createElement("a");
       a.href = p.url; a.textContent = "Fiche détaillée"; a.target = "_top";
       box.appendChild(a);
+      if (p.url.indexOf("/cartes/offre/") === 0) {  // « Signaler une anomalie » on every offer (issue #14)
+        var r = document.createElement("a");
+        r.href = "/signalements/nouveau/offre/" + p.url.slice(14);
+        r.textContent = "Signaler une anomalie"; r.target = "_top"; r.className = "rg-report-link";
+        box.appendChild(document.createTextNode(" · "));
+        box.appendChild(r);
+      }
     }
     return box;
   }
 
+  /* A cluster of one family: a disc of the family's colour with the number of offers (legend: "cluster"). */
+  RorMap.clusterIcon = function (family, families) {
+    var f = families[family] || families.autre || { color: "#5F6B73", label: "Autre" };
+    return function (cluster) {
+      var n = cluster.getChildCount();
+      var size = n < 10 ? 30 : n < 100 ? 36 : 42;
+      var html = '<span role="img" aria-label="' + escapeHtml(n + " offres : " + f.label) + '">' +
+        '<svg viewBox="0 0 24 24" width="' + size + '" height="' + size + '" aria-hidden="true" focusable="false">' +
+        '<circle cx="12" cy="12" r="11" fill="' + escapeHtml(f.color) + '" stroke="#fff" stroke-width="2"/>' +
+        '<text x="12" y="16" text-anchor="middle" font-size="' + (n < 100 ? 11 : 9) + '" font-weight="700" fill="#fff">' +
+        n + "</text></svg></span>";
+      return L.divIcon({ className: "rg-marker rg-cluster", html: html, iconSize: [size, size] });
+    };
+  };
+
   RorMap.markers = function (map, points, opts) {
     var families = opts.families || {};
-    var group = opts.cluster && L.markerClusterGroup
-      ? L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40, spiderfyOnMaxZoom: true })
-      : L.featureGroup();
+    var clustered = opts.cluster && L.markerClusterGroup;
+    var group = L.featureGroup();
+    var byFamily = {};
+    function target(family) {
+      if (!clustered) return group;
+      if (!byFamily[family]) {
+        // One cluster group per family: a cluster never hides markers of another family.
+        byFamily[family] = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40,
+                                                  spiderfyOnMaxZoom: true,
+                                                  iconCreateFunction: RorMap.clusterIcon(family, families) });
+        group.addLayer(byFamily[family]);
+      }
+      return byFamily[family];
+    }
     points.forEach(function (p) {
       var m = L.marker([p.lat, p.lon], { icon: RorMap.icon(p.family, families), title: p.label, keyboard: true, riseOnHover: true });
       m.bindPopup(popupNode(p));
-      group.addLayer(m);
+      target(p.family).addLayer(m);
     });
     group.addTo(map);
     if (opts.toggle) RorMap.registerOverlay(map, opts.name, group);
@@ -306,7 +346,7 @@
     if (!el || !block) return null;
     var spec = JSON.parse(block.textContent);
     var view = spec.view || {};
-    var map = L.map(el, { center: view.center, zoom: view.zoom, minZoom: view.minZoom, maxZoom: view.maxZoom,
+    var map = L.map(el, { center: view.center, zoom: view.zoom, minZoom: view.minZoom, maxZoom: view.maxZoom, zoomSnap: view.zoomSnap || 1,
                           zoomControl: false });
     L.control.zoom({ position: "topleft", zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière" }).addTo(map);
     L.control.scale({ metric: true, imperial: false, maxWidth: 160 }).addTo(map);
@@ -325,8 +365,33 @@
     return map;
   };
 
+  /* Compact embed: the overlaid legend starts folded in a small frame (a phone), open otherwise. */
+  RorMap.foldLegend = function () {
+    var legend = document.querySelector(".rg-legend-overlay");
+    if (legend && (window.innerWidth < 400 || window.innerHeight < 360)) legend.open = false;
+  };
+
+  /* Print / PDF: the browser's print dialog with the print stylesheet (title, map, legend, source, date).
+     The date of printing is added to the source line; the map is redrawn at the print size. */
+  RorMap.setupPrint = function () {
+    var button = document.querySelector(".rg-print");
+    var stamp = document.querySelector(".rg-print-date");
+    function before() {
+      if (stamp) stamp.textContent = " – carte imprimée le " + new Date().toLocaleDateString("fr-FR");
+      if (RorMap.map) RorMap.map.invalidateSize({ animate: false });
+    }
+    window.addEventListener("beforeprint", before);
+    window.addEventListener("afterprint", function () { if (RorMap.map) RorMap.map.invalidateSize({ animate: false }); });
+    if (button && typeof window.print === "function") {
+      button.hidden = false;
+      button.addEventListener("click", function () { before(); window.print(); });
+    }
+  };
+
   function ready() {
     RorMap.initTables();
+    RorMap.foldLegend();
+    RorMap.setupPrint();
     RorMap.boot();
   }
 

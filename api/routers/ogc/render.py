@@ -43,6 +43,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_env.globals["own_static"] = assets.own_prefix
 
 
 def collection(request: Request, collection_id: str) -> Collection:

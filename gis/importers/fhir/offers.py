@@ -14,9 +14,9 @@ from psycopg.types.json import Jsonb
 from gis.importers.etablissements.record import ROR_SOURCE
 from gis.importers.fhir.mapping import K_ACTIVITE
 from gis.importers.fhir.offer_mapping import offer_fields
+from gis.importers.fhir.overrides import write_territory
 from gis.importers.fhir.read import as_list
 from gis.importers.fhir.references import Context, Key
-from gis.importers.fhir.zones import write_polygon, write_zones
 from gis.importers.statements import one, statement
 
 _COLUMNS = (
@@ -65,8 +65,7 @@ def _offer(ctx: Context, key: Key, hs: dict[str, Any]) -> None:
     ctx.report.counts["offres_creees" if row["inserted"] else "offres_mises_a_jour"] += 1
     ctx.report.counts["offres"] += 1
     ctx.offre_ids.append(row["id"])
-    write_zones(ctx, row["id"], hs, ref)
-    write_polygon(ctx, row["id"], hs, ref)
+    write_territory(ctx, row["id"], hs, ref)
 
 
 def _provider(

@@ -22,14 +22,7 @@ log = logging.getLogger(__name__)
 
 def write_zones(ctx: Context, offre_id: int, hs: dict[str, Any], ref: str) -> None:
     """Replace the declared zones of one offer."""
-    raw, warnings = zones_of(hs)
-    for w in warnings:
-        ctx.report.warn(ref, w)
-    rows: list[tuple[str, str]] = []
-    for kind, code, _key in raw:
-        normalised = zone_code(ctx, kind, code, ref)
-        if normalised and (kind, normalised) not in rows:
-            rows.append((kind, normalised))
+    rows = zone_rows(ctx, hs, ref)
     ctx.conn.execute("DELETE FROM zone_intervention WHERE offre_id = %s", (offre_id,))
     if rows:
         with ctx.conn.cursor() as cur:
@@ -38,6 +31,19 @@ def write_zones(ctx: Context, offre_id: int, hs: dict[str, Any], ref: str) -> No
                 [(offre_id, kind, code) for kind, code in rows],
             )
         ctx.report.counts["zones"] += len(rows)
+
+
+def zone_rows(ctx: Context, hs: dict[str, Any], ref: str) -> list[tuple[str, str]]:
+    """Return the normalised (type, code) zone entries of an offer, without duplicates (warnings in the report)."""
+    raw, warnings = zones_of(hs)
+    for w in warnings:
+        ctx.report.warn(ref, w)
+    rows: list[tuple[str, str]] = []
+    for kind, code, _key in raw:
+        normalised = zone_code(ctx, kind, code, ref)
+        if normalised and (kind, normalised) not in rows:
+            rows.append((kind, normalised))
+    return rows
 
 
 def zone_code(ctx: Context, kind: str, code: str, ref: str) -> str | None:
