@@ -200,6 +200,8 @@ def _coverage_layer(page: MapPage, url: str, *, tiles: bool, name: str, chorople
 #: Rows of the coverage page's table beyond which it shows only the first ones (France-wide: 35,000 communes
 #: made a 7.7 MB page); the GeoJSON link gives the whole list.
 COVERAGE_TABLE_ROWS = 1000
+#: Tables up to this many rows are shown whole (a région: Île-de-France has 1,286 communes and arrondissements).
+COVERAGE_TABLE_WHOLE = 2000
 
 
 def couverture_page(data: dict[str, Any], *, type_labels: list[str], extent: list[float] | None,
@@ -262,7 +264,7 @@ def couverture_page(data: dict[str, Any], *, type_labels: list[str], extent: lis
     rows = [{**f["properties"], "zone": "oui" if f["properties"]["offres"] == 0 else "non"}
             for f in data["features"]]
     title = f"{value_label} par commune ({len(rows)})"
-    if len(rows) > COVERAGE_TABLE_ROWS:  # France-wide: a page of the table, the whole list in the GeoJSON
+    if len(rows) > COVERAGE_TABLE_WHOLE:  # France-wide: a page of the table, the whole list in the GeoJSON
         rows.sort(key=lambda r: (r["offres"] != 0, -(r["population"] or 0), r["insee"]))
         rows = rows[:COVERAGE_TABLE_ROWS]
         title = (f"{value_label} : les {COVERAGE_TABLE_ROWS} communes les plus exposées (zones blanches les plus "

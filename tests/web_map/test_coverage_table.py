@@ -3,7 +3,7 @@ the whole list stays in the GeoJSON; a région-sized table is shown whole."""
 
 from __future__ import annotations
 
-from web_map.choropleth import COVERAGE_TABLE_ROWS, couverture_page
+from web_map.choropleth import COVERAGE_TABLE_ROWS, COVERAGE_TABLE_WHOLE, couverture_page
 
 
 def _data(n: int) -> dict:
@@ -15,7 +15,7 @@ def _data(n: int) -> dict:
 
 
 def test_large_coverage_table_is_paged():
-    page = couverture_page(_data(COVERAGE_TABLE_ROWS + 500), type_labels=["SSIAD"], extent=None, basemap="none")
+    page = couverture_page(_data(COVERAGE_TABLE_WHOLE + 1), type_labels=["SSIAD"], extent=None, basemap="none")
     rows = page.tables[-1].rows
     assert len(rows) == COVERAGE_TABLE_ROWS
     blanks = [r for r in rows if r["zone"] == "oui"]
@@ -25,5 +25,5 @@ def test_large_coverage_table_is_paged():
 
 
 def test_small_coverage_table_is_whole():
-    page = couverture_page(_data(300), type_labels=["SSIAD"], extent=None, basemap="none")
-    assert len(page.tables[-1].rows) == 300 and not page.notices
+    page = couverture_page(_data(1300), type_labels=["SSIAD"], extent=None, basemap="none")
+    assert len(page.tables[-1].rows) == 1300 and not page.notices
