@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 BOOTSTRAP   := bash scripts/bootstrap.sh
 BIN         := $(VENV)/bin
 
-.PHONY: help demo test lint serve db load clean bench bench-http bench-upload bench-ogc bootstrap
+.PHONY: help demo test lint serve db load clean bench bench-http bench-upload bench-ogc bench-national bootstrap
 
 help: ## list the targets
 	@echo "ror-gis — make targets (variables: HOST=$(HOST) PORT=$(PORT) REGION=$(REGION) PYTEST_ARGS=...)"
@@ -69,6 +69,10 @@ bench-http: ## ror-gis vs tipg over HTTP on the loaded database (wrk; medians of
 bench-upload: ## time and memory of the upload limits: hostile files and the largest accepted ones (scripts/bench_upload.py)
 	@$(BOOTSTRAP)
 	$(BIN)/python scripts/bench_upload.py
+
+bench-national: ## France-wide: geography + ~100,000 fictitious offers in a database of its own; load, rebuild, HTTP p50/p99, sizes (~15 min)
+	@$(BOOTSTRAP)
+	$(BIN)/python scripts/bench_national.py $(BENCH_ARGS)
 
 clean: ## remove .venv and caches (never the database nor the data)
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info

@@ -291,9 +291,22 @@ def load_demo_cmd() -> None:
 @main.command("demo-data")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--seed", default=DEMO_SEED, show_default=True, type=int)
-def demo_data_cmd(out: Path, seed: int) -> None:
+@click.option("--national", is_flag=True,
+              help="Jeu national : ~100 000 offres et ~25 000 établissements inventés sur toute la France.")
+@click.option("--offres", default=100_000, show_default=True, type=click.IntRange(min=1),
+              help="Avec --national : nombre approximatif d'offres.")
+@click.option("--par-fichier", default=2_000, show_default=True, type=click.IntRange(min=1),
+              help="Avec --national : offres au plus par fichier.")
+def demo_data_cmd(out: Path, seed: int, national: bool, offres: int, par_fichier: int) -> None:
     """Génère des offres et territoires FICTIFS (Bundles FHIR) à partir des établissements chargés."""
-    summary = run_demo_data(get_settings(), out, seed)
+    if national:
+        from gis.demo.national import generate_national
+
+        with connect(get_settings().database_url) as conn:
+            summary = generate_national(conn, out, seed=seed, offers=offres, per_file=par_fichier,
+                                        progress=progress_for("démo nationale"))
+    else:
+        summary = run_demo_data(get_settings(), out, seed)
     click.echo(f"Données fictives écrites dans {out} :")
     for line in summary_lines(summary):
         click.echo(line)

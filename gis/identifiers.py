@@ -18,6 +18,7 @@ Five characters: five digits, or ``2A`` / ``2B`` and three digits (Corsica).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 #: Regular expression of a FINESS number (anchored), usable as a FastAPI ``pattern``.
@@ -36,6 +37,12 @@ def system_key(system: Any) -> str | None:
     """Return the NOS key of a code system URL (``.../TRE_R211-ActiviteOperationnelle/FHIR/...`` -> ``R211``)."""
     if not isinstance(system, str):
         return None
+    return _system_key(system)
+
+
+@lru_cache(maxsize=4096)
+def _system_key(system: str) -> str | None:
+    """Key of one URL (cached: an import meets the same few hundred systems millions of times)."""
     m = _SYSTEM_KEY.search(system)
     return m.group(1).upper() if m else None
 

@@ -197,6 +197,13 @@ def _coverage_layer(page: MapPage, url: str, *, tiles: bool, name: str, chorople
         page.add_remote_polygons(url, **common)
 
 
+#: Rows of the coverage page's table beyond which it shows only the first ones (France-wide: 35,000 communes
+#: made a 7.7 MB page); the GeoJSON link gives the whole list.
+COVERAGE_TABLE_ROWS = 1000
+#: Tables up to this many rows are shown whole (a région: Île-de-France has 1,286 communes and arrondissements).
+COVERAGE_TABLE_WHOLE = 2000
+
+
 def couverture_page(data: dict[str, Any], *, type_labels: list[str], extent: list[float] | None,
                     departement: str | None = None, per_10000: bool = False, classes: int = 5,
                     methode: str = "quantiles", basemap: str = "plan-ign", query: str = "",
@@ -256,7 +263,15 @@ def couverture_page(data: dict[str, Any], *, type_labels: list[str], extent: lis
                  tiles_url.replace("{z}/{x}/{y}", "tilejson.json", 1)) if tiles_url else ""))
     rows = [{**f["properties"], "zone": "oui" if f["properties"]["offres"] == 0 else "non"}
             for f in data["features"]]
-    page.add_table(f"{value_label} par commune ({len(rows)})",
+    title = f"{value_label} par commune ({len(rows)})"
+    if len(rows) > COVERAGE_TABLE_WHOLE:  # France-wide: a page of the table, the whole list in the GeoJSON
+        rows.sort(key=lambda r: (r["offres"] != 0, -(r["population"] or 0), r["insee"]))
+        rows = rows[:COVERAGE_TABLE_ROWS]
+        title = (f"{value_label} : les {COVERAGE_TABLE_ROWS} communes les plus exposées (zones blanches les plus "
+                 f"peuplées d'abord) sur {style.fr_number(summary['communes'])} — liste complète : GeoJSON")
+        page.add_notice(f"Tableau limité aux {COVERAGE_TABLE_ROWS} premières communes ; "
+                        "la liste complète est dans le GeoJSON.")
+    page.add_table(title,
                    [Column("nom", "Commune"), Column("insee", "Code INSEE"), Column("departement", "Dép."),
                     Column("population", "Population", numeric=True), Column("offres", "Offres", numeric=True),
                     Column("pour_10000", "Pour 10 000 hab.", numeric=True, decimals=2),

@@ -177,6 +177,11 @@ OFFER_COLUMNS = [
 ]
 
 
+#: Offers shown by the commune widget (the nearest first): keeps the page under 300 KB at national scale, where
+#: Paris, Lyon or Marseille are covered by thousands of offers; the exports give the whole list.
+COMMUNE_WIDGET_OFFERS = 150
+
+
 def commune_offers_page(feature: dict[str, Any], answer: dict[str, Any], *, basemap: str = "plan-ign",
                         query: str = "") -> MapPage:
     """The commune widget: outline, the offers covering it (clustered markers coloured and shaped by
@@ -211,6 +216,9 @@ def commune_offers_page(feature: dict[str, Any], answer: dict[str, Any], *, base
     count = answer["total"]
     page.add_notice(f"{count} offre{'s' if count > 1 else ''} couvre{'nt' if count > 1 else ''} {nom}"
                     + (" (filtres appliqués)." if query else "."))
+    if count > len(results):
+        page.add_notice(f"Carte et tableau : les {len(results)} offres les plus proches du centre de la commune ; "
+                        "la liste complète est dans les exports ci-dessous.")
     if fictif:
         page.add_notice("Les offres affichées sont des données fictives de démonstration.")
     api = f"/api/v1/communes/{insee}/services{qs}"

@@ -45,7 +45,7 @@ from web_map.choropleth import (
 from web_map.editing import add_offer_actions
 from web_map.page import MapPage, render_template
 from web_map.security import PAGE_CACHE, PRIVATE_NO_STORE
-from web_map.widgets import commune_offers_page, offre_page
+from web_map.widgets import COMMUNE_WIDGET_OFFERS, commune_offers_page, offre_page
 
 router = APIRouter(prefix="/cartes", tags=["cartes"], responses=HTML_ERROR_RESPONSES)
 
@@ -108,7 +108,7 @@ def carte_commune(
     def build() -> MapPage:
         basemap = _basemap(settings, fond)
         feature = communes.feature(conn, insee, geometry="full")
-        answer = offres.covering(conn, insee, filters, limit=offres.MAX_LIMIT, vis=vis)
+        answer = offres.covering(conn, insee, filters, limit=COMMUNE_WIDGET_OFFERS, vis=vis)
         return commune_offers_page(feature, answer, basemap=basemap, query=_query(request, drop=("fond", "mode")))
 
     vis = request_visibility(request)

@@ -32,6 +32,39 @@ Graine : {seed}. Fichiers : {files}.
 """
 
 
+def remove_old_bundles(out_dir: Path) -> None:
+    """Create ``out_dir`` if needed and remove the demo Bundles (id ``ror-gis-demo-…``) an earlier generation wrote.
+
+    Only files this module wrote are removed, so a folder holding other JSON files is safe.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob("*.json"):
+        with old.open("rb") as f:
+            if _OWN_MARK in f.read(300):
+                old.unlink()
+
+
+def write_bundle(out_dir: Path, name: str, resources: list[dict[str, Any]]) -> Path:
+    """Write one collection Bundle ``<name>.json`` of ``resources`` (compact JSON, one entry per line)."""
+    bundle = {
+        "resourceType": "Bundle",
+        "id": f"ror-gis-demo-{name}",
+        "meta": {"lastUpdated": DEMO_DATE, "source": DEMO_SOURCE,
+                 "tag": [{"system": FICTIF_SYSTEM, "code": "demo", "display": DEMO_LABEL}]},
+        "type": "collection",
+    }
+    path = out_dir / f"{name}.json"
+    # Compact JSON, one Bundle entry per line: small files that still diff line by line.
+    entries = [
+        json.dumps({"fullUrl": f"{BASE_URL}{r['resourceType']}/{r['id']}", "resource": r}, ensure_ascii=False,
+                   separators=(",", ":"))
+        for r in resources
+    ]
+    head = json.dumps(bundle, ensure_ascii=False, separators=(",", ":"))[:-1]
+    path.write_text(head + ',"entry":[\n' + ",\n".join(entries) + "\n]}\n", encoding="utf-8")
+    return path
+
+
 def write_bundles(out_dir: Path, bundles: dict[str, list[dict[str, Any]]]) -> list[Path]:
     """One collection Bundle file per theme; demo Bundles of an earlier generation are removed first.
 
@@ -49,28 +82,8 @@ def write_bundles(out_dir: Path, bundles: dict[str, list[dict[str, Any]]]) -> li
         The files written, sorted.
     """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for old in out_dir.glob("*.json"):
-        with old.open("rb") as f:
-            if _OWN_MARK in f.read(300):
-                old.unlink()
-    written: list[Path] = []
-    for name in sorted(bundles):
-        bundle = {
-            "resourceType": "Bundle",
-            "id": f"ror-gis-demo-{name}",
-            "meta": {"lastUpdated": DEMO_DATE, "source": DEMO_SOURCE,
-                     "tag": [{"system": FICTIF_SYSTEM, "code": "demo", "display": DEMO_LABEL}]},
-            "type": "collection",
-            "entry": [{"fullUrl": f"{BASE_URL}{r['resourceType']}/{r['id']}", "resource": r} for r in bundles[name]],
-        }
-        path = out_dir / f"{name}.json"
-        # Compact JSON, one Bundle entry per line: small files that still diff line by line.
-        entries = [json.dumps(e, ensure_ascii=False, separators=(",", ":")) for e in bundle.pop("entry")]
-        head = json.dumps(bundle, ensure_ascii=False, separators=(",", ":"))[:-1]
-        path.write_text(head + ',"entry":[\n' + ",\n".join(entries) + "\n]}\n", encoding="utf-8")
-        written.append(path)
-    return written
+    remove_old_bundles(out_dir)
+    return [write_bundle(out_dir, name, bundles[name]) for name in sorted(bundles)]
 
 
 def write_readme(out_dir: Path, seed: int, files: list[str]) -> Path:

@@ -205,9 +205,11 @@ _APPLY = (
          FROM pg_temp.couverture_fresh f
         WHERE f.offre_id = c.offre_id AND f.insee = c.insee
           AND (c.motif, c.partielle, c.distance_m) IS DISTINCT FROM (f.motif, f.partielle, f.distance_m)""",
+    # ON CONFLICT rather than NOT EXISTS: on a table that was empty when planned, the anti-join became a nested loop
+    # over a sequential scan of couverture, which grew with every row inserted (quadratic on a national load).
     """INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)
        SELECT f.offre_id, f.insee, f.motif, f.partielle, f.distance_m FROM pg_temp.couverture_fresh f
-        WHERE NOT EXISTS (SELECT 1 FROM couverture c WHERE c.offre_id = f.offre_id AND c.insee = f.insee)""",
+       ON CONFLICT (offre_id, insee) DO NOTHING""",
 )
 
 

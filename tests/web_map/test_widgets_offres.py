@@ -173,6 +173,22 @@ def test_offer_widget_in_chromium(fx_page):
     assert bp.js_errors() == [] and bp.third_party() == []
 
 
+def test_commune_widget_shows_a_page_of_the_nearest_offers(fixture_db_url):
+    """At national scale a city is covered by thousands of offers: the widget shows the nearest ones and says so."""
+    from gis.db import connect
+    from gis.layers import communes, offres
+    from web_map.widgets import COMMUNE_WIDGET_OFFERS, commune_offers_page
+
+    assert COMMUNE_WIDGET_OFFERS <= 200
+    with connect(fixture_db_url) as conn:
+        feature = communes.feature(conn, "93066", geometry="full")
+        answer = offres.covering(conn, "93066", limit=1)
+    assert answer["total"] == 3 and len(answer["results"]) == 1
+    notices = commune_offers_page(feature, answer, basemap="none").notices
+    assert any("les 1 offres les plus proches" in n and "exports" in n for n in notices)
+    full = commune_offers_page(feature, {**answer, "total": 1}, basemap="none").notices
+    assert not any("les plus proches" in n for n in full)
+
 @pytest.mark.browser
 def test_region_territory_is_an_outline_that_never_catches_the_pointer(fx_page, fixture_http):
     bp = fx_page

@@ -75,15 +75,19 @@ from pathlib import Path
 
 from gis.db import Conn
 from gis.import_runs import shown_path
+from gis.importers.fhir import streaming
 from gis.importers.fhir.locations import write_capacities, write_locations
 from gis.importers.fhir.offers import write_offers
 from gis.importers.fhir.organisations import write_organisations
 from gis.importers.fhir.read import list_files, read_items
 from gis.importers.fhir.references import Context
 from gis.importers.offer_merge import absorb_cnsa_offers
-from gis.importers.report import ImportReport, run_import
+from gis.importers.report import ImportReport, analyze, run_import
 from gis.progress import Progress, silent
 from gis.territories import coverage
+
+#: Offers written beyond which the tables are analysed before the coverage refresh.
+LARGE_IMPORT = 5_000
 
 #: Tables a FHIR import writes (analysed at the end of the load).
 TABLES = ("entite_juridique", "etablissement", "organisation_interne", "lieu", "offre", "zone_intervention",
@@ -99,6 +103,7 @@ def load_fhir(
     progress: Progress | None = None,
     today: date | None = None,
     replace_source: bool = False,
+    batch_bytes: int = streaming.BATCH_BYTES,
 ) -> ImportReport:
     """Import ROR FHIR files (see the module docstring) in one transaction.
 
@@ -121,6 +126,9 @@ def load_fhir(
     replace_source
         After the import, delete the offers, places, organisations internes and establishments of
         the same ``source`` that this input no longer contains (a reload replaces the set exactly).
+    batch_bytes
+        Input larger than this is read in batches of files of about this size (one file at least), so
+        that memory does not depend on the input size (see :mod:`gis.importers.fhir.streaming`).
 
     Returns
     -------
@@ -137,7 +145,7 @@ def load_fhir(
     def load_bundles(report: ImportReport) -> None:
         ctx = Context(conn, report, source=source, fictif=fictif, progress=progress or silent(),
                       today=today or date.today())
-        _import(ctx, files_in, replace_source=replace_source)
+        _import(ctx, files_in, replace_source=replace_source, batch_bytes=batch_bytes)
 
     # The history names the run by its source, or by its files for the default source.
     label = source
@@ -146,17 +154,26 @@ def load_fhir(
     return run_import(conn, "fhir", label, load_bundles, tables=TABLES)
 
 
-def _import(ctx: Context, paths: list[Path], *, replace_source: bool) -> None:
+def _import(ctx: Context, paths: list[Path], *, replace_source: bool, batch_bytes: int) -> None:
     """Read, write organisations, places and offers, drop what a replaced source lost, then coverage."""
     files = list_files(paths)
-    ctx.progress.step(f"lecture de {len(files)} fichier(s) FHIR")
-    ctx.index(read_items(files, ctx.report))
-    write_resources(ctx)
+    batches = streaming.batches(files, batch_bytes)
+    if len(batches) == 1:
+        ctx.progress.step(f"lecture de {len(files)} fichier(s) FHIR")
+        ctx.index(read_items(files, ctx.report))
+        write_resources(ctx)
+        kept = streaming.kept_ids(ctx)
+        offer_ids = ctx.offre_ids
+    else:
+        kept, offer_ids = streaming.write_batches(ctx, batches, read_items, write_structures, write_offer_rows)
     if replace_source:
-        _drop_stale(ctx)
+        _drop_stale(ctx, kept)
+    if len(batches) > 1 or len(offer_ids) > LARGE_IMPORT:
+        # Plans of the coverage refresh must see the rows just written (a table empty at its last ANALYZE
+        # gets nested loops over 100,000 offers).
+        analyze(ctx.conn, TABLES)
     ctx.progress.step("calcul de la couverture des offres importées")
-    offer_ids = sorted(set(ctx.offre_ids))
-    ctx.report.counts["couverture"] = coverage.refresh(ctx.conn, offer_ids)
+    ctx.report.counts["couverture"] = coverage.refresh(ctx.conn, sorted(set(offer_ids)))
 
 
 def write_resources(ctx: Context) -> None:
@@ -164,19 +181,28 @@ def write_resources(ctx: Context) -> None:
 
     Shared by :func:`load_fhir` and the harvester (``gis.sync``), so that both write the same rows.
     """
+    write_structures(ctx)
+    write_offer_rows(ctx)
+
+
+def write_structures(ctx: Context) -> None:
+    """Write the indexed organisations and places."""
     write_organisations(ctx)
     write_locations(ctx)
+
+
+def write_offer_rows(ctx: Context) -> None:
+    """Write the indexed offers and their capacities; a real offer replaces the CNSA one."""
     write_offers(ctx)
     write_capacities(ctx)
     merged = 0 if ctx.fictif else absorb_cnsa_offers(ctx.conn, sorted(set(ctx.offre_ids)))
     if merged:  # a ROR offer replaced the CNSA offer of the same unit, field by field
-        ctx.report.counts["offres_cnsa_remplacees"] = merged
+        ctx.report.counts["offres_cnsa_remplacees"] += merged
 
 
-def _drop_stale(ctx: Context) -> None:
+def _drop_stale(ctx: Context, keep: dict[str, list[str]]) -> None:
     """Delete the rows of ``ctx.source`` that this import did not write (see ``replace_source``)."""
-    keep = {rtype: [k[1] for k in ctx.items if k[0] == rtype] for rtype in ("HealthcareService", "Location")}
-    orgs = [k[1] for k in ctx.items if k[0] == "Organization"]
+    orgs = keep["Organization"]
     conn, src = ctx.conn, ctx.source
     n = conn.execute("DELETE FROM offre WHERE source = %s AND NOT (ror_id = ANY(%s))",
                      (src, keep["HealthcareService"])).rowcount

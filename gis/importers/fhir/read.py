@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -243,7 +244,13 @@ def as_list(value: Any) -> list[Any]:
 
 def url_name(url: Any) -> str:
     """Last segment of an extension URL, lower-cased ("…/ror-commune-cog" -> "ror-commune-cog")."""
-    return str(url or "").rstrip("/").rsplit("/", 1)[-1].lower()
+    return _url_name(url) if isinstance(url, str) else str(url or "").rstrip("/").rsplit("/", 1)[-1].lower()
+
+
+@lru_cache(maxsize=4096)
+def _url_name(url: str) -> str:
+    """Last segment of one URL (cached: an import meets the same few dozen extension URLs again and again)."""
+    return url.rstrip("/").rsplit("/", 1)[-1].lower()
 
 
 def extensions(node: Any, *names: str) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ database (by ``ror_id``).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -25,6 +26,8 @@ Key = tuple[str, str]  # (resourceType, logical id)
 SUPPORTED = ("Organization", "Location", "HealthcareService")
 TABLE_OF_KIND = {"EJ": "entite_juridique", "EG": "etablissement", "OI": "organisation_interne"}
 KIND_OF_TABLE = {v: k for k, v in TABLE_OF_KIND.items()}
+#: Start of the warning listing what normalisation fixed in a resource.
+FIXED_ON_READING = "Champs corrigés à la lecture : "
 
 _ORG_BY_ROR_ID = (
     "SELECT 'etablissement' AS t, id FROM etablissement WHERE ror_id = %(id)s "
@@ -63,8 +66,12 @@ class Context:
 
     # ------------------------------------------------------------------ indexing
 
-    def index(self, items: list[Item]) -> None:
-        """Keep the supported resources (newest version of each) and count the others."""
+    def index(self, items: list[Item], *, normalise: Collection[str] = SUPPORTED) -> None:
+        """Keep the supported resources (newest version of each) and count the others.
+
+        Only the resources of the types in ``normalise`` are normalised (a batched import normalises each
+        type in the pass that writes it, :mod:`gis.importers.fhir.streaming`).
+        """
         ignored: Counter[str] = Counter()
         for item in items:
             rtype = item.resource["resourceType"]
@@ -72,22 +79,22 @@ class Context:
             if rtype not in SUPPORTED:
                 ignored[rtype] += 1
                 continue
-            self._index(item)
+            self._index(item, rtype in normalise)
         for rtype, n in sorted(ignored.items()):
             self.report.counts["ignores"] += n
             self.report.warn(rtype, f"{n} ressource(s) {rtype} ignorée(s) : type non pris en charge par ror-gis.")
 
-    def _index(self, item: Item) -> None:
+    def _index(self, item: Item, normalise: bool = True) -> None:
         res = item.resource
         rtype = res["resourceType"]
-        notes = normalize(res)
+        notes = normalize(res) if normalise else []
         lid, origin = logical_id(item)
         if lid is None:
             self.report.reject(item.ref, f"{rtype} sans identifiant logique (id, fullUrl ou identifier) : ignoré.")
             return
         ref = f"{rtype}/{lid}"
         if notes:
-            self.report.warn(ref, "Champs corrigés à la lecture : " + ", ".join(notes) + ".")
+            self.report.warn(ref, FIXED_ON_READING + ", ".join(notes) + ".")
         if origin == "identifier":  # fullUrl / request.url ids are normal in transaction Bundles
             self.report.warn(ref, f"{rtype} sans « id » ni fullUrl : identifié par son identifiant ({lid}).")
         key = (rtype, lid)

@@ -13,15 +13,17 @@ WITH t AS (
 ), checks AS (
     SELECT t.id,
            t.commune_insee IS NULL AS outside,
-           (t.commune_insee IS NOT NULL AND t.cp ~ '^[0-9]{{5}}$' AND NOT (t.cp = ANY(t.cps)) AND (
-                CASE WHEN left(t.cp, 2) = '97' THEN left(t.cp, 3)
-                     WHEN left(t.cp, 2) = '20' THEN '20' ELSE left(t.cp, 2) END
-                <> CASE WHEN t.departement IN ('2A', '2B') THEN '20' ELSE t.departement END
-                OR (EXISTS (SELECT 1 FROM geo_commune k WHERE t.cp = ANY(k.codes_postaux))
-                    AND NOT EXISTS (SELECT 1 FROM geo_commune k
-                                     WHERE t.cp = ANY(k.codes_postaux)
-                                       AND ST_DWithin(k.geom_l93, ST_Transform(t.geom, 2154), %s)))
-           )) AS bad_cp,
+           -- CASE, not AND: a NULL postcode must not evaluate the lookups (NULL AND x evaluates x).
+           CASE WHEN t.commune_insee IS NULL OR t.cp IS NULL OR t.cp !~ '^[0-9]{{5}}$' OR t.cp = ANY(t.cps)
+                THEN false
+                ELSE CASE WHEN left(t.cp, 2) = '97' THEN left(t.cp, 3)
+                          WHEN left(t.cp, 2) = '20' THEN '20' ELSE left(t.cp, 2) END
+                     <> CASE WHEN t.departement IN ('2A', '2B') THEN '20' ELSE t.departement END
+                     OR (EXISTS (SELECT 1 FROM geo_commune k WHERE k.codes_postaux @> ARRAY[t.cp])
+                         AND NOT EXISTS (SELECT 1 FROM geo_commune k
+                                          WHERE k.codes_postaux @> ARRAY[t.cp]
+                                            AND ST_DWithin(k.geom_l93, ST_Transform(t.geom, 2154), %s)))
+           END AS bad_cp,
            (SELECT COALESCE((SELECT c.insee FROM geo_commune c WHERE c.insee = t.decl),
                             (SELECT a.insee FROM geo_commune_alias a WHERE a.code = t.decl
                               ORDER BY a.insee LIMIT 1))) AS decl_resolved,
