@@ -235,32 +235,11 @@ def coverage_rows(features: list[dict[str, Any]]) -> list[list[Any]]:
 
 
 def coverage_csv(features: list[dict[str, Any]]) -> bytes:
-    """Return the coverage table as French CSV (semicolons, decimal comma, UTF-8 with BOM)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    writer.writerow([h for h, _ in COVERAGE_COLUMNS] + ["Zone blanche"])
-    for row in coverage_rows(features):
-        writer.writerow(["" if v is None else (str(v).replace(".", ",") if isinstance(v, float) else v) for v in row])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    """Return the coverage table as French CSV (:func:`table_csv`), with a "Zone blanche" column."""
+    return table_csv([h for h, _ in COVERAGE_COLUMNS] + ["Zone blanche"], coverage_rows(features))
 
 
 def coverage_xlsx(features: list[dict[str, Any]], *, source: str | None = None) -> bytes:
-    """Return the coverage table as an Excel workbook (bold frozen header; a "Sources" sheet when given)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None  # a new workbook has one sheet
-    ws.title = "Couverture"
-    _append(ws, [h for h, _ in COVERAGE_COLUMNS] + ["Zone blanche"])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in coverage_rows(features):
-        _append(ws, row)
-    ws.freeze_panes = "A2"
-    if source:
-        _append(wb.create_sheet("Sources"), ["Sources", neutralise(source)])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    """Return the coverage table as an Excel workbook (:func:`table_xlsx`, sheet "Couverture")."""
+    return table_xlsx([h for h, _ in COVERAGE_COLUMNS] + ["Zone blanche"], coverage_rows(features),
+                      title="Couverture", source=source)
