@@ -94,6 +94,22 @@ def _add_internal_organisations(conn: psycopg.Connection) -> None:
     _add_capacities(conn, lieu)
 
 
+#: A unit of the CNSA annuaire (as gis.importers.offres_pa writes it): a capacity and no place of its own, published
+#: with the Location derived from it (gis.fhir_out.derived).
+CNSA_OFFER = "cnsa-750099001-hebergement-permanent"
+CNSA_PROVENANCE = {"source": "Annuaire CNSA", "millesime": "≈ 2021"}
+
+
+def _add_cnsa_offer(conn: psycopg.Connection) -> int:
+    prov = json.dumps({"offre": CNSA_PROVENANCE, "capacite": CNSA_PROVENANCE})
+    return conn.execute(
+        "INSERT INTO offre (ror_id, identifiant, nom, type_offre, champ, activites, modes_pec, publics, temporalites, "
+        "age_min, etablissement_id, source, capacite, capacite_type, provenance) SELECT %s, %s, "
+        "'EHPAD TEST VAUGIRARD — hébergement permanent', '21', '04', '{293,287}', '{46}', '{01}', '{02}', 60, id, "
+        "'Annuaire CNSA, ≈ 2021', 80, 'place', %s FROM etablissement WHERE finess = '750099001' RETURNING id",
+        (CNSA_OFFER, CNSA_OFFER, prov)).fetchone()["id"]
+
+
 def build_source(url: str, fetcher: Fetcher, data_dir: Path, tmp: Path) -> None:
     """Fill ``url`` (migrated, empty) with the geography, nomenclatures and the FHIR test offers."""
     from gis.demo import generate
@@ -114,6 +130,8 @@ def build_source(url: str, fetcher: Fetcher, data_dir: Path, tmp: Path) -> None:
             coverage.refresh(conn)
         generate(conn, tmp)
         load_fhir(conn, [tmp], source="demo", fictif=True, today=date(2026, 6, 1))
+        with conn.transaction():  # after the demo, which invents no unit where a real one exists
+            coverage.refresh(conn, [_add_cnsa_offer(conn)])
         after_load(conn)
 
 

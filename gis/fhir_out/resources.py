@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from gis.capacity import derived_location_id
 from gis.capacity import to_extensions as capacity_extensions
 from gis.fhir_out.codes import (
     DAYS,
@@ -85,8 +86,9 @@ def healthcare_service(row: dict[str, Any]) -> Resource:
     specialty = [cc("activite", c) for c in row["activites"]] + [cc("famille", c) for c in row["familles"]]
     if specialty:
         res["specialty"] = specialty
-    if row.get("lieu_id"):
-        res["location"] = [{"reference": f"Location/{row['lieu_id']}"}]
+    location_id = _location_id(row)
+    if location_id:
+        res["location"] = [{"reference": f"Location/{location_id}"}]
     res["name"] = row["nom"]
     characteristic = _characteristics(row)
     if characteristic:
@@ -100,6 +102,13 @@ def healthcare_service(row: dict[str, Any]) -> Resource:
             during["end"] = _iso(row["date_reouverture"])
         res["notAvailable"] = [{"id": "closingReopeningDate", "description": "Fermeture", "during": during}]
     return res
+
+
+def _location_id(row: dict[str, Any]) -> str | None:
+    """Return the offer's place, else the Location derived from an offer with a capacity and no place."""
+    if row.get("lieu_id"):
+        return str(row["lieu_id"])
+    return derived_location_id(row["ror_id"]) if row.get("lieu_derive") else None  # gis.fhir_out.derived
 
 
 def _characteristics(row: dict[str, Any]) -> list[dict[str, Any]]:
