@@ -14,3 +14,6 @@ UPDATE etablissement SET
                                 THEN 'prix_min' ELSE '' END)
                         || %(prov)s
  WHERE id = %(id)s
+   AND (%(sj)s::text IS NOT NULL OR %(prix)s::numeric IS NOT NULL  -- nothing to set or clear: no write
+        OR provenance_champs -> 'statut_juridique' ->> 'source' = %(ror)s
+        OR provenance_champs -> 'prix_min' ->> 'source' = %(ror)s)
