@@ -1,8 +1,10 @@
 """The Location derived from an offer that has a capacity but no place of its own (see :mod:`gis.capacity`).
 
 In the ROR model a capacity lives on the Location (``ror-location-supported-capacity``). The units of the CNSA
-annuaire, and any offer whose ROR Location is unknown, have a capacity and no ``lieu``: they are published with a
-Location ``offre-<offer id>-lieu`` referenced by their ``HealthcareService.location``: the address, position and
+annuaire, and any offer whose ROR Location is unknown, have a capacity and no ``lieu``; a ROR offer that replaced a
+CNSA unit may keep its figure on a place without capacity lines. Both are published with a Location
+``offre-<offer id>-lieu`` referenced by their ``HealthcareService.location`` (after the place, if any): the address,
+position and
 commune of their établissement (the point the map already uses for the offer), ``managingOrganization`` = that
 établissement, capacity lines stating the offer's installed and available figures, and the ror-gis extension
 ``ror-gis-capacity-provenance`` saying where each figure comes from (Annuaire CNSA, ROR, demonstration).
@@ -41,7 +43,7 @@ SELECT o.id, o.ror_id, o.nom AS offre_nom, o.capacite, o.capacite_type, o.capaci
        ST_Y(coalesce(o.geom, e.geom)) AS lat, ST_X(coalesce(o.geom, e.geom)) AS lon,
        CASE WHEN e.id IS NOT NULL THEN {eg_id} END AS managing,
        greatest(o.updated_at, e.updated_at) AS last_updated
-  FROM offre o LEFT JOIN etablissement e ON e.id = o.etablissement_id
+  FROM offre o LEFT JOIN etablissement e ON e.id = o.etablissement_id LEFT JOIN lieu l ON l.id = o.lieu_id
  WHERE {cond} AND {derived} AND {public}
 """)
 

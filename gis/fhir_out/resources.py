@@ -86,9 +86,9 @@ def healthcare_service(row: dict[str, Any]) -> Resource:
     specialty = [cc("activite", c) for c in row["activites"]] + [cc("famille", c) for c in row["familles"]]
     if specialty:
         res["specialty"] = specialty
-    location_id = _location_id(row)
-    if location_id:
-        res["location"] = [{"reference": f"Location/{location_id}"}]
+    locations = _location_ids(row)
+    if locations:
+        res["location"] = [{"reference": f"Location/{lid}"} for lid in locations]
     res["name"] = row["nom"]
     characteristic = _characteristics(row)
     if characteristic:
@@ -104,11 +104,10 @@ def healthcare_service(row: dict[str, Any]) -> Resource:
     return res
 
 
-def _location_id(row: dict[str, Any]) -> str | None:
-    """Return the offer's place, else the Location derived from an offer with a capacity and no place."""
-    if row.get("lieu_id"):
-        return str(row["lieu_id"])
-    return derived_location_id(row["ror_id"]) if row.get("lieu_derive") else None  # gis.fhir_out.derived
+def _location_ids(row: dict[str, Any]) -> list[str]:
+    """Return the offer's place, then the Location derived from it when it has one (gis.fhir_out.derived)."""
+    out = [str(row["lieu_id"])] if row.get("lieu_id") else []
+    return out + ([derived_location_id(row["ror_id"])] if row.get("lieu_derive") else [])
 
 
 def _characteristics(row: dict[str, Any]) -> list[dict[str, Any]]:

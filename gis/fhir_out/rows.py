@@ -24,8 +24,10 @@ OFFER_UPDATED = sql.SQL("greatest(o.updated_at, l.updated_at, e.updated_at, oi.u
 CURRENT_COMMUNE = sql.SQL("""coalesce((SELECT insee FROM geo_commune WHERE insee = {c}),
     (SELECT a.insee FROM geo_commune_alias a JOIN geo_commune x ON x.insee = a.insee WHERE a.code = {c}
       ORDER BY x.population DESC NULLS LAST, a.insee LIMIT 1))""")
-#: An offer published with a Location derived from it (a capacity, no place of its own: gis.capacity).
-DERIVED_PLACE = sql.SQL("(o.lieu_id IS NULL AND (o.capacite IS NOT NULL OR o.capacite_disponible IS NOT NULL))")
+#: An offer published with a Location derived from it (gis.capacity): it has a capacity, and no place of its own or a
+#: place without capacity lines (a ROR offer that kept the figure of the CNSA unit it replaced). Needs ``l``.
+DERIVED_PLACE = sql.SQL("((o.lieu_id IS NULL OR l.capacites = '[]'::jsonb) "
+                        "AND (o.capacite IS NOT NULL OR o.capacite_disponible IS NOT NULL))")
 OFFER_FROM = sql.SQL("""offre o
     LEFT JOIN lieu l ON l.id = o.lieu_id
     LEFT JOIN etablissement e ON e.id = o.etablissement_id

@@ -5,7 +5,7 @@ through ``geo_commune_alias``), else the commune (or Paris arrondissement) conta
 Capacity lines (``ror-location-supported-capacity``, :mod:`gis.capacity`) are kept in ``lieu.capacites``; the
 offers of the place get them with the derived installed and available capacity (:func:`write_capacities`).
 
-A Location *derived* by ror-gis from an offer without a place (identifier system
+A Location *derived* by ror-gis from an offer without a place, or whose place has no capacity line (identifier system
 :data:`gis.capacity.DERIVED_LOCATION_SYSTEM`, e.g. when harvesting another ror-gis) is not a place: it is never
 stored as a ``lieu``; its figures and their provenance go back to the offer it names, when that offer refers to it
 (:func:`write_derived_capacities`).
@@ -57,12 +57,17 @@ def write_locations(ctx: Context) -> None:
 
 
 def write_capacities(ctx: Context) -> None:
+    """Write the capacities of the offers of this import: from their places, then from derived Locations."""
+    write_place_capacities(ctx)
+    write_derived_capacities(ctx)  # after the places: a place without lines leaves the derived figures
+
+
+def write_place_capacities(ctx: Context) -> None:
     """Copy the capacity lines of every place touched by this import onto its offers, with the derived figures.
 
     The ROR wins field by field: a figure the ROR gives replaces the offer's (provenance ``ROR``); a figure it does
     not give keeps a value from another source (the CNSA annuaire) and clears one that came from the ROR.
     """
-    write_derived_capacities(ctx)
     lieux = set(ctx.lieu_rows.values())
     if ctx.offre_ids:
         lieux |= {r["lieu_id"] for r in ctx.conn.execute(
@@ -95,7 +100,8 @@ def derived_location(ctx: Context, reference: Any) -> dict[str, Any] | None:
 def write_derived_capacities(ctx: Context) -> None:
     """Give the offers of this input that refer to a Location derived from them its figures and their provenance.
 
-    Only a derived Location naming the offer that refers to it counts, and only for an offer without a place.
+    Only a derived Location naming the offer that refers to it counts, and only for an offer without a place or whose
+    place has no capacity lines.
     """
     for key in ctx.keys("HealthcareService"):
         for ref in as_list(ctx.items[key].resource.get("location")):

@@ -15,7 +15,7 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.searchparameter import SearchParameter
 
-from tests.fhir_support import CNSA_OFFER
+from tests.fhir_support import CNSA_OFFER, ROR_OFFER_CNSA_FIGURE, ROR_PLACE_WITHOUT_LINES
 
 MODELS = {"Bundle": Bundle, "CapabilityStatement": CapabilityStatement, "HealthcareService": HealthcareService,
           "Location": Location, "OperationOutcome": OperationOutcome, "Organization": Organization,
@@ -249,3 +249,9 @@ def test_an_offer_without_place_publishes_its_capacity_on_a_derived_location(fhi
     assert lid not in ids(get(fhir, "/Location", params={"near": "48.8417|2.3|1|km"}))
     assert get(fhir, "/HealthcareService/oi-offre-1")["location"] == [{"reference": "Location/lieu-oi-1"}]
     get(fhir, "/Location/offre-oi-offre-2-lieu", status=404)  # no capacity: no derived Location
+    # a ROR offer that kept a CNSA figure on a place without capacity lines: its place, then the derived Location
+    other = f"offre-{ROR_OFFER_CNSA_FIGURE}-lieu"
+    assert get(fhir, f"/HealthcareService/{ROR_OFFER_CNSA_FIGURE}")["location"] == [
+        {"reference": f"Location/{ROR_PLACE_WITHOUT_LINES}"}, {"reference": f"Location/{other}"}]
+    assert "ror-location-supported-capacity" not in str(get(fhir, f"/Location/{ROR_PLACE_WITHOUT_LINES}"))
+    assert '"nbCapacity", "valueInteger": 12' in str(get(fhir, f"/Location/{other}")).replace("'", '"')
