@@ -22,6 +22,12 @@ Derived (:func:`summary`): the **installed** capacity is the sum of the lines of
 **available** capacity (*Disponibilités*) the sum of the lines of status 02 (disponible, e.g. one line per gender),
 each counting only current lines (temporalité 01 or none) outside any crisis plan or additional-bed type; the date
 of each is the newest ``capacityUpdateDate`` of its lines; its nature is lit or place when all its lines agree.
+
+An offer with a capacity but no place of its own (the units of the CNSA annuaire, an offer whose ROR Location is
+unknown) is published with a *derived* Location ``offre-<id>-lieu`` (:func:`derived_location_id`): identifier
+system :data:`DERIVED_LOCATION_SYSTEM`, lines stating its figures (:func:`offer_lines`) and where each comes from
+(:func:`provenance_extensions`). The FHIR import recognises it (:func:`derived_offer`) and gives the figures back
+to that offer without creating a place.
 """
 
 from __future__ import annotations
@@ -154,3 +160,114 @@ def summary(lines: list[dict[str, Any]]) -> dict[str, Any]:
             natures = {NATURE.get(str(ln.get("type"))) for ln in chosen}
             out["capacite_type"] = natures.pop() if len(natures) == 1 else None
     return out
+
+
+# --------------------------------------------------------------------------- offers without a place
+
+#: Identifier system of the Location ror-gis publishes for an offer that has a capacity but no place of its own
+#: (value: the offer's logical id). Such a Location is *derived*: the FHIR import never stores it as a ``lieu``.
+DERIVED_LOCATION_SYSTEM = "https://ror-gis.example/fhir/lieu-deduit-offre"
+#: ror-gis extension on a Location: where a capacity figure comes from (sub-extensions ``champ``, ``source``,
+#: ``millesime``, ``fictif``).
+PROVENANCE_EXTENSION = "https://ror-gis.example/fhir/StructureDefinition/ror-gis-capacity-provenance"
+_PROVENANCE_FIELDS = ("capacite", "capacite_disponible")
+
+
+def derived_location_id(offer_id: str) -> str:
+    """Return the logical id of the Location derived from an offer (``offre-<id>-lieu``)."""
+    return f"offre-{offer_id}-lieu"
+
+
+def derived_offer(location: dict[str, Any]) -> str | None:
+    """Return the logical id of the offer a derived Location stands for (None for a real place)."""
+    for ident in location.get("identifier") or []:
+        if isinstance(ident, dict) and ident.get("system") == DERIVED_LOCATION_SYSTEM:
+            value = ident.get("value")
+            return value if isinstance(value, str) and value else None
+    return None
+
+
+def offer_lines(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return capacity lines stating an offer's installed and available capacity (inverse of :func:`summary`).
+
+    Parameters
+    ----------
+    row
+        ``capacite``, ``capacite_type`` (lit / place), ``capacite_maj``, ``capacite_disponible``,
+        ``capacite_disponible_maj`` of the offer.
+
+    Returns
+    -------
+    list of dict
+        One current line of status 01 (installé) and one of status 02 (disponible) for the figures the offer has;
+        the nature only on the installed line, a date only where the offer has one.
+    """
+    code_of = {nature: code for code, nature in NATURE.items()}
+    lines: list[dict[str, Any]] = []
+    for prefix, status in (("capacite", INSTALLED), ("capacite_disponible", AVAILABLE)):
+        if row.get(prefix) is None:
+            continue
+        line: dict[str, Any] = {"nombre": int(row[prefix]), "statut": status, "temporalite": "01"}
+        if status == INSTALLED and row.get("capacite_type") in code_of:
+            line["type"] = code_of[row["capacite_type"]]
+        moment = row.get(f"{prefix}_maj")
+        if isinstance(moment, datetime):
+            line["maj"] = moment.isoformat()
+        lines.append(line)
+    return lines
+
+
+def provenance_extensions(provenance: dict[str, Any], fictive: bool = False) -> list[dict[str, Any]]:
+    """Return the ``ror-gis-capacity-provenance`` extensions of an offer's ``provenance`` (capacity fields only).
+
+    Parameters
+    ----------
+    provenance
+        ``offre.provenance``: field → ``{source, millesime}``.
+    fictive
+        Whether the available places are fictitious (demonstration): said on the ``capacite_disponible`` entry.
+
+    Returns
+    -------
+    list of dict
+        One extension per capacity field with a known source.
+    """
+    out: list[dict[str, Any]] = []
+    for name in _PROVENANCE_FIELDS:
+        entry = provenance.get(name)
+        if not isinstance(entry, dict) or not entry.get("source"):
+            continue
+        subs: list[dict[str, Any]] = [{"url": "champ", "valueCode": name},
+                                      {"url": "source", "valueString": str(entry["source"])}]
+        if entry.get("millesime"):
+            subs.append({"url": "millesime", "valueString": str(entry["millesime"])})
+        if name == "capacite_disponible" and fictive:
+            subs.append({"url": "fictif", "valueBoolean": True})
+        out.append({"url": PROVENANCE_EXTENSION, "extension": subs})
+    return out
+
+
+def read_provenance(location: dict[str, Any]) -> tuple[dict[str, dict[str, str]], bool]:
+    """Return the capacity provenance a Location carries (inverse of :func:`provenance_extensions`).
+
+    Parameters
+    ----------
+    location
+        The FHIR Location.
+
+    Returns
+    -------
+    tuple
+        field → ``{source, millesime}``, and whether the available places are said fictitious.
+    """
+    out: dict[str, dict[str, str]] = {}
+    fictive = False
+    for ext in location.get("extension") or []:
+        if not isinstance(ext, dict) or _name(ext.get("url")) != _name(PROVENANCE_EXTENSION):
+            continue
+        subs = {_name(s.get("url")): next((v for k, v in s.items() if k.startswith("value")), None)
+                for s in ext.get("extension") or [] if isinstance(s, dict)}
+        if subs.get("champ") in _PROVENANCE_FIELDS and isinstance(subs.get("source"), str):
+            out[str(subs["champ"])] = {"source": str(subs["source"]), "millesime": str(subs.get("millesime") or "")}
+            fictive = fictive or (subs["champ"] == "capacite_disponible" and subs.get("fictif") is True)
+    return out, fictive

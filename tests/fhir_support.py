@@ -94,6 +94,34 @@ def _add_internal_organisations(conn: psycopg.Connection) -> None:
     _add_capacities(conn, lieu)
 
 
+#: A unit of the CNSA annuaire (as gis.importers.offres_pa writes it): a capacity and no place of its own, published
+#: with the Location derived from it (gis.fhir_out.derived).
+CNSA_OFFER = "cnsa-750099001-hebergement-permanent"
+CNSA_PROVENANCE = {"source": "Annuaire CNSA", "millesime": "≈ 2021"}
+
+
+#: A ROR offer that replaced a CNSA unit and kept its figure: its place has no capacity line (derived Location too).
+ROR_OFFER_CNSA_FIGURE, ROR_PLACE_WITHOUT_LINES = "ror-ehpad-ht-1", "lieu-ehpad-sans-capacite"
+
+
+def _add_cnsa_offers(conn: psycopg.Connection) -> list[int]:
+    insert = ("INSERT INTO offre (ror_id, identifiant, nom, type_offre, champ, activites, modes_pec, publics, "
+              "temporalites, age_min, etablissement_id, source, capacite, capacite_type, provenance, lieu_id) "
+              "SELECT %s, %s, %s, '21', '04', '{293,287}', '{46}', '{01}', %s, 60, id, %s, %s, 'place', %s, %s "
+              "FROM etablissement WHERE finess = '750099001' RETURNING id")
+    cnsa = conn.execute(insert, (CNSA_OFFER, CNSA_OFFER, "EHPAD TEST VAUGIRARD — hébergement permanent", "{02}",
+                                 "Annuaire CNSA, ≈ 2021", 80, json.dumps({"offre": CNSA_PROVENANCE,
+                                                                           "capacite": CNSA_PROVENANCE}), None))
+    lieu = conn.execute("INSERT INTO lieu (ror_id, nom, commune_cog, commune_insee, geom, statut, source) VALUES "
+                        "(%s, 'EHPAD TEST VAUGIRARD (fictif)', '75115', '75115', "
+                        "ST_SetSRID(ST_MakePoint(2.3001, 48.8418), 4326), 'O', 'test') RETURNING id",
+                        (ROR_PLACE_WITHOUT_LINES,)).fetchone()["id"]
+    ror = conn.execute(insert, (ROR_OFFER_CNSA_FIGURE, "11/0099", "EHPAD TEST VAUGIRARD — hébergement temporaire",
+                                "{01}", "test", 12, json.dumps({"offre": {"source": "ROR", "millesime": "2025-03-01"},
+                                                               "capacite": CNSA_PROVENANCE}), lieu))
+    return [cnsa.fetchone()["id"], ror.fetchone()["id"]]
+
+
 def build_source(url: str, fetcher: Fetcher, data_dir: Path, tmp: Path) -> None:
     """Fill ``url`` (migrated, empty) with the geography, nomenclatures and the FHIR test offers."""
     from gis.demo import generate
@@ -114,6 +142,8 @@ def build_source(url: str, fetcher: Fetcher, data_dir: Path, tmp: Path) -> None:
             coverage.refresh(conn)
         generate(conn, tmp)
         load_fhir(conn, [tmp], source="demo", fictif=True, today=date(2026, 6, 1))
+        with conn.transaction():  # after the demo, which invents no unit where a real one exists
+            coverage.refresh(conn, _add_cnsa_offers(conn))
         after_load(conn)
 
 

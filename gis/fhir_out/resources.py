@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from gis.capacity import derived_location_id
 from gis.capacity import to_extensions as capacity_extensions
 from gis.fhir_out.codes import (
     DAYS,
@@ -85,8 +86,9 @@ def healthcare_service(row: dict[str, Any]) -> Resource:
     specialty = [cc("activite", c) for c in row["activites"]] + [cc("famille", c) for c in row["familles"]]
     if specialty:
         res["specialty"] = specialty
-    if row.get("lieu_id"):
-        res["location"] = [{"reference": f"Location/{row['lieu_id']}"}]
+    locations = _location_ids(row)
+    if locations:
+        res["location"] = [{"reference": f"Location/{lid}"} for lid in locations]
     res["name"] = row["nom"]
     characteristic = _characteristics(row)
     if characteristic:
@@ -100,6 +102,12 @@ def healthcare_service(row: dict[str, Any]) -> Resource:
             during["end"] = _iso(row["date_reouverture"])
         res["notAvailable"] = [{"id": "closingReopeningDate", "description": "Fermeture", "during": during}]
     return res
+
+
+def _location_ids(row: dict[str, Any]) -> list[str]:
+    """Return the offer's place, then the Location derived from it when it has one (gis.fhir_out.derived)."""
+    out = [str(row["lieu_id"])] if row.get("lieu_id") else []
+    return out + ([derived_location_id(row["ror_id"])] if row.get("lieu_derive") else [])
 
 
 def _characteristics(row: dict[str, Any]) -> list[dict[str, Any]]:

@@ -24,6 +24,10 @@ OFFER_UPDATED = sql.SQL("greatest(o.updated_at, l.updated_at, e.updated_at, oi.u
 CURRENT_COMMUNE = sql.SQL("""coalesce((SELECT insee FROM geo_commune WHERE insee = {c}),
     (SELECT a.insee FROM geo_commune_alias a JOIN geo_commune x ON x.insee = a.insee WHERE a.code = {c}
       ORDER BY x.population DESC NULLS LAST, a.insee LIMIT 1))""")
+#: An offer published with a Location derived from it (gis.capacity): it has a capacity, and no place of its own or a
+#: place without capacity lines (a ROR offer that kept the figure of the CNSA unit it replaced). Needs ``l``.
+DERIVED_PLACE = sql.SQL("((o.lieu_id IS NULL OR l.capacites = '[]'::jsonb) "
+                        "AND (o.capacite IS NOT NULL OR o.capacite_disponible IS NOT NULL))")
 OFFER_FROM = sql.SQL("""offre o
     LEFT JOIN lieu l ON l.id = o.lieu_id
     LEFT JOIN etablissement e ON e.id = o.etablissement_id
@@ -41,7 +45,8 @@ SELECT o.id, o.ror_id, o.identifiant, o.nom, o.type_offre, o.champ, o.activites,
        (SELECT coalesce(json_agg(json_build_array(z.type_division, z.code) ORDER BY z.type_division, z.code), '[]')
           FROM zone_intervention z WHERE z.offre_id = o.id) AS zones,
        (SELECT ST_AsGeoJSON(p.geom, 9) FROM zone_polygone p WHERE p.offre_id = o.id) AS polygone,
-       {updated} AS last_updated
+       {updated} AS last_updated,
+       {derived} AS lieu_derive
   FROM {offer_from}
  WHERE o.id = ANY (%(ids)s) AND {public}
 """)
@@ -106,7 +111,7 @@ def offers(conn: Conn, pks: list[int], vis: Visibility = PUBLIC_VISIBILITY) -> l
     if not pks:
         return []
     query = _OFFERS.format(eg_id=EG_ID, updated=OFFER_UPDATED, offer_from=OFFER_FROM, public=visible_offer(vis),
-                           contacts=contacts_sql(vis))
+                           contacts=contacts_sql(vis), derived=DERIVED_PLACE)
     rows = {r["id"]: r for r in conn.execute(query, {"ids": pks}).fetchall()}
     return [rows[pk] for pk in pks if pk in rows]
 

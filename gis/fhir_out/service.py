@@ -9,7 +9,7 @@ from psycopg import sql
 from gis.access import PUBLIC_VISIBILITY, Visibility
 from gis.db import Conn
 from gis.errors import NotFound
-from gis.fhir_out import bundle, resources, rows
+from gis.fhir_out import bundle, derived, resources, rows
 from gis.fhir_out.search import Query, parse
 from gis.layers.filters import visible_offer
 from gis.territories.coverage import MOTIF_LABELS
@@ -49,6 +49,9 @@ def read(conn: Conn, rtype: str, lid: str, vis: Visibility = PUBLIC_VISIBILITY) 
         found = [resources.healthcare_service(r) for r in rows.offers(conn, [pk["id"]] if pk else [], vis)]
     elif rtype == "Location":
         found = [resources.location(r) for r in rows.locations(conn, ror_id=lid, vis=vis)]
+        offer = derived.offer_of(lid) if not found else None
+        if offer is not None:
+            found = [derived.location(r) for r in derived.derived_rows(conn, offer_id=offer, vis=vis)]
     elif rtype == "Organization":
         found = _organization(conn, lid, vis)
     if not found:
@@ -168,6 +171,9 @@ def _included(conn: Conn, q: Query, offer_rows: list[dict[str, Any]], dist: dict
         km = {r["lieu_pk"]: dist.get(r["id"]) for r in offer_rows}
         for row in _ordered(rows.locations(conn, pks=lieu_pks, vis=vis), lieu_pks):
             out.append(bundle.entry(base, _shape(q, resources.location(row)), "include", _distance(km.get(row["id"]))))
+        own = [r["id"] for r in offer_rows if r["lieu_derive"]]
+        for row in _ordered(derived.derived_rows(conn, pks=own, vis=vis), own) if own else []:
+            out.append(bundle.entry(base, _shape(q, derived.location(row)), "include", _distance(dist.get(row["id"]))))
     if "organization" in q.includes:
         keys = list(dict.fromkeys(("oi", r["oi_pk"]) if r["oi_pk"] else ("eg", r["eg_pk"])
                                   for r in offer_rows if r["oi_pk"] or r["eg_pk"]))

@@ -4,15 +4,23 @@ The commune is ``ror-commune-cog`` resolved to the current commune (former and d
 through ``geo_commune_alias``), else the commune (or Paris arrondissement) containing ``position``.
 Capacity lines (``ror-location-supported-capacity``, :mod:`gis.capacity`) are kept in ``lieu.capacites``; the
 offers of the place get them with the derived installed and available capacity (:func:`write_capacities`).
+
+A Location *derived* by ror-gis from an offer without a place, or whose place has no capacity line (identifier system
+:data:`gis.capacity.DERIVED_LOCATION_SYSTEM`, e.g. when harvesting another ror-gis) is not a place: it is never
+stored as a ``lieu``; its figures and their provenance go back to the offer it names, when that offer refers to it
+(:func:`write_derived_capacities`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from psycopg.types.json import Jsonb
 
-from gis.capacity import read_lines, summary
+from gis.capacity import derived_offer, read_lines, read_provenance, summary
 from gis.importers.etablissements.record import ROR_SOURCE
 from gis.importers.fhir.mapping import location_fields
+from gis.importers.fhir.read import as_list
 from gis.importers.fhir.references import Context
 from gis.importers.geocoding import commune_at
 from gis.importers.statements import one, statement
@@ -22,6 +30,9 @@ def write_locations(ctx: Context) -> None:
     """Upsert every Location of the input by ``ror_id``."""
     for key in ctx.keys("Location"):
         ref = f"Location/{key[1]}"
+        if derived_offer(ctx.items[key].resource) is not None:
+            ctx.report.counts["lieux_deduits_d_une_offre"] += 1  # not a place (see the module docstring)
+            continue
         f, warnings = location_fields(ctx.items[key].resource)
         lines = read_lines(ctx.items[key].resource, warnings)
         for w in warnings:
@@ -46,6 +57,12 @@ def write_locations(ctx: Context) -> None:
 
 
 def write_capacities(ctx: Context) -> None:
+    """Write the capacities of the offers of this import: from their places, then from derived Locations."""
+    write_place_capacities(ctx)
+    write_derived_capacities(ctx)  # after the places: a place without lines leaves the derived figures
+
+
+def write_place_capacities(ctx: Context) -> None:
     """Copy the capacity lines of every place touched by this import onto its offers, with the derived figures.
 
     The ROR wins field by field: a figure the ROR gives replaces the offer's (provenance ``ROR``); a figure it does
@@ -68,4 +85,33 @@ def write_capacities(ctx: Context) -> None:
             "fictif": ctx.fictif,
         }).rowcount
         if n and (s["capacite"] is not None or s["capacite_disponible"] is not None):
+            ctx.report.counts["offres_avec_capacite"] += n
+
+
+def derived_location(ctx: Context, reference: Any) -> dict[str, Any] | None:
+    """Return the derived Location (see the module docstring) a ``HealthcareService.location`` points to, if any."""
+    key = ctx.ref_key(reference, "Location")
+    item = ctx.items.get(key) if key is not None else None
+    if item is None or derived_offer(item.resource) is None:
+        return None
+    return item.resource
+
+
+def write_derived_capacities(ctx: Context) -> None:
+    """Give the offers of this input that refer to a Location derived from them its figures and their provenance.
+
+    Only a derived Location naming the offer that refers to it counts, and only for an offer without a place or whose
+    place has no capacity lines.
+    """
+    for key in ctx.keys("HealthcareService"):
+        for ref in as_list(ctx.items[key].resource.get("location")):
+            loc = derived_location(ctx, ref)
+            if loc is None or derived_offer(loc) != key[1]:
+                continue
+            s = summary(read_lines(loc))
+            prov, fictive = read_provenance(loc)
+            n = ctx.conn.execute(statement("offer_derived_capacity"), {
+                **s, "offre": key[1], "prov": Jsonb({k: v for k, v in prov.items() if s[k] is not None}),
+                "fictive": (ctx.fictif or fictive) and s["capacite_disponible"] is not None,
+            }).rowcount
             ctx.report.counts["offres_avec_capacite"] += n

@@ -12,6 +12,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from gis.importers.etablissements.record import ROR_SOURCE
+from gis.importers.fhir.locations import derived_location
 from gis.importers.fhir.mapping import K_ACTIVITE
 from gis.importers.fhir.offer_mapping import offer_fields
 from gis.importers.fhir.overrides import write_territory
@@ -92,7 +93,8 @@ def _provider(
 
 def _location(ctx: Context, hs: dict[str, Any], warnings: list[str]) -> int | None:
     """``lieu.id`` of the first resolvable ``location`` (warning when none resolves)."""
-    locations = [loc for loc in as_list(hs.get("location")) if isinstance(loc, dict)]
+    locations = [loc for loc in as_list(hs.get("location"))
+                 if isinstance(loc, dict) and derived_location(ctx, loc) is None]  # derived: not a place
     for loc in locations:
         lieu_id = ctx.resolve_location(loc)
         if lieu_id is not None:

@@ -5,6 +5,10 @@ then EGs, then OIs parents first (an OI may be part of another OI). An EG whose 
 exists (loaded from the FINESS files) is merged into that row: its ``ror_id`` is set and its
 geocoding kept unless the FHIR EG carries a geolocation. The EGs written are placed at the end by
 :func:`gis.importers.geocoding.locate_etablissements` (the one point-in-polygon of the importers).
+
+The legal status (from the EJ) and the lowest accommodation price the ROR gives for an EG
+(:mod:`gis.importers.fhir.eg_mapping`) fill ``etablissement.statut_juridique`` / ``prix_min`` with the provenance
+``ROR``, which wins over the CNSA annuaire field by field (:func:`_write_described`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from gis.importers.fhir.mapping import organization_fields, organization_kind
+from gis.importers.etablissements.record import ROR_SOURCE
+from gis.importers.fhir.eg_mapping import legal_status, lowest_price
+from gis.importers.fhir.mapping import fhir_date, organization_fields, organization_kind
 from gis.importers.fhir.references import KIND_OF_TABLE, TABLE_OF_KIND, Context, Key
 from gis.importers.geocoding import locate_etablissements
 from gis.importers.statements import one, statement
@@ -81,6 +87,8 @@ def _write_org(ctx: Context, key: Key, res: dict[str, Any], kind: str) -> None:
     elif kind == "EG":
         ej_id = parent[1] if parent and parent[0] == "entite_juridique" else None
         row_id = _upsert_eg(ctx, key[1], fields, ej_id, ref)
+        if row_id is not None:
+            _write_described(ctx, row_id, res, ej_id, ref)
     else:
         row_id = _upsert_oi(ctx, key[1], fields, parent)
     if row_id is None:
@@ -164,6 +172,32 @@ def _upsert_eg(ctx: Context, ror_id: str, f: dict[str, Any], ej_id: int | None, 
         ctx.commune(f["commune_declaree"], ref)  # warns when the declared code is unknown
     ctx.eg_ids.append(eg_id)
     return eg_id
+
+
+def _write_described(ctx: Context, eg_id: int, res: dict[str, Any], ej_id: int | None, ref: str) -> None:
+    """Legal status (of the EJ) and lowest monthly price of an EG, with their provenance (ROR wins)."""
+    warnings: list[str] = []
+    prix, read = lowest_price(res, warnings)
+    for w in warnings:
+        ctx.report.warn(ref, w)
+    parent = ctx.ref_key(res.get("partOf"), "Organization") if res.get("partOf") else None
+    item = ctx.items.get(parent) if parent else None
+    stored = None
+    if item is None and ej_id is not None:
+        stored = one(ctx.conn.execute("SELECT statut_juridique FROM entite_juridique WHERE id = %s",
+                                      (ej_id,)))["statut_juridique"]
+    status = legal_status(item.resource if item is not None else None, stored)
+    source = ctx.source if ctx.fictif else ROR_SOURCE
+    updated = fhir_date((res.get("meta") or {}).get("lastUpdated"))
+    millesime = updated.isoformat() if updated else ""
+    prov: dict[str, Any] = {}
+    if status is not None:
+        prov["statut_juridique"] = {"source": source, "millesime": millesime}
+    if prix is not None:
+        prov["prix_min"] = {"source": source, "millesime": read.get("debut_validite") or millesime,
+                            "unite": "mensuel", **read}
+    ctx.conn.execute(statement("ror_eg_described"),
+                     {"id": eg_id, "sj": status, "prix": prix, "prov": Jsonb(prov), "ror": source})
 
 
 def _upsert_oi(ctx: Context, ror_id: str, f: dict[str, Any], parent: tuple[str, int] | None) -> int | None:

@@ -15,6 +15,8 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.searchparameter import SearchParameter
 
+from tests.fhir_support import CNSA_OFFER, ROR_OFFER_CNSA_FIGURE, ROR_PLACE_WITHOUT_LINES
+
 MODELS = {"Bundle": Bundle, "CapabilityStatement": CapabilityStatement, "HealthcareService": HealthcareService,
           "Location": Location, "OperationOutcome": OperationOutcome, "Organization": Organization,
           "SearchParameter": SearchParameter}
@@ -220,3 +222,36 @@ def test_source_region_tag(fhir):
     tagged = get(fhir, "/HealthcareService", params={"_tag": "11", "_count": "1000"})
     assert "oi-offre-1" in ids(tagged) and "cov-commune" not in ids(tagged)  # no ROR identifier there
     assert get(fhir, "/HealthcareService", params={"_tag": "24", "_summary": "count"})["total"] == 0
+
+
+def test_an_offer_without_place_publishes_its_capacity_on_a_derived_location(fhir):
+    """A CNSA unit (capacity, no ROR Location): a Location derived from it carries the capacity and its source."""
+    hs = get(fhir, f"/HealthcareService/{CNSA_OFFER}")
+    lid = f"offre-{CNSA_OFFER}-lieu"
+    assert hs["location"] == [{"reference": f"Location/{lid}"}]
+    loc = get(fhir, f"/Location/{lid}")
+    assert loc["identifier"] == [{"system": "https://ror-gis.example/fhir/lieu-deduit-offre", "value": CNSA_OFFER}]
+    assert loc["managingOrganization"] == {"reference": "Organization/eg-750099001"}
+    assert loc["position"] == {"longitude": 2.3, "latitude": 48.8417}  # the EG's point (tests.fhir_support.EGS)
+    cog = next(e for e in loc["extension"] if e["url"].endswith("/ror-commune-cog"))
+    assert cog["valueCodeableConcept"]["coding"][0]["code"] in ("75056", "75115")  # Paris, or its 15th arrondissement
+    (cap,) = [e for e in loc["extension"] if e["url"].endswith("/ror-location-supported-capacity")]
+    sub = {s["url"]: s.get("valueInteger", s.get("valueCodeableConcept", {}).get("coding", [{}])[0].get("code"))
+           for s in cap["extension"]}
+    assert sub == {"nbCapacity": 80, "capacityStatus": "01", "capacityType": "02", "temporalityCapacity": "01"}
+    (prov,) = [e for e in loc["extension"] if e["url"].endswith("/ror-gis-capacity-provenance")]
+    assert {s["url"]: next(v for k, v in s.items() if k.startswith("value")) for s in prov["extension"]} == {
+        "champ": "capacite", "source": "Annuaire CNSA", "millesime": "≈ 2021"}
+    both = get(fhir, "/HealthcareService", params=[("_id", CNSA_OFFER), ("_include", "HealthcareService:location")])
+    assert ids(both) == [CNSA_OFFER] and ids(both, "include") == [lid]
+    assert [e["resource"] for e in both["entry"] if e["search"]["mode"] == "include"] == [loc]
+    # Location searches cover the places only; an offer with a place keeps its own Location
+    assert lid not in ids(get(fhir, "/Location", params={"near": "48.8417|2.3|1|km"}))
+    assert get(fhir, "/HealthcareService/oi-offre-1")["location"] == [{"reference": "Location/lieu-oi-1"}]
+    get(fhir, "/Location/offre-oi-offre-2-lieu", status=404)  # no capacity: no derived Location
+    # a ROR offer that kept a CNSA figure on a place without capacity lines: its place, then the derived Location
+    other = f"offre-{ROR_OFFER_CNSA_FIGURE}-lieu"
+    assert get(fhir, f"/HealthcareService/{ROR_OFFER_CNSA_FIGURE}")["location"] == [
+        {"reference": f"Location/{ROR_PLACE_WITHOUT_LINES}"}, {"reference": f"Location/{other}"}]
+    assert "ror-location-supported-capacity" not in str(get(fhir, f"/Location/{ROR_PLACE_WITHOUT_LINES}"))
+    assert '"nbCapacity", "valueInteger": 12' in str(get(fhir, f"/Location/{other}")).replace("'", '"')

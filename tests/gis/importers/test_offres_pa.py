@@ -203,3 +203,87 @@ def test_demo_invents_no_unit_where_real_ones_exist(loaded, tmp_path):
     assert not any(k in summary["offres_par_type"] for k in ("ehpad_hp", "ehpad_ht", "ehpad_aj", "pasa", "uhr"))
     text = (tmp_path / "02-ehpad.json").read_text(encoding="utf-8") if (tmp_path / "02-ehpad.json").exists() else ""
     assert not any(f"demo-{f}-" in text for f in real)
+
+
+R69 = "https://mos.esante.gouv.fr/NOS/TRE_R69-FinessAgregatStatutJuridiqueNiv2/FHIR/TRE-R69-FinessAgregatStatutJuridiqueNiv2"
+R72 = "https://mos.esante.gouv.fr/NOS/TRE_R72-FinessStatutJuridique/FHIR/TRE-R72-FinessStatutJuridique"
+ROR_SD = "https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition"
+
+
+def _price(kind: str, unit: str, amount: float, **more: object) -> dict:
+    """One ``ror-organization-price`` (TRE_R246 type, TRE_R228 unit), as ROROrganizationPrice.fsh defines it."""
+    nos = "https://mos.esante.gouv.fr/NOS"
+    subs = [
+        {"url": "priceType", "valueCodeableConcept": {"coding": [
+            {"system": f"{nos}/TRE_R246-TypeTarif/FHIR/TRE-R246-TypeTarif", "code": kind}]}},
+        {"url": "priceUnit", "valueCodeableConcept": {"coding": [
+            {"system": f"{nos}/TRE_R228-UnitePrix/FHIR/TRE-R228-UnitePrix", "code": unit}]}},
+        {"url": "amount", "valueMoney": {"value": amount, "currency": "EUR"}},
+        {"url": "startDate", "valueDateTime": "2025-01-01T00:00:00+01:00"},
+    ]
+    if "welcome" in more:
+        system = f"{nos}/TRE_R240-TemporaliteAccueil/FHIR/TRE-R240-TemporaliteAccueil"
+        subs.append({"url": "welcomeType",
+                     "valueCodeableConcept": {"coding": [{"system": system, "code": more["welcome"]}]}})
+    if "under60" in more:
+        subs.append({"url": "under60", "valueBoolean": more["under60"]})
+    return {"url": f"{ROR_SD}/ror-organization-price", "extension": subs}
+
+
+def _ror_structures(finess: str, prices: list[dict]) -> dict:
+    """The EJ (TRE_R72 + TRE_R69 as in ROROrganizationExempleEJ.fsh) and the EG of a CNSA EHPAD, with prices."""
+    ej = {"resourceType": "Organization", "id": "ror-ej-1", "meta": {"lastUpdated": "2025-02-01T10:00:00Z"},
+          "name": "Association gestionnaire (ROR)",
+          "type": [{"coding": [{"system": R72, "code": "61"}]}, {"coding": [{"system": R69, "code": "2100"}]}]}
+    eg = {"resourceType": "Organization", "id": "ror-eg-1", "meta": {"lastUpdated": "2025-03-01T10:00:00Z"},
+          "name": "EHPAD (ROR)", "partOf": {"reference": "Organization/ror-ej-1"},
+          "identifier": [{"system": "https://finess.esante.gouv.fr", "value": finess}],
+          "type": [{"coding": [{"system": "https://mos.esante.gouv.fr/NOS/TRE_R66-CategorieEtablissement/FHIR/"
+                                          "TRE-R66-CategorieEtablissement", "code": "500"}]}],
+          "extension": prices}
+    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": ej}, {"resource": eg}]}
+
+
+def test_ror_legal_status_and_price_win_over_cnsa(db, data_dir, tmp_path):
+    """The ROR's legal status (EJ, TRE_R69) and lowest permanent-accommodation price (EG, monthly; a daily price
+    converted to 30 days) replace the CNSA values with provenance ROR; the capacity, which the ROR does not give on
+    the EG, stays the CNSA one; the annuaire loaded again changes none of the ROR values."""
+    finess = "770790640"  # CNSA: Public, 209 places, prixMin 2,072.10 € (monthly)
+    before = db.execute("SELECT capacite, statut_juridique, prix_min, provenance_champs FROM etablissement "
+                        "WHERE finess = %s", (finess,)).fetchone()
+    assert (before["capacite"], before["statut_juridique"], float(before["prix_min"])) == (209, "Public", 2072.10)
+    prices = [
+        _price("02", "3", 2150.0, welcome="02"),      # monthly, permanent
+        _price("02", "2", 69.5),                      # daily, accommodation unspecified: 69.5 × 30 = 2,085
+        _price("02", "2", 40.0, welcome="01"),        # temporary accommodation: not the CNSA price
+        _price("02", "2", 30.0, under60=True),        # under-60 rate: not the CNSA price
+        _price("03", "2", 6.1),                       # dependency rate (TRE_R246 03): not accommodation
+        _price("02", "1", 20.0),                      # hourly: not comparable
+    ]
+    path = tmp_path / "ror-structures.json"
+    path.write_text(json.dumps(_ror_structures(finess, prices)), encoding="utf-8")
+    report = load_fhir(db, [path])
+    assert report.status == "reussi", report.rejected
+    ror = {"source": "ROR"}
+    got = db.execute("SELECT capacite, statut_juridique, prix_min, provenance_champs FROM etablissement "
+                     "WHERE finess = %s", (finess,)).fetchone()
+    assert (got["capacite"], got["statut_juridique"], float(got["prix_min"])) == (209, "Privé non lucratif", 2085.0)
+    assert got["provenance_champs"]["capacite"] == before["provenance_champs"]["capacite"] == CNSA
+    assert got["provenance_champs"]["statut_juridique"] == {**ror, "millesime": "2025-03-01"}
+    assert got["provenance_champs"]["prix_min"] == {
+        **ror, "millesime": "2025-01-01", "unite": "mensuel", "montant_lu": 69.5, "unite_lue": "journalier",
+        "debut_validite": "2025-01-01", "conversion": "tarif journalier × 30 jours"}
+    load_establishments(db, data_dir)  # the CNSA annuaire again
+    again = db.execute("SELECT capacite, statut_juridique, prix_min, provenance_champs FROM etablissement "
+                       "WHERE finess = %s", (finess,)).fetchone()
+    assert again == got
+    # a later ROR EG without prices clears the ROR price only (the CNSA one is reloaded by the next annuaire load)
+    path.write_text(json.dumps(_ror_structures(finess, [])), encoding="utf-8")
+    load_fhir(db, [path])
+    last = db.execute("SELECT statut_juridique, prix_min, provenance_champs FROM etablissement WHERE finess = %s",
+                      (finess,)).fetchone()
+    assert last["prix_min"] is None and "prix_min" not in last["provenance_champs"]
+    assert last["statut_juridique"] == "Privé non lucratif"
+    load_establishments(db, data_dir)
+    assert float(db.execute("SELECT prix_min FROM etablissement WHERE finess = %s",
+                            (finess,)).fetchone()["prix_min"]) == 2072.10

@@ -12,7 +12,14 @@ from gis.errors import SourceUnavailable
 from gis.sync import sync_fhir
 from gis.sync.client import ClientOptions, FhirClient
 from gis.sync.harvest import read_state
-from tests.fhir_support import differences, public_offers
+from tests.fhir_support import (
+    CNSA_OFFER,
+    CNSA_PROVENANCE,
+    ROR_OFFER_CNSA_FIGURE,
+    ROR_PLACE_WITHOUT_LINES,
+    differences,
+    public_offers,
+)
 from tests.gis.sync.proxy import FaultProxy, after, on_requests
 
 TODAY = date(2026, 6, 1)  # the date the demo offers of the source were loaded for
@@ -51,7 +58,33 @@ def test_round_trip_with_faults_then_incremental_and_deletions(fhir_uncached_ser
         assert differences(public_offers(target), source) == {}
         assert _runs(target)[-1]["status"] == "reussi"
         proxy.faults = []
+        _derived_locations_are_no_places(proxy, target, sleeps, result.counts)
         _changes_reach_the_target(proxy, fhir_source_url, target, sleeps)
+
+
+def _derived_locations_are_no_places(proxy: FaultProxy, target: str, sleeps: list[float], counts) -> None:
+    """The CNSA unit (capacity, no place) comes with the Location derived from it: B gets the capacity and its
+    provenance back on the offer, no place; a second, full sync changes nothing."""
+    assert counts["lieux_deduits_d_une_offre"] >= 1
+
+    def state() -> tuple:
+        with connect(target) as conn:
+            offers = conn.execute(
+                "SELECT o.ror_id, l.ror_id AS lieu, o.capacite, o.capacite_type, o.capacite_maj, "
+                "o.provenance -> 'capacite' AS p FROM offre o LEFT JOIN lieu l ON l.id = o.lieu_id "
+                "WHERE o.ror_id = ANY (%s) ORDER BY 1", ([CNSA_OFFER, ROR_OFFER_CNSA_FIGURE],)).fetchall()
+            places = conn.execute("SELECT array_agg(ror_id ORDER BY ror_id) AS a FROM lieu").fetchone()["a"]
+        return offers, places
+
+    offers, places = state()
+    common = {"capacite_type": "place", "capacite_maj": None, "p": CNSA_PROVENANCE}
+    assert offers == [{"ror_id": CNSA_OFFER, "lieu": None, "capacite": 80, **common},
+                      {"ror_id": ROR_OFFER_CNSA_FIGURE, "lieu": ROR_PLACE_WITHOUT_LINES, "capacite": 12, **common}]
+    assert not [p for p in places if p.startswith("offre-")]
+    before = public_offers(target)
+    again = _sync(target, proxy, sleeps, full=True)
+    assert again.counts["offres_creees"] == 0 and [r for r in again.rejections if r.gravite == "rejet"] == []
+    assert differences(public_offers(target), before) == {} and state() == (offers, places)
 
 
 def _changes_reach_the_target(proxy: FaultProxy, source_url: str, target: str, sleeps: list[float]) -> None:

@@ -155,3 +155,26 @@ def test_ror_figure_wins_over_cnsa_and_cnsa_stays_when_ror_gives_none(loaded_url
         # restore the module's state
         path.write_text(json.dumps(_bundle(data_dir)), encoding="utf-8")
         load_fhir(conn, [path])
+
+
+def test_derived_location_lines_and_provenance_are_read_back():
+    """The lines and provenance of a Location derived from an offer (gis.capacity) give the offer's figures back."""
+    from gis.capacity import (
+        DERIVED_LOCATION_SYSTEM,
+        derived_offer,
+        offer_lines,
+        provenance_extensions,
+        read_provenance,
+    )
+
+    when = datetime(2026, 5, 31, 22, 40, tzinfo=UTC)
+    offer = {"capacite": 84, "capacite_type": "place", "capacite_maj": None, "capacite_disponible": 2,
+             "capacite_disponible_maj": when}
+    prov = {"offre": {"source": "Annuaire CNSA"}, "capacite": {"source": "Annuaire CNSA", "millesime": "≈ 2021"},
+            "capacite_disponible": {"source": "Données fictives de démonstration", "millesime": "fictif"}}
+    loc = {"resourceType": "Location", "identifier": [{"system": DERIVED_LOCATION_SYSTEM, "value": "cnsa-1"}],
+           "extension": to_extensions(offer_lines(offer)) + provenance_extensions(prov, fictive=True)}
+    assert derived_offer(loc) == "cnsa-1" and derived_offer({"identifier": [{"value": "x"}]}) is None
+    assert summary(read_lines(json.loads(json.dumps(loc)))) == {**offer, "capacite_disponible_maj": when}
+    assert read_provenance(loc) == ({k: v for k, v in prov.items() if k != "offre"}, True)
+    assert offer_lines({"capacite": None, "capacite_disponible": None}) == []
