@@ -2,9 +2,9 @@
 
 Every source is a constant ``SELECT`` giving a text ``id``, the public properties, ``geom`` (EPSG:4326,
 full geometry) and ``geom_simple`` (display geometry, used by tiles at low zooms); the reference polygons also give
-``geom_3857`` and ``geom_simple_3857``, their Web Mercator copies (migration 017), which tiles use as they are. Offers and territories
-never include definitively closed offers, nor sensitive units unless the visibility includes them (:func:`get`
-with a :class:`gis.access.Visibility`); contacts are not exposed at all.
+``geom_3857`` and ``geom_simple_3857``, their Web Mercator copies (migration 017), which tiles use as they
+are. Offers and territories never include definitively closed offers, nor sensitive units unless the visibility
+includes them (:func:`get` with a :class:`gis.access.Visibility`); contacts are not exposed at all.
 """
 
 from __future__ import annotations
@@ -125,7 +125,8 @@ _REGIONS = Collection(
     id="regions",
     title="Régions",
     description="Régions chargées.",
-    source="SELECT g.code AS id, g.code, g.nom, g.geom, g.geom_simple, g.geom_3857, g.geom_simple_3857 FROM geo_region g",
+    source="SELECT g.code AS id, g.code, g.nom, g.geom, g.geom_simple, g.geom_3857, g.geom_simple_3857 "
+    "FROM geo_region g",
     props=(_s("code", "Code"), _s("nom", "Nom")),
     geometry_type="MultiPolygon",
     extent_sql="SELECT ST_Extent(geom) AS e FROM geo_region",
