@@ -17,3 +17,7 @@ ALTER TABLE geo_region
 
 -- Tiles select by geom_3857 at every zoom (geom_simple_3857 is only drawn); départements and régions are few.
 CREATE INDEX geo_commune_geom_3857_idx ON geo_commune USING gist (geom_3857);
+
+-- The OGC id of an établissement (its FINESS, else its ROR id, else its row id): a feature by id and the default
+-- order of the items pages (LIMIT n) read this index instead of scanning and sorting every EG.
+CREATE INDEX etablissement_ogc_id_idx ON etablissement ((coalesce(finess, ror_id, id::text)));
