@@ -104,6 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.cors_origin_list():
         app.add_middleware(CorsMiddleware, origins=settings.cors_origin_list())
     app.add_middleware(SecurityHeadersMiddleware)
+    # first: the OGC tiles and features are the most requested routes, and a request walks the routes in order
+    app.include_router(ogc.router)
     app.include_router(health.router)
     app.include_router(access.router)
     app.include_router(communes.router)
@@ -121,7 +123,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cartes_indicateurs.router)
     app.include_router(docs.router)
     app.include_router(csp.router)
-    app.include_router(ogc.router)
     app.include_router(fhir.router)
     for path, name, static_app in static_mounts():
         app.mount(path, static_app, name=name)

@@ -4,10 +4,13 @@ Starts ror-gis twice (``ror-gis serve``, default workers: with its response cach
 ``ROR_GIS_CACHE_MAX_MB=0``, for the uncached database path) and tipg (same number of workers, from its own
 virtualenv, default ``/tmp/tipg-venv``: ``python3 -m venv /tmp/tipg-venv && /tmp/tipg-venv/bin/pip install
 tipg uvicorn``) on free local ports, all on ``ROR_GIS_DATABASE_URL``, runs ANALYZE, then for every request
-kind alternates the servers with ``wrk`` (median of ``--runs`` runs) and prints req/s, p50, p99, errors and
-the ratio ror-gis / tipg. Data must be loaded (``ror-gis load demo``).
+kind alternates the servers with ``wrk`` (median of ``--runs`` runs) and prints req/s, p50, p99, errors, the CPU
+milliseconds per request of the server (app, its process tree) and of the database's PostgreSQL backends (pg), read
+from ``/proc`` (steadier than req/s on a shared machine), and two ratios: req/s ror-gis / tipg, and CPU per request
+tipg / ror-gis. Data must be loaded (``ror-gis load demo``).
 
-Usage: ``.venv/bin/python scripts/bench_ogc.py [--runs 3] [--duration 5] [--connections 16] [--json out]``
+Usage: ``.venv/bin/python scripts/bench_ogc.py [--runs 3] [--duration 5] [--connections 16] [--json out]
+[--only MVT]``
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -120,22 +124,60 @@ def start(cmd: list[str], env: dict[str, str], url: str, probe: str) -> subproce
     raise RuntimeError(f"server {cmd} did not start")
 
 
+_TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (a server and its workers)."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [pid, *(p for c in children for p in process_tree(int(c)))]
+
+
+def cpu_ms(pids: list[int]) -> float:
+    """User + system CPU time (ms) used so far by ``pids`` (those gone count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total * _TICK_MS
+
+
+def backends(db: str) -> list[int]:
+    """PostgreSQL backends of the benchmarked database (only the servers under test use it)."""
+    with psycopg.connect(db, autocommit=True) as conn:
+        dbname = conn.info.dbname
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                            (dbname,)).fetchall()
+    return [r[0] for r in rows]
+
+
 _LAT = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(url: str, path: str, duration: int, connections: int, lua: Path | None) -> dict[str, float]:
-    """One wrk run: req/s, p50/p99 (ms) and errors (socket errors + non-2xx/3xx)."""
+def wrk(url: str, path: str, duration: int, connections: int, lua: Path | None,
+        cpu: tuple[list[int], str] | None = None) -> dict[str, float]:
+    """One wrk run: req/s, p50/p99 (ms), errors (socket errors + non-2xx/3xx) and, given ``cpu`` (the server's
+    process ids and the database URL), CPU ms per request of the server (app) and of its PostgreSQL backends (pg).
+    """
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
     if lua:
         cmd += ["-s", str(lua)]
+    if cpu:
+        pg = backends(cpu[1])
+        app0, pg0 = cpu_ms(cpu[0]), cpu_ms(pg)
     out = subprocess.run([*cmd, url + path], capture_output=True, text=True, timeout=duration + 60).stdout
+    served = int(re.search(r"(\d+) requests in", out).group(1)) or 1
+    used = {"app_ms": (cpu_ms(cpu[0]) - app0) / served, "pg_ms": (cpu_ms(pg) - pg0) / served} if cpu else {}
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = {m.group(1): float(m.group(2)) * _UNITS[m.group(3)] for m in _LAT.finditer(out)}
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rps": rps, "p50": lat.get("50", 0.0), "p99": lat.get("99", 0.0),
-            "errors": errors + (int(non2xx.group(1)) if non2xx else 0)}
+            "errors": errors + (int(non2xx.group(1)) if non2xx else 0), **used}
 
 
 def lua_for(template: str, tmp: Path, name: str) -> tuple[str, Path | None]:
@@ -168,17 +210,20 @@ def run_case(case: tuple[str, str, str], servers: dict[str, str], args: argparse
     for _ in range(args.runs):
         for k, p in paths.items():
             first, lua = lua_for(p, tmp, f"{k}-{abs(hash(name))}")
-            results[k].append(wrk(servers[k], first, args.duration, args.connections, lua))
-    med = {k: {m: statistics.median(r[m] for r in v) for m in ("rps", "p50", "p99", "errors")}
+            results[k].append(wrk(servers[k], first, args.duration, args.connections, lua, args.cpu[servers[k]]))
+    med = {k: {m: statistics.median(r[m] for r in v) for m in ("rps", "p50", "p99", "errors", "app_ms", "pg_ms")}
            for k, v in results.items()}
+    cpu = {k: med[k]["app_ms"] + med[k]["pg_ms"] for k in med}
     return {"case": name, "status_size": sizes, **med,
-            "ratio": round(med["ror-gis"]["rps"] / med["tipg"]["rps"], 2) if med["tipg"]["rps"] else None}
+            "ratio": round(med["ror-gis"]["rps"] / med["tipg"]["rps"], 2) if med["tipg"]["rps"] else None,
+            "cpu_ratio": round(cpu["tipg"] / cpu["ror-gis"], 2) if cpu["ror-gis"] else None}
 
 
 def print_row(row: dict) -> None:
     r, t = row["ror-gis"], row["tipg"]
-    print(f"{row['case']:38} {r['rps']:8.0f} {r['p50']:7.1f} {r['p99']:7.1f} {r['errors']:5.0f} | "
-          f"{t['rps']:8.0f} {t['p50']:7.1f} {t['p99']:7.1f} {t['errors']:5.0f} | {row['ratio']}", flush=True)
+    print(f"{row['case']:38} {r['rps']:8.0f} {r['p50']:7.1f} {r['p99']:7.1f} {r['errors']:5.0f} "
+          f"{r['app_ms']:5.2f}+{r['pg_ms']:4.2f} | {t['rps']:8.0f} {t['p50']:7.1f} {t['p99']:7.1f} {t['errors']:5.0f} "
+          f"{t['app_ms']:5.2f}+{t['pg_ms']:4.2f} | {row['ratio']:6} {row['cpu_ratio']:6}", flush=True)
 
 
 def parse_args() -> argparse.Namespace:
@@ -188,6 +233,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--tipg-venv", type=Path, default=Path(os.environ.get("TIPG_VENV", "/tmp/tipg-venv")))
     p.add_argument("--json", type=Path)
+    p.add_argument("--only", default="", help="run only the request kinds whose name contains this text")
     return p.parse_args()
 
 
@@ -211,29 +257,33 @@ def main() -> int:
     ror = str(Path(sys.executable).parent / "ror-gis")
     env = {**os.environ, "ROR_GIS_DATABASE_URL": db}
     workers = str(os.cpu_count() or 1)
-    procs = [
-        start([ror, "serve", "--port", str(ports["ror-gis"])], env, servers["ror-gis"], "/ogc/conformance"),
-        start([ror, "serve", "--port", str(ports["ror-gis (sans cache)"])], {**env, "ROR_GIS_CACHE_MAX_MB": "0"},
-              servers["ror-gis (sans cache)"], "/ogc/conformance"),
-        start([str(args.tipg_venv / "bin" / "uvicorn"), "tipg.main:app", "--port", str(ports["tipg"]),
-               "--workers", workers, "--log-level", "warning", "--no-access-log"], tipg_env(db), servers["tipg"],
-              "/collections"),
+    procs: list[subprocess.Popen] = []
+    starts = [
+        ([ror, "serve", "--port", str(ports["ror-gis"])], env, servers["ror-gis"], "/ogc/conformance"),
+        ([ror, "serve", "--port", str(ports["ror-gis (sans cache)"])], {**env, "ROR_GIS_CACHE_MAX_MB": "0"},
+         servers["ror-gis (sans cache)"], "/ogc/conformance"),
+        ([str(args.tipg_venv / "bin" / "uvicorn"), "tipg.main:app", "--port", str(ports["tipg"]),
+          "--workers", workers, "--log-level", "warning", "--no-access-log"], tipg_env(db), servers["tipg"],
+         "/collections"),
     ]
     rows = []
     try:
+        for cmd, cmd_env, url, probe in starts:  # inside the try: a server that fails to start stops the others
+            procs.append(start(cmd, cmd_env, url, probe))
+        args.cpu = {url: (process_tree(proc.pid), db) for (_c, _e, url, _p), proc in zip(starts, procs, strict=True)}
         print(f"load average {os.getloadavg()[0]:.2f}; wrk -t2 -c{args.connections} -d{args.duration}s, "
               f"median of {args.runs}, servers alternated, {workers} workers each; ror-gis cache off unless "
               "'cached'")
-        print(f"{'request':38} {'ror r/s':>8} {'p50':>7} {'p99':>7} {'err':>5} | {'tipg r/s':>8} {'p50':>7} "
-              f"{'p99':>7} {'err':>5} | ratio")
+        print(f"{'request':38} {'ror r/s':>8} {'p50':>7} {'p99':>7} {'err':>5} {'cpu ms':>10} | {'tipg r/s':>8} "
+              f"{'p50':>7} {'p99':>7} {'err':>5} {'cpu ms':>10} | {'ratio':>6} {'cpu':>6}")
         with tempfile.TemporaryDirectory() as tmp:
-            for case in CASES:
+            for case in (c for c in CASES if args.only in c[0]):
                 rows.append(run_case(case, servers, args, Path(tmp)))
                 print_row(rows[-1])
         print(f"load average {os.getloadavg()[0]:.2f}")
     finally:
         for proc in procs:
-            proc.terminate()
+            os.killpg(proc.pid, signal.SIGTERM)  # the server and its workers (own session)
             proc.wait(timeout=10)
     if args.json:
         args.json.write_text(json.dumps({"servers": urlparse(servers["tipg"]).netloc, "rows": rows}, indent=2))

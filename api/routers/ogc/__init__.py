@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from api.routers.ogc import common, items, tiles
 
 router = APIRouter()
-for _sub in (common.router, items.router, tiles.router):
+for _sub in (tiles.router, items.router, common.router):  # most requested first (routes are tried in order)
     router.include_router(_sub, prefix="/ogc", tags=["ogc"], include_in_schema=False)
 
 __all__ = ["router"]

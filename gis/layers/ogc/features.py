@@ -277,14 +277,17 @@ def item(conn: Conn, coll: Collection, feature_id: str, q: ItemsQuery) -> str:
     """
     params: dict[str, Any] = {"fid": feature_id[:200]}
     params.update(collection_params(conn, coll, q.args, q.catalog))
-    query = sql.SQL("SELECT {feature}::text AS f FROM ({src}) t WHERE t.id = %(fid)s LIMIT 1").format(
-        feature=feature_sql(coll, selected_props(coll, q.properties), q.srid),
-        src=sql.SQL(coll.source),
-    )
+    query = sql.SQL(_item_text(coll, selected_props(coll, q.properties), q.srid))
     row = conn.execute(query, params).fetchone()
     if row is None:
         raise NotFound(f"Aucune entité « {feature_id[:60]} » dans la collection {coll.id}.")
     return str(row["f"])
+
+
+@lru_cache(maxsize=512)
+def _item_text(coll: Collection, props: tuple[str, ...], srid: int) -> str:
+    return sql.SQL("SELECT {feature}::text AS f FROM ({src}) t WHERE t.id = %(fid)s LIMIT 1").format(
+        feature=feature_sql(coll, props, srid), src=sql.SQL(coll.source)).as_string(None)
 
 
 def all_features(conn: Conn, coll: Collection, q: ItemsQuery) -> str:

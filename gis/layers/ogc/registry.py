@@ -1,9 +1,10 @@
 """The OGC collections: one SQL source per collection, its properties (the queryables) and geometry.
 
 Every source is a constant ``SELECT`` giving a text ``id``, the public properties, ``geom`` (EPSG:4326,
-full geometry) and ``geom_simple`` (display geometry, used by tiles at low zooms). Offers and territories
-never include definitively closed offers, nor sensitive units unless the visibility includes them (:func:`get`
-with a :class:`gis.access.Visibility`); contacts are not exposed at all.
+full geometry) and ``geom_simple`` (display geometry, used by tiles at low zooms); the reference polygons also give
+``geom_3857`` and ``geom_simple_3857``, their Web Mercator copies (migration 017), which tiles use as they
+are. Offers and territories never include definitively closed offers, nor sensitive units unless the visibility
+includes them (:func:`get` with a :class:`gis.access.Visibility`); contacts are not exposed at all.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class Collection:
     tile_minzoom: int = 5
     tile_maxzoom: int = 16
     simple_below_zoom: int = 11  # tiles use geom_simple under this zoom
+    mercator: bool = False  # the source has geom_3857 / geom_simple_3857 (no ST_Transform per tile)
     keywords: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -84,7 +86,8 @@ _COMMUNES = Collection(
     source="""
         SELECT c.insee AS id, c.insee, c.nom, c.type, c.parent_insee, c.departement, c.region,
                array_to_string(c.codes_postaux, ',') AS codes_postaux, c.population, c.epci_code, c.epci_nom,
-               round(c.area_km2::numeric, 3)::float AS superficie_km2, c.geom, c.geom_simple
+               round(c.area_km2::numeric, 3)::float AS superficie_km2, c.geom, c.geom_simple,
+               c.geom_3857, c.geom_simple_3857
           FROM geo_commune c
     """,
     props=(
@@ -96,6 +99,7 @@ _COMMUNES = Collection(
     ),
     geometry_type="MultiPolygon",
     extent_sql="SELECT ST_Extent(geom) AS e FROM geo_commune",
+    mercator=True,
     keywords=("communes", "arrondissements", "COG"),
 )
 
@@ -104,7 +108,8 @@ _DEPARTEMENTS = Collection(
     title="Départements",
     description="Départements chargés (géométrie dérivée des communes).",
     source="""
-        SELECT d.code AS id, d.code, d.nom, d.region, r.nom AS region_nom, d.chef_lieu, d.geom, d.geom_simple
+        SELECT d.code AS id, d.code, d.nom, d.region, r.nom AS region_nom, d.chef_lieu, d.geom, d.geom_simple,
+               d.geom_3857, d.geom_simple_3857
           FROM geo_departement d LEFT JOIN geo_region r ON r.code = d.region
     """,
     props=(_s("code", "Code"), _s("nom", "Nom"), _s("region", "Code région"), _s("region_nom", "Région"),
@@ -113,18 +118,21 @@ _DEPARTEMENTS = Collection(
     extent_sql="SELECT ST_Extent(geom) AS e FROM geo_departement",
     tile_minzoom=0,
     simple_below_zoom=10,
+    mercator=True,
 )
 
 _REGIONS = Collection(
     id="regions",
     title="Régions",
     description="Régions chargées.",
-    source="SELECT g.code AS id, g.code, g.nom, g.geom, g.geom_simple FROM geo_region g",
+    source="SELECT g.code AS id, g.code, g.nom, g.geom, g.geom_simple, g.geom_3857, g.geom_simple_3857 "
+    "FROM geo_region g",
     props=(_s("code", "Code"), _s("nom", "Nom")),
     geometry_type="MultiPolygon",
     extent_sql="SELECT ST_Extent(geom) AS e FROM geo_region",
     tile_minzoom=0,
     simple_below_zoom=10,
+    mercator=True,
 )
 
 _ETABLISSEMENTS = Collection(
@@ -236,7 +244,7 @@ _COUVERTURE = Collection(
                coalesce(k.n, 0)::int AS offres,
                CASE WHEN c.population > 0
                     THEN round((coalesce(k.n, 0) * 10000.0 / c.population)::numeric, 2)::float END AS pour_10000,
-               c.geom, c.geom_simple
+               c.geom, c.geom_simple, c.geom_3857, c.geom_simple_3857
           FROM geo_commune c
           LEFT JOIN (SELECT cv.insee, count(*) AS n FROM couverture cv JOIN offre o ON o.id = cv.offre_id
                       WHERE {_PUBLIC}
@@ -251,6 +259,7 @@ _COUVERTURE = Collection(
     ),
     geometry_type="MultiPolygon",
     extent_sql="SELECT ST_Extent(geom) AS e FROM geo_commune",
+    mercator=True,
     params=(Param("type_offre", "Code(s) de type d'offre (JDV_J238), séparés par des virgules", "28"),),
 )
 

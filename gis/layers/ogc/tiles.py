@@ -62,17 +62,28 @@ def tile(conn: Conn, coll: Collection, z: int, x: int, y: int, q: ItemsQuery) ->
 
 @lru_cache(maxsize=64)
 def _tile_text(coll: Collection, simple: bool, props: tuple[str, ...]) -> str:
-    """Return the tile statement of ``coll`` (display geometry when ``simple``) with ``props``, composed once."""
+    """Return the tile statement of ``coll`` (display geometry when ``simple``) with ``props``, composed once.
+
+    Polygons stored in Web Mercator (``coll.mercator``) are selected and cut as they are; the others are selected in
+    WGS84 by the tile's envelope and transformed.
+    """
+    drawn = "geom_simple" if simple else "geom"
+    if coll.mercator:
+        geom: sql.Composable = column(drawn + "_3857")
+        touches = sql.SQL("{} && ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {})").format(
+            column("geom_3857"), sql.Literal(BUFFER / EXTENT))
+    else:
+        geom = sql.SQL("ST_Transform({}, 3857)").format(column(drawn))
+        touches = sql.SQL("{} && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {}), 4326)").format(
+            column("geom"), sql.Literal(BUFFER / EXTENT))
     return sql.SQL("""
         SELECT ST_AsMVT(m, %(layer)s, {extent}, 'geom') AS tile FROM (
-            SELECT ST_AsMVTGeom(ST_Transform({geom}, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s),
-                                {extent}, {buffer}, true) AS geom, {props}
+            SELECT ST_AsMVTGeom({geom}, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {extent}, {buffer}, true) AS geom,
+                   {props}
               FROM ({src}) t
-             WHERE t.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {margin}), 4326)
-               AND {where}
+             WHERE {touches} AND {where}
         ) m  -- no "WHERE m.geom IS NOT NULL": pushed down, it runs ST_AsMVTGeom twice; ST_AsMVT skips NULLs
-    """).format(extent=sql.Literal(EXTENT), buffer=sql.Literal(BUFFER), margin=sql.Literal(BUFFER / EXTENT),
-                geom=column("geom_simple" if simple else "geom"),
+    """).format(extent=sql.Literal(EXTENT), buffer=sql.Literal(BUFFER), geom=geom, touches=touches,
                 props=sql.SQL(", ").join(column(p) for p in ("id", *props)),
                 src=sql.SQL(coll.source), where=WHERE_SLOT).as_string(None)
 
