@@ -182,6 +182,24 @@ OFFER_COLUMNS = [
 COMMUNE_WIDGET_OFFERS = 150
 
 
+#: Territories shared by offers of several families.
+MIXED_TERRITORY_COLOR = "#5F6B73"
+
+
+def _type_colors(results: list[dict[str, Any]]) -> dict[str, str]:
+    """Family colour of each type d'offre among the offers (the first offer's family for a type)."""
+    colors: dict[str, str] = {}
+    for o in results:
+        code = o["type_offre"]["code"]
+        if code and code not in colors:
+            colors[code] = style.FAMILIES[_offer_family(o)].color
+    return colors
+
+
+def _territory_swatch(families: list[str]) -> str:
+    return style.FAMILIES[families[0]].color if families else TERRITORY_STYLE.color
+
+
 def commune_offers_page(feature: dict[str, Any], answer: dict[str, Any], *, basemap: str = "plan-ign",
                         query: str = "") -> MapPage:
     """The commune widget: outline, the offers covering it (clustered markers coloured and shaped by
@@ -201,6 +219,9 @@ def commune_offers_page(feature: dict[str, Any], answer: dict[str, Any], *, base
                                      tooltip=[("nom", "Territoire"), ("offres", "Offres"), ("exemples", "Dont")])
     # A département or région covers the whole view: drawn as an outline only, it never catches the pointer.
     layer["options"]["outlineOnly"] = {"property": "niveau", "values": ["region", "departement"]}
+    # Each territory in the colour of its offers' family (the markers' colours); several families: grey.
+    layer["options"]["familyFill"] = {"property": "types_offre", "mixed": MIXED_TERRITORY_COLOR,
+                                      "colors": _type_colors(results)}
     page.add_markers(markers, name="Offres", cluster=len(markers) > 12, toggle=True)
     families = sorted({m.family for m in markers}, key=list(style.FAMILIES).index)
     if families:
@@ -208,10 +229,12 @@ def commune_offers_page(feature: dict[str, Any], answer: dict[str, Any], *, base
         if len(markers) > 12:
             legend.items.append(LegendItem("Groupe d'offres proches d'une même famille (leur nombre) : zoomez ou "
                                            "cliquez pour les séparer", style.FAMILIES[families[0]].color, "cluster"))
-    page.legends[0].items.append(LegendItem("Territoire d'intervention d'une offre (survol : mise en évidence)",
-                                            TERRITORY_STYLE.color, "fill"))
-    page.legends[0].items.append(LegendItem("Département ou région entiers (contour seul)", TERRITORY_STYLE.color,
-                                            "dashed"))
+    page.legends[0].items.append(LegendItem("Territoire d'intervention, dans la couleur de la famille de ses offres "
+                                            "(survol : mise en évidence)", _territory_swatch(families), "fill"))
+    page.legends[0].items.append(LegendItem("Territoire commun à des offres de plusieurs familles",
+                                            MIXED_TERRITORY_COLOR, "fill"))
+    page.legends[0].items.append(LegendItem("Département ou région entiers (contour seul, couleur de la famille)",
+                                            _territory_swatch(families), "dashed"))
     fictif = any(o["fictif"] for o in results)
     count = answer["total"]
     page.add_notice(f"{count} offre{'s' if count > 1 else ''} couvre{'nt' if count > 1 else ''} {nom}"
