@@ -251,6 +251,9 @@ def couverture_page(data: dict[str, Any], *, type_labels: list[str], extent: lis
                              style=CONTEXT_STYLE)
     if extent:
         page.fit_bounds(extent)
+        # The territory fills the frame: quarter zoom steps (tiles are still asked at whole zoom levels, Leaflet
+        # rounds the tile zoom and scales the tiles), a small margin.
+        page.view.update(zoomSnap=0.25, fitPadding=4)
     items = [LegendItem(text, c, "fill") for text, c in zip(labels, colors, strict=True)]
     items.append(LegendItem("Aucune offre : zone blanche", kind="hatch"))
     page.add_legend(value_label, items, note=f"Discrétisation : {METHODS[method]}. Paris est représenté par "

@@ -372,7 +372,10 @@
       var build = RorMap.layerBuilders[layer.kind];
       if (build) build(map, layer);
     });
-    if (view.fit) map.fitBounds(view.fit, { padding: [12, 12], animate: false });
+    if (view.fit) {
+      var pad = view.fitPadding === undefined ? 12 : view.fitPadding;
+      map.fitBounds(view.fit, { padding: [pad, pad], animate: false });
+    }
     RorMap.map = map;
     window.rgMap = map;  // for tests and debugging: the page's only L.Map
     return map;
