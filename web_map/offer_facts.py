@@ -107,7 +107,8 @@ def covered_rows(communes: list[dict[str, Any]], partial: dict[str, list[dict[st
     for c in communes:
         row = dict(c)
         if c["insee"] in partial:
-            arrs = ", ".join(_arr_label(a) + (" (en partie)" if a.get("partielle") else "") for a in partial[c["insee"]])
+            arrs = ", ".join(_arr_label(a) + (" (en partie)" if a.get("partielle") else "")
+                             for a in partial[c["insee"]])
             row["nom"] = f"{CITIES[c['insee']][0]} (en partie : arrondissements {arrs})"
             row["partielle"] = True
         rows.append(row)

@@ -32,10 +32,12 @@ _TERRITORIES = """
               LEFT JOIN geo_commune_alias a ON c.insee IS NULL AND a.code = z.code
              WHERE z.type_division = '3'
             UNION ALL
-            SELECT 'departement', z.code, o.id, o.nom, o.type_offre FROM zone_intervention z JOIN offers o ON o.id = z.offre_id
+            SELECT 'departement', z.code, o.id, o.nom, o.type_offre
+              FROM zone_intervention z JOIN offers o ON o.id = z.offre_id
              WHERE z.type_division = '2'
             UNION ALL
-            SELECT 'region', z.code, o.id, o.nom, o.type_offre FROM zone_intervention z JOIN offers o ON o.id = z.offre_id
+            SELECT 'region', z.code, o.id, o.nom, o.type_offre
+              FROM zone_intervention z JOIN offers o ON o.id = z.offre_id
              WHERE z.type_division = '1'
         ), grouped AS (
             SELECT niveau, code, count(DISTINCT id) AS offres,

@@ -16,8 +16,8 @@ def test_hours_grouped_by_identical_slots():
     assert offer_facts.hours_text(hours) == ("du lundi au vendredi : 9 h 00 – 17 h 30 ; samedi : 9 h 00 – 12 h 00 ; "
                                              "dimanche : 24 h sur 24")
     assert offer_facts.hours_text([]) is None
-    assert offer_facts.hours_text([{"jour": 1, "debut": "08:00", "fin": "12:00"},
-                                   {"jour": 3, "debut": "08:00", "fin": "12:00"}]) == "lundi, mercredi : 8 h 00 – 12 h 00"
+    two_days = [{"jour": 1, "debut": "08:00", "fin": "12:00"}, {"jour": 3, "debut": "08:00", "fin": "12:00"}]
+    assert offer_facts.hours_text(two_days) == "lundi, mercredi : 8 h 00 – 12 h 00"
 
 
 def test_home_visits_date_and_place():

@@ -229,7 +229,8 @@ def test_territories_take_their_family_colour(fx_page, fixture_http):
     bp.goto("/cartes/commune/93066?fond=aucun")
     wait_for_map(bp, paths=1 + len(api["features"]))
     page = bp.page
-    strokes = page.eval_on_selector_all(".leaflet-overlay-pane svg path", "els => els.map(e => e.getAttribute('stroke'))")
+    strokes = page.eval_on_selector_all(".leaflet-overlay-pane svg path",
+                                        "els => els.map(e => e.getAttribute('stroke'))")
     territories = [s for s in strokes if s != COMMUNE_OUTLINE]
     assert len(territories) == len(api["features"])
     allowed = {f.color for f in style.FAMILIES.values()} | {MIXED_TERRITORY_COLOR}
