@@ -9,6 +9,7 @@ import html
 import os
 import re
 import struct
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,3 +117,30 @@ def test_png_carries_title_legend_and_source(export_page):
     map_box = bp.page.evaluate("() => { const r = document.getElementById('rg-map').getBoundingClientRect();"
                                " return [Math.round(r.width), Math.round(r.height)]; }")
     assert width > map_box[0] + 200 and height > map_box[1] + 60
+    assert bp.page.evaluate("() => RorMap.exportCanvas().then(c => c.rgTilesSkipped)") is False  # fond=aucun
+
+
+def _png_tile() -> bytes:
+    """A 256×256 opaque PNG tile (pale green), built by hand."""
+    raw = b"".join(b"\x00" + b"\xc8\xe6\xc8" * 256 for _ in range(256))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 256, 256, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def test_cross_origin_tiles_are_left_out_with_a_note(export_page):
+    """Basemap tiles from another site, served without CORS, would taint the canvas: the export leaves them out,
+    says so on the image, and still downloads."""
+    bp = export_page
+    tile = _png_tile()
+    bp.page.route("https://data.geopf.fr/**", lambda route: route.fulfill(status=200, body=tile,
+                                                                          content_type="image/png"))
+    assert bp.goto("/cartes/commune/93066?fond=plan-ign").status == 200
+    bp.page.wait_for_function(
+        "() => document.querySelectorAll('.leaflet-tile-pane img.leaflet-tile-loaded').length > 0", timeout=20_000)
+    png = _download_png(bp)
+    _check_png(bp, png)
+    assert bp.page.evaluate("() => RorMap.exportCanvas().then(c => c.rgTilesSkipped)") is True
+    assert bp.js_errors() == []

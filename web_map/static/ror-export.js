@@ -194,6 +194,7 @@
       if (sections.length) drawLegend(ctx, sections, MARGIN * 2 + map.canvas.width, head, true);
       ctx.fillStyle = MUTED; ctx.font = "12px " + FONT;
       footer.forEach(function (l, i) { ctx.fillText(l, MARGIN, head + body + MARGIN + 12 + i * 16); });
+      canvas.rgTilesSkipped = map.tilesSkipped;  // for the tests: the basemap was left out (see the footer)
       return canvas;
     });
   };
