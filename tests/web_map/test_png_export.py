@@ -144,3 +144,18 @@ def test_cross_origin_tiles_are_left_out_with_a_note(export_page):
     _check_png(bp, png)
     assert bp.page.evaluate("() => RorMap.exportCanvas().then(c => c.rgTilesSkipped)") is True
     assert bp.js_errors() == []
+
+
+def test_compact_phone_map_offers_the_png_in_its_legend(browser, fixture_server):
+    """In a small compact frame the legend starts folded; unfolding it shows the PNG button, which works."""
+    context, bp = new_browser_page(browser, fixture_server.url, width=375, height=500)
+    try:
+        assert bp.goto("/cartes/commune/93066?fond=aucun&mode=compact").status == 200
+        page = bp.page
+        page.wait_for_selector(".leaflet-container")
+        assert not page.locator(".rg-png").is_visible()
+        page.locator(".rg-legend-overlay summary").click()
+        _check_png(bp, _download_png(bp))
+        assert bp.js_errors() == []
+    finally:
+        context.close()
