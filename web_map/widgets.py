@@ -283,7 +283,8 @@ def offre_page(o: dict[str, Any], *, basemap: str = "plan-ign") -> MapPage:
     family = _offer_family(o)
     fam = style.FAMILIES[family]
     page.add_legend("Légende", [LegendItem(fam.label, fam.color, "marker", fam.key),
-                                LegendItem("Territoire d'intervention", TERRITORY_STYLE.color, "fill")])
+                                LegendItem("Territoire d'intervention" + (" dessiné (polygone)" if polygon else ""),
+                                           TERRITORY_STYLE.color, "fill")])
     facts = [
         ("Identifiant ROR", o["identifiant"] or o["id"]),
         ("Type d'offre", o["type_offre"]["label"]),

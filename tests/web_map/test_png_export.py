@@ -25,6 +25,7 @@ MAPS = [
     "/cartes/commune/93066?fond=aucun&mode=compact",
     "/cartes/commune/93066",  # default basemap: its tiles are blocked here, the export must not fail
     "/cartes/offre/cov-dep?fond=aucun",
+    "/cartes/offre/cov-polygone?fond=aucun",  # a drawn territory
     "/cartes/couverture?type_offre=30&fond=aucun",
     "/cartes/taux-equipement?categorie=500&niveau=departement&fond=aucun",
     "/cartes/disponibilites?commune=93066&type_offre=21&rayon_km=10&fond=aucun",

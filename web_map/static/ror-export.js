@@ -177,6 +177,9 @@
       var title = wrap(scratch, textOf("h1") || document.title, width - 2 * MARGIN);
       scratch.font = "14px " + FONT;
       var subtitle = textOf(".rg-subtitle") ? wrap(scratch, textOf(".rg-subtitle"), width - 2 * MARGIN) : [];
+      Array.prototype.forEach.call(document.querySelectorAll(".rg-header .rg-notice"), function (n) {
+        subtitle = subtitle.concat(wrap(scratch, n.textContent.replace(/\s+/g, " ").trim(), width - 2 * MARGIN));
+      });
       var footer = footerLines(scratch, width - 2 * MARGIN, map.tilesSkipped);
       var head = MARGIN + title.length * 26 + subtitle.length * 18 + 8;
       var body = Math.max(map.canvas.height, legendH);
