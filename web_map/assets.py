@@ -131,7 +131,7 @@ def map_js(*, cluster: bool = False, vector_tiles: bool = False) -> list[str]:
         js.append(f"{markercluster_prefix()}/leaflet.markercluster.js")
     if vector_tiles:
         js.append(f"{vectorgrid_prefix()}/{VECTORGRID_JS}")
-    return [*js, f"{own_prefix()}/ror-map.js"]
+    return [*js, f"{own_prefix()}/ror-map.js", f"{own_prefix()}/ror-export.js"]
 
 
 def page_css() -> list[str]:

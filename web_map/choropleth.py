@@ -12,11 +12,16 @@ from markupsafe import Markup
 
 from gis.classify import METHODS, classify, method_key
 from gis.tableau import TableauResult
-from web_map import style
+from web_map import assets, style
 from web_map.elements import CHOROPLETH_STYLE, CONTEXT_STYLE, Column, LegendItem, PathStyle
 from web_map.page import MapPage, render_template
 
 DEPARTEMENTS_URL = "/api/v1/departements?geometry=simplified"
+#: Every commune's outline (OGC API – Tiles, collection ``communes``): communes absent from a spreadsheet stay
+#: readable as a thin grey outline under the coloured ones.
+COMMUNE_OUTLINE_TILES = "/ogc/collections/communes/tiles/WebMercatorQuad/{z}/{x}/{y}?properties=insee"
+COMMUNE_OUTLINE_STYLE = PathStyle(color=style.NO_DATA_OUTLINE, weight=0.5, opacity=0.9, fill_color=None,
+                                  interactive=False)
 
 
 def class_bounds(bins: list[float], lower: float) -> list[str]:
@@ -132,6 +137,9 @@ def tableau_page(result: TableauResult, *, basemap: str = "plan-ign", title: str
                            "IGN Admin Express 2018, INSEE COG 2026")
     page.add_notice(f"Carte faite à partir d'un fichier fourni par un utilisateur (« {result.filename} ») : "
                     "ni le titre ni les valeurs ne proviennent du ROR ni ne sont vérifiés par le service.")
+    if assets.vector_tiles_available():
+        page.add_vector_tiles(COMMUNE_OUTLINE_TILES, name="Communes sans valeur", layer="communes",
+                              style=COMMUNE_OUTLINE_STYLE, min_zoom=5)
     page.add_remote_polygons(DEPARTEMENTS_URL, name="Limites départementales",
                              style=CONTEXT_STYLE)
     if result.features:
@@ -144,8 +152,9 @@ def tableau_page(result: TableauResult, *, basemap: str = "plan-ign", title: str
     if result.zero_count:
         items.append(LegendItem("Valeur nulle (0) : zone blanche", kind="hatch"))
     page.add_legend(value_label, items, note=f"Discrétisation : {result.method_label}, "
-                    f"{len(result.classes)} classe(s). Communes absentes du fichier : non représentées.")
-    page.add_legend("Repères", [LegendItem("Limite départementale", style.DEPARTEMENT_OUTLINE, "dashed")])
+                    f"{len(result.classes)} classe(s). Communes absentes du fichier : contour gris, sans couleur.")
+    page.add_legend("Repères", [LegendItem("Commune absente du fichier (sans valeur)", style.NO_DATA_OUTLINE, "line"),
+                                LegendItem("Limite départementale", style.DEPARTEMENT_OUTLINE, "dashed")])
     summary = Markup(
         '<section class="rg-summary" aria-labelledby="rg-summary-title"><h2 id="rg-summary-title">Bilan du '
         "rapprochement</h2><ul><li>{} ligne(s) de données lue(s) ({})</li><li>{} commune(s) cartographiée(s)"
@@ -242,6 +251,9 @@ def couverture_page(data: dict[str, Any], *, type_labels: list[str], extent: lis
                              style=CONTEXT_STYLE)
     if extent:
         page.fit_bounds(extent)
+        # The territory fills the frame: quarter zoom steps (tiles are still asked at whole zoom levels, Leaflet
+        # rounds the tile zoom and scales the tiles), a small margin.
+        page.view.update(zoomSnap=0.25, fitPadding=4)
     items = [LegendItem(text, c, "fill") for text, c in zip(labels, colors, strict=True)]
     items.append(LegendItem("Aucune offre : zone blanche", kind="hatch"))
     page.add_legend(value_label, items, note=f"Discrétisation : {METHODS[method]}. Paris est représenté par "

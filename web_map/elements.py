@@ -77,7 +77,7 @@ class PathStyle:
 COMMUNE_STYLE = PathStyle()
 CONTEXT_STYLE = PathStyle(color=style.DEPARTEMENT_OUTLINE, weight=1.2, opacity=0.7, fill_color=None,
                           dash_array="4 3", interactive=False)
-TERRITORY_STYLE = PathStyle(color="#00838F", weight=1.2, opacity=0.8, fill_color="#00838F", fill_opacity=0.06)
+TERRITORY_STYLE = PathStyle(color="#00838F", weight=1.2, opacity=0.8, fill_color="#00838F", fill_opacity=0.1)
 CHOROPLETH_STYLE = PathStyle(color="#FFFFFF", weight=0.6, opacity=1, fill_color="#CCCCCC", fill_opacity=0.85)
 
 

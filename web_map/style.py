@@ -25,9 +25,12 @@ DEPARTEMENT_OUTLINE = "#4A4A4A"
 ZERO_FILL = "url(#rg-hatch)"
 ZERO_SWATCH = "repeating-linear-gradient(45deg,#9AA5AE 0 2px,#F2F4F6 2px 6px)"
 NO_DATA_FILL = "#D9DDE1"
+NO_DATA_OUTLINE = "#8A949C"  # thin outline of the communes without a value (spreadsheet maps)
 
-# Sequential ramp (light → dark blue, ColorBrewer "Blues" 7, colour-blind and print safe).
-_BLUES = ["#EFF3FF", "#C6DBEF", "#9ECAE1", "#6BAED6", "#4292C6", "#2171B5", "#084594"]
+# Sequential ramp (light → dark blue, from ColorBrewer "Blues", colour-blind and print safe). The lightest class
+# keeps a contrast of 1.8:1 with the map background (#F4F6F8) and the hatched zones blanches: the Blues 7 ramp
+# started at #EFF3FF, which could not be told from the background (issue #10).
+_BLUES = ["#8BBFDD", "#6BAED6", "#4292C6", "#2171B5", "#08519C", "#084594", "#08306B"]
 
 
 @dataclass(frozen=True)
@@ -186,10 +189,9 @@ def sequential_ramp(k: int) -> list[str]:
     """``k`` colours (1 ≤ k ≤ 7) from light to dark, spread over the ramp."""
     k = max(1, min(int(k), len(_BLUES)))
     if k == 1:
-        return [_BLUES[4]]
-    first = 1 if k <= 5 else 0
-    span = len(_BLUES) - 1 - first
-    return [_BLUES[first + round(i * span / (k - 1))] for i in range(k)]
+        return [_BLUES[3]]
+    span = len(_BLUES) - 1
+    return [_BLUES[round(i * span / (k - 1))] for i in range(k)]
 
 
 def fr_number(value: float | int | None, decimals: int | None = None) -> str:

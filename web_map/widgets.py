@@ -13,7 +13,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from gis.territories.coverage import MOTIF_LABELS
-from web_map import capacity, style
+from web_map import capacity, offer_facts, style
 from web_map.editing import report_url
 from web_map.elements import COMMUNE_STYLE, TERRITORY_STYLE, Column, LegendItem, Marker
 from web_map.page import MapPage
@@ -182,6 +182,24 @@ OFFER_COLUMNS = [
 COMMUNE_WIDGET_OFFERS = 150
 
 
+#: Territories shared by offers of several families.
+MIXED_TERRITORY_COLOR = "#5F6B73"
+
+
+def _type_colors(results: list[dict[str, Any]]) -> dict[str, str]:
+    """Family colour of each type d'offre among the offers (the first offer's family for a type)."""
+    colors: dict[str, str] = {}
+    for o in results:
+        code = o["type_offre"]["code"]
+        if code and code not in colors:
+            colors[code] = style.FAMILIES[_offer_family(o)].color
+    return colors
+
+
+def _territory_swatch(families: list[str]) -> str:
+    return style.FAMILIES[families[0]].color if families else TERRITORY_STYLE.color
+
+
 def commune_offers_page(feature: dict[str, Any], answer: dict[str, Any], *, basemap: str = "plan-ign",
                         query: str = "") -> MapPage:
     """The commune widget: outline, the offers covering it (clustered markers coloured and shaped by
@@ -201,6 +219,9 @@ def commune_offers_page(feature: dict[str, Any], answer: dict[str, Any], *, base
                                      tooltip=[("nom", "Territoire"), ("offres", "Offres"), ("exemples", "Dont")])
     # A département or région covers the whole view: drawn as an outline only, it never catches the pointer.
     layer["options"]["outlineOnly"] = {"property": "niveau", "values": ["region", "departement"]}
+    # Each territory in the colour of its offers' family (the markers' colours); several families: grey.
+    layer["options"]["familyFill"] = {"property": "types_offre", "mixed": MIXED_TERRITORY_COLOR,
+                                      "colors": _type_colors(results)}
     page.add_markers(markers, name="Offres", cluster=len(markers) > 12, toggle=True)
     families = sorted({m.family for m in markers}, key=list(style.FAMILIES).index)
     if families:
@@ -208,10 +229,12 @@ def commune_offers_page(feature: dict[str, Any], answer: dict[str, Any], *, base
         if len(markers) > 12:
             legend.items.append(LegendItem("Groupe d'offres proches d'une même famille (leur nombre) : zoomez ou "
                                            "cliquez pour les séparer", style.FAMILIES[families[0]].color, "cluster"))
-    page.legends[0].items.append(LegendItem("Territoire d'intervention d'une offre (survol : mise en évidence)",
-                                            TERRITORY_STYLE.color, "fill"))
-    page.legends[0].items.append(LegendItem("Département ou région entiers (contour seul)", TERRITORY_STYLE.color,
-                                            "dashed"))
+    page.legends[0].items.append(LegendItem("Territoire d'intervention, dans la couleur de la famille de ses offres "
+                                            "(survol : mise en évidence)", _territory_swatch(families), "fill"))
+    page.legends[0].items.append(LegendItem("Territoire commun à des offres de plusieurs familles",
+                                            MIXED_TERRITORY_COLOR, "fill"))
+    page.legends[0].items.append(LegendItem("Département ou région entiers (contour seul, couleur de la famille)",
+                                            _territory_swatch(families), "dashed"))
     fictif = any(o["fictif"] for o in results)
     count = answer["total"]
     page.add_notice(f"{count} offre{'s' if count > 1 else ''} couvre{'nt' if count > 1 else ''} {nom}"
@@ -243,16 +266,25 @@ def offre_page(o: dict[str, Any], *, basemap: str = "plan-ign") -> MapPage:
                             + (f" – {eg['nom']}" if eg else ""))
     if o["fictif"]:
         page.add_notice("Offre fictive (données de démonstration).")
-    territory = o["territoire"]
+    covered = o["communes_couvertes"]
+    partial = offer_facts.partial_cities(covered)
+    # A city covered only in some arrondissements is not shaded whole (its arrondissements are).
+    territory = {**o["territoire"], "features": [f for f in o["territoire"]["features"]
+                                                 if f["properties"].get("code") not in partial]}
+    polygon = offer_facts.polygon_text(o)
+    if polygon:
+        page.add_notice(polygon + ".")
     if territory["features"]:
         page.add_polygons(territory, name="Territoire d'intervention", style=TERRITORY_STYLE, toggle=True,
                           highlight=True, tooltip=[("nom", "Territoire"), ("niveau", "Niveau")], fit=True)
     marker = _offer_marker(o, with_reason=False)
     if marker:
         page.add_markers([marker], name="Lieu de l'offre", cluster=False, toggle=True, fit=not territory["features"])
-    fam = style.FAMILIES[_offer_family(o)]
+    family = _offer_family(o)
+    fam = style.FAMILIES[family]
     page.add_legend("Légende", [LegendItem(fam.label, fam.color, "marker", fam.key),
-                                LegendItem("Territoire d'intervention", TERRITORY_STYLE.color, "fill")])
+                                LegendItem("Territoire d'intervention" + (" dessiné (polygone)" if polygon else ""),
+                                           TERRITORY_STYLE.color, "fill")])
     facts = [
         ("Identifiant ROR", o["identifiant"] or o["id"]),
         ("Type d'offre", o["type_offre"]["label"]),
@@ -264,21 +296,27 @@ def offre_page(o: dict[str, Any], *, basemap: str = "plan-ign") -> MapPage:
         ("Modes de prise en charge", ", ".join(a["label"] or a["code"] for a in o["modes_prise_en_charge"]) or None),
         ("Établissement", f"{eg['nom']} (FINESS {eg.get('finess') or '—'})" if eg else None),
         ("Adresse", eg_address(eg) or None),
+        ("Lieu de réalisation", offer_facts.place_text(o.get("lieu"))),
         ("Contact", " ; ".join(c.get("valeur", "") for c in o["contacts"]) or None),
+        ("Horaires", offer_facts.hours_text(o.get("horaires")) or "Non renseignés dans le ROR"),
+        ("Visites à domicile", offer_facts.home_visits_text(o, family)),
         ("Statut", {"ouverte": "Ouverte", "fermee_temporairement": "Fermée temporairement"}.get(o["statut"],
                                                                                              o["statut"])),
         *capacity.details(o),
         ("Source", capacity.source_text(o)),
+        ("Dernière mise à jour", offer_facts.date_text(o.get("derniere_maj")) or "Non renseignée"),
     ]
     page.add_table("Fiche de l'offre", [Column("label", "Information"), Column("value", "Valeur")],
                    [{"label": k, "value": v} for k, v in facts if v], sortable=False)
     page.add_table("Zone d'intervention déclarée",
                    [Column("type_label", "Niveau"), Column("code", "Code"), Column("nom", "Nom")],
-                   o["zone_intervention"], empty_text="Aucune zone déclarée : l'offre couvre le lieu où elle se situe.")
+                   o["zone_intervention"],
+                   empty_text=polygon or "Aucune zone déclarée : l'offre couvre le lieu où elle se situe.")
     labels = {"commune": "Commune", "arrondissement-municipal": "Arrondissement"}
-    page.add_table(f"Communes couvertes ({len(o['communes_couvertes'])})",
+    page.add_table(f"Communes couvertes ({len(covered)})",
                    [Column("nom", "Commune"), Column("insee", "Code INSEE"), Column("type", "Type"),
                     Column("motif", "Motif")],
-                   [{**c, "type": labels.get(c["type"], c["type"]),
-                     "motif": MOTIF_LABELS.get(c["motif"], c["motif"])} for c in o["communes_couvertes"]])
+                   [{**c, "type": labels.get(c["type"], c["type"]) + (" (en partie)" if c.get("partielle") else ""),
+                     "motif": MOTIF_LABELS.get(c["motif"], c["motif"])}
+                    for c in offer_facts.covered_rows(covered, partial)])
     return page

@@ -220,6 +220,7 @@ def carte_couverture(
 def formulaire_tableau(request: Request) -> HTMLResponse:
     """The upload form of the spreadsheet map."""
     html = render_template("tableau_form.html", action="/cartes/tableau", css=assets.page_css(),
+                           scripts=[f"{assets.own_prefix()}/tableau-form.js"],
                            methods=list(tableau.METHODS.items()), max_mb=tableau.MAX_BYTES // (1024 * 1024),
                            title_max=_TITLE_MAX)
     return html_response(html, _settings(request), cache_control=PAGE_CACHE)

@@ -22,34 +22,38 @@ from gis.layers.geojson import collection_sql
 # Units of the zones of the covering offers, grouped, with their display geometry ({where}: visibility + filters).
 _TERRITORIES = """
         WITH offers AS (
-            SELECT o.id, o.nom FROM couverture cv JOIN offre o ON o.id = cv.offre_id
+            SELECT o.id, o.nom, o.type_offre FROM couverture cv JOIN offre o ON o.id = cv.offre_id
               LEFT JOIN etablissement e ON e.id = o.etablissement_id
              WHERE cv.insee = %(insee)s AND {where}
         ), units AS (
-            SELECT 'commune' AS niveau, coalesce(c.insee, a.insee) AS code, o.id, o.nom
+            SELECT 'commune' AS niveau, coalesce(c.insee, a.insee) AS code, o.id, o.nom, o.type_offre
               FROM zone_intervention z JOIN offers o ON o.id = z.offre_id
               LEFT JOIN geo_commune c ON c.insee = z.code
               LEFT JOIN geo_commune_alias a ON c.insee IS NULL AND a.code = z.code
              WHERE z.type_division = '3'
             UNION ALL
-            SELECT 'departement', z.code, o.id, o.nom FROM zone_intervention z JOIN offers o ON o.id = z.offre_id
+            SELECT 'departement', z.code, o.id, o.nom, o.type_offre
+              FROM zone_intervention z JOIN offers o ON o.id = z.offre_id
              WHERE z.type_division = '2'
             UNION ALL
-            SELECT 'region', z.code, o.id, o.nom FROM zone_intervention z JOIN offers o ON o.id = z.offre_id
+            SELECT 'region', z.code, o.id, o.nom, o.type_offre
+              FROM zone_intervention z JOIN offers o ON o.id = z.offre_id
              WHERE z.type_division = '1'
         ), grouped AS (
             SELECT niveau, code, count(DISTINCT id) AS offres,
-                   (array_agg(DISTINCT nom ORDER BY nom))[1:5] AS noms
+                   (array_agg(DISTINCT nom ORDER BY nom))[1:5] AS noms,
+                   array_agg(DISTINCT type_offre ORDER BY type_offre) FILTER (WHERE type_offre IS NOT NULL) AS types
               FROM units WHERE code IS NOT NULL GROUP BY niveau, code
         )
-        SELECT g.niveau, g.code, coalesce(c.nom, d.nom, r.nom) AS nom, g.offres, g.noms,
+        SELECT g.niveau, g.code, coalesce(c.nom, d.nom, r.nom) AS nom, g.offres, g.noms, g.types,
                ST_AsGeoJSON(coalesce(c.geom_simple, d.geom_simple, r.geom_simple), 5)::json AS geometry
           FROM grouped g
           LEFT JOIN geo_commune c ON g.niveau = 'commune' AND c.insee = g.code
           LEFT JOIN geo_departement d ON g.niveau = 'departement' AND d.code = g.code
           LEFT JOIN geo_region r ON g.niveau = 'region' AND r.code = g.code
         UNION ALL
-        SELECT 'polygone', o.id::text, 'Territoire déclaré', 1, ARRAY[o.nom], ST_AsGeoJSON(p.geom, 5)::json
+        SELECT 'polygone', o.id::text, 'Territoire déclaré', 1, ARRAY[o.nom], ARRAY[o.type_offre],
+               ST_AsGeoJSON(p.geom, 5)::json
           FROM zone_polygone p JOIN offers o ON o.id = p.offre_id
          ORDER BY 1, 2
 """
@@ -86,7 +90,8 @@ def territories_covering(conn: Conn, code: str, filters: Filters | None = None,
                          vis: Visibility = PUBLIC_VISIBILITY) -> dict[str, Any]:
     """Return the territories of the offers (seen with ``vis``) covering a commune.
 
-    One Feature per declared zone unit (commune, département, région, polygon), with the number and the names of
+    One Feature per declared zone unit (commune, département, région, polygon), with the number, the types d'offre
+    (``types_offre``, for the map's family colours) and the names of
     those offers.
     """
     filters = filters or Filters()
@@ -110,6 +115,7 @@ def territories_covering(conn: Conn, code: str, filters: Filters | None = None,
                     "nom": r["nom"],
                     "offres": r["offres"],
                     "exemples": " ; ".join(noms) + (" ; …" if r["offres"] > len(noms) else ""),
+                    "types_offre": [t for t in r["types"] or [] if t],
                 },
                 "geometry": r["geometry"],
             }

@@ -117,7 +117,31 @@ def normalize_code(value: Any) -> tuple[str | None, str | None, bool]:
         text = "0" + text
     if INSEE_RE.match(text):
         return text, None, padded
-    return None, "code mal formé (attendu : 5 caractères, ex. 93066)", False
+    return None, malformed_code_reason(text), False
+
+
+_CODE_RULE = "un code commune a 5 caractères : 5 chiffres, ou 2A/2B suivi de 3 chiffres pour la Corse"
+
+
+def malformed_code_reason(text: str) -> str:
+    """Return why ``text`` is not a commune code, precisely and in French (length, or the wrong characters).
+
+    Parameters
+    ----------
+    text : str
+        The cleaned code (upper case, no spaces).
+
+    Returns
+    -------
+    str
+        ``code mal formé : …`` naming the length found or the characters that are not digits.
+    """
+    if len(text) != 5:
+        return f"code mal formé : {len(text)} caractère{'s' if len(text) > 1 else ''} au lieu de 5 ({_CODE_RULE})"
+    body = text[2:] if text[:2] in ("2A", "2B") else text
+    wrong = sorted({c for c in body if not c.isdigit()})
+    shown = ", ".join(f"« {c} »" for c in wrong[:3])
+    return f"code mal formé : {shown} n'{'est' if len(wrong) == 1 else 'sont'} pas un chiffre ({_CODE_RULE})"
 
 
 def looks_like_code(v: Any) -> bool:

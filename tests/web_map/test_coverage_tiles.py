@@ -162,3 +162,30 @@ def test_coverage_tiles_tooltip_and_highlight(tiles_page, fixture_http):
     assert page.locator(".leaflet-tooltip").count() == 0
     assert bp.js_errors() == [] and bp.third_party() == []
     assert page.evaluate("window.__csp") == []
+
+
+FILL_RATIO = """() => {
+  const map = window.rgMap, fit = JSON.parse(document.getElementById('rg-map-spec').textContent).view.fit;
+  const a = map.latLngToContainerPoint(fit[0]), b = map.latLngToContainerPoint(fit[1]), s = map.getSize();
+  return {w: Math.abs(b.x - a.x) / s.x, h: Math.abs(b.y - a.y) / s.y, zoom: map.getZoom(),
+          inside: a.x >= -1 && b.x <= s.x + 1 && b.y >= -1 && a.y <= s.y + 1};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("query", ["", "&departement=93"])
+def test_coverage_extent_fills_the_frame_with_whole_zoom_tiles(tiles_page, fixture_http, query):
+    """The région (or the département) fills the frame (quarter zoom steps, a 4 px margin) while the vector
+    tiles are still asked at whole zoom levels, and every commune is drawn."""
+    bp = tiles_page
+    bp.goto(f"/cartes/couverture?type_offre=30&fond=aucun{query}")
+    drawn = _drawn(bp)
+    params = {"type_offre": "30", **({"departement": query[13:]} if query else {})}
+    api = fixture_http.get("/api/v1/couverture", params=params).json()
+    assert set(drawn) == {f["id"] for f in api["features"]}
+    ratio = bp.page.evaluate(FILL_RATIO)
+    assert ratio["inside"], ratio
+    assert max(ratio["w"], ratio["h"]) >= 0.8, ratio  # quarter steps: at least 2^-0.25; whole levels: down to 0.5
+    tiles = [u for u in bp.local_requests if TILE_PATH in u]
+    assert tiles and all(re.search(r"/WebMercatorQuad/\d+/\d+/\d+\?", u) for u in tiles)
+    assert bp.js_errors() == []

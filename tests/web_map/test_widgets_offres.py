@@ -10,6 +10,8 @@ import pytest
 
 from tests.browser import new_browser_page, wait_for_map
 
+COMMUNE_OUTLINE = "#00558C"  # web_map.style.COMMUNE_OUTLINE: the commune itself; every other path is a territory
+
 
 def test_commune_widget_lists_the_covering_offers(fixture_http):
     resp = fixture_http.get("/cartes/commune/93066", params={"fond": "aucun"})
@@ -137,7 +139,7 @@ def test_territory_highlight_on_hover(fx_page):
     paths = page.locator(".leaflet-overlay-pane svg path.leaflet-interactive")
     target = None
     for i in range(paths.count()):
-        if paths.nth(i).get_attribute("stroke") == "#00838F":
+        if paths.nth(i).get_attribute("stroke") != COMMUNE_OUTLINE:  # a territory (in its family's colour)
             target = paths.nth(i)
             break
     assert target is not None
@@ -210,8 +212,34 @@ def test_region_territory_is_an_outline_that_never_catches_the_pointer(fx_page, 
     page.mouse.move(box["x"] + 20, box["y"] + box["height"] - 40)
     assert page.locator(".leaflet-tooltip").count() == 0
     legend = page.locator(".rg-side").inner_text()
-    assert "Département ou région entiers (contour seul)" in legend
+    assert "Département ou région entiers (contour seul" in legend
     assert bp.js_errors() == [] and bp.third_party() == []
+
+
+@pytest.mark.browser
+def test_territories_take_their_family_colour(fx_page, fixture_http):
+    """Territories are drawn in the colour of their offers' family (the markers' and legend's colours), a territory
+    shared by several families in grey; the API says which types d'offre each territory carries."""
+    from web_map import style
+    from web_map.widgets import MIXED_TERRITORY_COLOR
+
+    api = fixture_http.get("/api/v1/communes/93066/territoires").json()
+    assert all(f["properties"]["types_offre"] for f in api["features"])
+    bp = fx_page
+    bp.goto("/cartes/commune/93066?fond=aucun")
+    wait_for_map(bp, paths=1 + len(api["features"]))
+    page = bp.page
+    strokes = page.eval_on_selector_all(".leaflet-overlay-pane svg path",
+                                        "els => els.map(e => e.getAttribute('stroke'))")
+    territories = [s for s in strokes if s != COMMUNE_OUTLINE]
+    assert len(territories) == len(api["features"])
+    allowed = {f.color for f in style.FAMILIES.values()} | {MIXED_TERRITORY_COLOR}
+    assert set(territories) <= allowed
+    # Saint-Denis' own unit carries a SAAD and a SSIAD: both « Domicile », drawn in that family's colour.
+    assert style.FAMILIES["domicile"].color in territories
+    legend = page.locator(".rg-side").inner_text()
+    assert "couleur de la famille de ses offres" in legend and "plusieurs familles" in legend
+    assert bp.js_errors() == []
 
 
 def test_widget_table_links_and_partial_mark(fixture_http):

@@ -64,10 +64,23 @@
     return !!rule && rule.values.indexOf(props[rule.property]) !== -1;
   }
 
+  /* Colour of a feature from its types d'offre (opts.familyFill: the family colour of each type; a territory
+     shared by offers of several families takes the "mixed" colour). */
+  function familyColour(props, rule) {
+    var found = null;
+    (props[rule.property] || []).forEach(function (code) {
+      var c = rule.colors[code];
+      if (c) found = found === null || found === c ? c : rule.mixed;
+    });
+    return found;
+  }
+
   function styleFunction(opts) {
     return function (feature) {
       var s = L.extend({}, opts.style || {});
       var props = (feature && feature.properties) || {};
+      var fam = opts.familyFill ? familyColour(props, opts.familyFill) : null;
+      if (fam) { s.color = fam; s.fillColor = fam; }
       if (outlineOnly(props, opts)) return L.extend(s, { fill: false, dashArray: "6 4", weight: 2 });
       if (props._fill) { s.fillColor = props._fill; s.fill = true; }
       else if (opts.choropleth) { s.fillColor = choroplethFill(props, opts.choropleth); s.fill = true; }
@@ -359,7 +372,10 @@
       var build = RorMap.layerBuilders[layer.kind];
       if (build) build(map, layer);
     });
-    if (view.fit) map.fitBounds(view.fit, { padding: [12, 12], animate: false });
+    if (view.fit) {
+      var pad = view.fitPadding === undefined ? 12 : view.fitPadding;
+      map.fitBounds(view.fit, { padding: [pad, pad], animate: false });
+    }
     RorMap.map = map;
     window.rgMap = map;  // for tests and debugging: the page's only L.Map
     return map;

@@ -43,6 +43,18 @@ def test_normalize_code_rejects_malformed():
     assert code is None and problem.startswith("code mal formé")
 
 
+@pytest.mark.parametrize(("raw", "says"), [
+    ("9300A", "« A » n'est pas un chiffre"),  # 5 characters: never « attendu : 5 caractères » (issue #10)
+    ("2C004", "« C » n'est pas un chiffre"),
+    ("930661", "6 caractères au lieu de 5"),
+    ("93", "2 caractères au lieu de 5"),
+])
+def test_malformed_code_says_precisely_what_is_wrong(raw, says):
+    code, problem, _ = tableau.normalize_code(raw)
+    assert code is None and problem.startswith("code mal formé : ") and says in problem
+    assert "2A/2B" in problem
+
+
 def test_csv_utf8_semicolon_decimal_comma_detected():
     sheet = _read("bon.csv")
     assert sheet.headers == ["code_insee", "commune", "places_installees"]
