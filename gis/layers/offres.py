@@ -18,7 +18,7 @@ from psycopg import sql
 from gis.access import PUBLIC_VISIBILITY, Visibility
 from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
-from gis.layers.communes import check_insee
+from gis.layers.communes import RESOLVED_INSEE, check_insee
 from gis.layers.filters import Filters, validate_filters, where_clause
 from gis.public_offer import public_doc_with
 from gis.territories.coverage import MOTIF_LABELS, MOTIFS
@@ -51,10 +51,7 @@ _COVERING = """
 WITH target AS (
     SELECT c.insee, c.nom, c.type, c.parent_insee, c.departement, c.centre
       FROM geo_commune c
-     WHERE c.insee = coalesce(
-            (SELECT insee FROM geo_commune WHERE insee = %(code)s),
-            (SELECT a.insee FROM geo_commune_alias a JOIN geo_commune x ON x.insee = a.insee
-              WHERE a.code = %(code)s ORDER BY x.population DESC NULLS LAST, a.insee LIMIT 1))
+     WHERE c.insee = {resolved}
 ), matches AS (
     SELECT o.id, cv.motif, cv.partielle, coalesce(o.nom_norm, lower(o.nom)) AS nom_tri, cv.distance_m AS d
       FROM target t
@@ -144,8 +141,8 @@ def covering_statement(code: str, filters: Filters, *, limit: int, offset: int, 
                        vis: Visibility = PUBLIC_VISIBILITY) -> tuple[sql.Composed, dict[str, Any]]:
     """Return the one statement of :func:`covering_json` and its parameters (already checked), e.g. for EXPLAIN."""
     params: dict[str, Any] = {"code": code, "limit": limit, "offset": offset, "motifs": list(MOTIFS)}
-    query = sql.SQL(_COVERING).format(where=where_clause(filters, params, vis), order=SORTS[sort],
-                                      doc=public_doc_with(_COVERAGE_EXTRA, vis))
+    query = sql.SQL(_COVERING).format(resolved=RESOLVED_INSEE, where=where_clause(filters, params, vis),
+                                      order=SORTS[sort], doc=public_doc_with(_COVERAGE_EXTRA, vis))
     return query, params
 
 
@@ -160,10 +157,7 @@ def covering(conn: Conn, code: str, filters: Filters | None = None, *, limit: in
 _TYPE_COUNTS = """
 WITH target AS (
     SELECT c.insee FROM geo_commune c
-     WHERE c.insee = coalesce(
-            (SELECT insee FROM geo_commune WHERE insee = %(code)s),
-            (SELECT a.insee FROM geo_commune_alias a JOIN geo_commune x ON x.insee = a.insee
-              WHERE a.code = %(code)s ORDER BY x.population DESC NULLS LAST, a.insee LIMIT 1))
+     WHERE c.insee = {resolved}
 ), counts AS (
     SELECT o.type_offre AS code, count(*) AS offres, count(*) FILTER (WHERE cv.partielle) AS partielles,
            min(e.categorie) AS categorie
@@ -215,7 +209,7 @@ def type_counts(conn: Conn, code: str, filters: Filters | None = None) -> dict[s
     validate_filters(conn, filters)
     others = Filters(**{**filters.code_fields(), "type_offre": []}, age=filters.age, checked=True)
     params: dict[str, Any] = {"code": code}
-    query = sql.SQL(_TYPE_COUNTS).format(where=where_clause(others, params))
+    query = sql.SQL(_TYPE_COUNTS).format(resolved=RESOLVED_INSEE, where=where_clause(others, params))
     result: dict[str, Any] = json.loads(str(_value(conn.execute(query, params).fetchone())))
     if result["insee"] is None:
         raise NotFound(f"Aucune commune ne correspond au code INSEE {code}.")
