@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import TypeVar
 
 import psycopg
 from fastapi import Depends, Query, Request
-from psycopg_pool import PoolTimeout
+from psycopg_pool import ConnectionPool, PoolTimeout
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 
 from api.auth import current_principal
 from api.replicas import Replica, ReplicaSet
@@ -43,30 +45,38 @@ async def get_conn(request: Request, _principal: Principal = Depends(current_pri
                 finally:
                     replica.pool.putconn(conn)
                 return
-    async with state.gate.slot():
-        # an idle live connection is taken on the loop (no I/O, no thread hop); otherwise (pool refilling after a
-        # database restart) a worker thread waits for one
-        conn = getconn_now(state.pool)
-        if conn is None:
-            conn = await run_in_threadpool(checked_getconn, state.pool)
-        try:
-            yield conn
-        finally:
-            state.pool.putconn(conn)
+    async with _primary_conn(state) as conn:
+        yield conn
 
 
 async def get_primary_conn(request: Request, _principal: Principal = Depends(current_principal)) -> AsyncIterator[Conn]:
     """A pooled connection of the primary, never a replica: for the requests that write (anomaly reports, zone edits)
     and for the reads that must see the latest writes (a zone's ETag, the reports being processed)."""
-    state = request.app.state
+    async with _primary_conn(request.app.state) as conn:
+        yield conn
+
+
+@asynccontextmanager
+async def _primary_conn(state: State) -> AsyncIterator[Conn]:
+    """A connection of the primary's pool, taken after a slot of the gate and returned to the pool at the end."""
     async with state.gate.slot():
-        conn = getconn_now(state.pool)
-        if conn is None:
-            conn = await run_in_threadpool(checked_getconn, state.pool)
+        conn = await _take(state.pool)
         try:
             yield conn
         finally:
             state.pool.putconn(conn)
+
+
+async def _take(pool: ConnectionPool[Conn]) -> Conn:
+    """A connection of ``pool`` (the caller holds a slot, so one is free or being refilled).
+
+    An idle live connection is taken on the loop (no I/O, no thread hop); otherwise (pool refilling after a database
+    restart) a worker thread waits for one.
+    """
+    conn = getconn_now(pool)
+    if conn is None:
+        conn = await run_in_threadpool(checked_getconn, pool)
+    return conn
 
 
 async def run_write(request: Request, work: Callable[[Conn], T]) -> T:
@@ -92,11 +102,8 @@ async def run_write(request: Request, work: Callable[[Conn], T]) -> T:
 
 async def _replica_conn(replicas: ReplicaSet, replica: Replica) -> Conn | None:
     """A connection of ``replica``, or None (and the replica set aside) when it cannot give one in time."""
-    conn = getconn_now(replica.pool)
-    if conn is not None:
-        return conn
     try:
-        return await run_in_threadpool(checked_getconn, replica.pool)
+        return await _take(replica.pool)
     except (PoolTimeout, psycopg.OperationalError) as exc:
         replicas.failed(replica, exc)
         return None

@@ -1,9 +1,7 @@
 """Headless Chromium for the map tests (Playwright sync API, Debian's /usr/bin/chromium).
 
-Use the fixtures in a test module by re-exporting them::
-
-    from tests import browser as _browser
-    browser, browser_page = _browser.browser, _browser.browser_page
+The fixtures (``browser``, ``browser_page``, ``phone_page``, ``module_browser``) are loaded for every test module by
+``tests/conftest.py`` (``pytest_plugins``).
 
 Every request to a host other than 127.0.0.1/localhost is ABORTED and recorded: basemap tile
 hosts in ``tile_requests`` (allowed), anything else in ``blocked_requests`` (a test failure).
@@ -14,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -62,18 +61,39 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """One headless Chromium for the session (skips if Chromium or Playwright is missing)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
-    with sync_api.sync_playwright() as pw:
+@contextmanager
+def _chromium() -> Iterator[object]:
+    """A headless Chromium, closed (with its Playwright) at the end of the ``with`` block."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Chromium for the session (skips if Chromium or Playwright is missing)."""
+    pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    with _chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def module_browser() -> Iterator[object]:
+    """A Chromium for one test module only (tests/access, tests/editing).
+
+    Playwright's sync API keeps an event loop running while it lives, which would break the ``asyncio.run`` of the
+    API tests collected after these folders: their Chromium is closed at the end of their module, whereas the
+    session's :func:`browser` lives until the end of the run.
+    """
+    with _chromium() as b:
+        yield b
 
 
 def new_browser_page(browser, base_url: str, *, width: int = 1280, height: int = 900) -> tuple[object, BrowserPage]:

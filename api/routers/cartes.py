@@ -27,7 +27,7 @@ from gis import export, status, tableau
 from gis.access import PUBLIC_VISIBILITY, Visibility
 from gis.db import Conn
 from gis.errors import InvalidInput, NotFound, PayloadTooLarge
-from gis.layers import communes, departements, nomenclatures, offres, territoires
+from gis.layers import communes, departements, nomenclatures, offre_detail, offres, territoires
 from gis.layers.offres import Filters
 from gis.settings import Settings
 from gis.tableau import share
@@ -129,7 +129,7 @@ def carte_offre(
 
     def build() -> MapPage:
         basemap = _basemap(settings, fond)
-        offer = offres.detail(conn, offer_id, vis)
+        offer = offre_detail.detail(conn, offer_id, vis)
         page = offre_page(offer, basemap=basemap)
         add_offer_actions(page, offer, editing.override_info(conn, editing.offer_ref(conn, offer["id"]).pk))
         return page

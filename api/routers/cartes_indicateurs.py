@@ -17,7 +17,7 @@ from api.routers.indicateurs import split_codes
 from api.schemas import HTML_ERROR_RESPONSES
 from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
-from gis.layers import departements, indicateurs
+from gis.layers import departements, indicateurs, indicateurs_2sfca, indicateurs_taux
 from gis.settings import Settings
 from web_map.basemaps import basemap_key
 from web_map.indicateurs import FormState, indicateurs_page
@@ -60,9 +60,9 @@ def carte_taux_equipement(
     try:
         sel = indicateurs.selection(types, cats)
         if indicateur == "accessibilite":
-            result = indicateurs.accessibilite(conn, sel, rayon_km=rayon_km, decroissance=decroissance)
+            result = indicateurs_2sfca.accessibilite(conn, sel, rayon_km=rayon_km, decroissance=decroissance)
         else:
-            result = indicateurs.taux_equipement(conn, sel, niveau)
+            result = indicateurs_taux.taux_equipement(conn, sel, niveau)
         page = indicateurs_page(result, form, choices=indicateurs.choices(conn), extent=departements.bbox(conn, None),
                                 basemap=basemap)
     except NotFound as exc:

@@ -1,7 +1,8 @@
 """Planning indicators: equipment rates (places per 1,000 inhabitants) and 2SFCA accessibility.
 
-Thin: parameters, one layer call (:mod:`gis.layers.indicateurs`), the answer in the asked format. Every answer is
-public (``Cache-Control: public``), so the response cache keeps it until the data version changes.
+Thin: parameters, one layer call (:mod:`gis.layers.indicateurs_taux` or :mod:`gis.layers.indicateurs_2sfca`), the
+answer in the asked format. Every answer is public (``Cache-Control: public``), so the response cache keeps it until
+the data version changes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from api.responses import GEOJSON, PUBLIC_CACHE, public_json
 from api.schemas import ERROR_RESPONSES, content
 from gis import export
 from gis.db import Conn
-from gis.layers import indicateurs
+from gis.layers import indicateurs, indicateurs_2sfca, indicateurs_export, indicateurs_taux
 from gis.layers.filters import Filters, check_codes
 from gis.layers.indicateurs import Indicator, Selection
 
@@ -56,11 +57,11 @@ def _answer(result: Indicator, fmt: str, stem: str) -> Response:
     if fmt == "geojson":
         return public_json(result.as_geojson(), GEOJSON)
     if fmt in ("csv", "xlsx"):
-        headers, cells = indicateurs.table(result)
+        headers, cells = indicateurs_export.table(result)
         if fmt == "csv":
             body, media, ext = export.table_csv(headers, cells), "text/csv; charset=utf-8", "csv"
         else:
-            body = export.table_xlsx(headers, cells, title="Indicateur", source=indicateurs.source_text(result))
+            body = export.table_xlsx(headers, cells, title="Indicateur", source=indicateurs_export.source_text(result))
             media, ext = XLSX, "xlsx"
         return Response(body, media_type=media,
                         headers={"Content-Disposition": f'attachment; filename="{stem}.{ext}"', **PUBLIC_CACHE})
@@ -84,7 +85,7 @@ def taux_equipement(
     counted in the commune of the offer (its Lieu, else its EG). By `categorie`: capacity of the establishments of
     the FINESS category(ies), counted in the commune of the EG. `sans_capacite` counts the units whose capacity is
     unknown (counted as 0). GeoJSON: display geometry of each area."""
-    result = indicateurs.taux_equipement(conn, sel, niveau, geometry=format == "geojson", checked=True)
+    result = indicateurs_taux.taux_equipement(conn, sel, niveau, geometry=format == "geojson", checked=True)
     return _answer(result, format, _stem("taux-equipement", sel, niveau))
 
 
@@ -104,6 +105,6 @@ def accessibilite(
     arrondissement): places accessible per 1,000 inhabitants, from the places of the communes within `rayon_km`
     (straight line between commune centres, Lambert-93), weighted by the distance decay. Method, parameters and
     limits: README, section « Accessibilité (2SFCA) »."""
-    result = indicateurs.accessibilite(conn, sel, rayon_km=rayon_km, decroissance=decroissance,
+    result = indicateurs_2sfca.accessibilite(conn, sel, rayon_km=rayon_km, decroissance=decroissance,
                                        geometry=format == "geojson", checked=True)
     return _answer(result, format, _stem("accessibilite", sel, "commune"))

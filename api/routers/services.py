@@ -28,7 +28,7 @@ from api.schemas import (
 from gis import export
 from gis.access import Visibility
 from gis.db import Conn
-from gis.layers import etablissements, nomenclatures, offres, territoires
+from gis.layers import etablissements, nomenclatures, offre_detail, offres, territoires
 from gis.layers.filters import Filters
 from gis.text import normalize
 
@@ -127,7 +127,7 @@ def services_nearby(
             summary="Une offre, sa zone d'intervention et son territoire")
 def service_detail(offer_id: OfferId, vis: Vis, conn: Annotated[Conn, Depends(get_conn)]) -> Response:
     """By ROR resource id or identifiantOffre (e.g. `11/1234`). Sensitive units answer 404 (unless habilitated)."""
-    return json_for(offres.detail(conn, offer_id, vis), vis)
+    return json_for(offre_detail.detail(conn, offer_id, vis), vis)
 
 
 @router.get("/etablissements/{finess}", response_model=Etablissement, summary="Un établissement (EG) et ses offres")

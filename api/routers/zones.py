@@ -24,6 +24,7 @@ from gis.db import Conn
 from gis.errors import NotFound
 from gis.fhir_out.overrides import overrides_bundle
 from gis.territories import editing
+from gis.territories.zone_checks import MAX_DIVISIONS
 
 router = APIRouter(prefix="/api/v1", tags=["zones"], responses=ERROR_RESPONSES)
 
@@ -48,7 +49,7 @@ class ZoneIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    divisions: list[DivisionIn] = Field(default_factory=list, max_length=editing.MAX_DIVISIONS)
+    divisions: list[DivisionIn] = Field(default_factory=list, max_length=MAX_DIVISIONS)
     polygone: dict[str, Any] | None = Field(
         default=None, description="GeoJSON Polygon ou MultiPolygon (ou Feature / FeatureCollection), en WGS84")
     commentaire: str | None = Field(default=None, max_length=1000)

@@ -24,6 +24,13 @@ _COLS = sql.SQL("""
     c.parent_insee
 """)
 
+# The current commune (or arrondissement) answering for the code ``%(code)s``: itself, else the most populated current
+# commune of a former, delegated or associated code. An SQL expression, for a ``WHERE c.insee = {resolved}``.
+RESOLVED_INSEE = sql.SQL("""coalesce(
+            (SELECT insee FROM geo_commune WHERE insee = %(code)s),
+            (SELECT a.insee FROM geo_commune_alias a JOIN geo_commune x ON x.insee = a.insee
+              WHERE a.code = %(code)s ORDER BY x.population DESC NULLS LAST, a.insee LIMIT 1))""")
+
 
 def check_insee(code: str) -> str:
     """Return the upper-cased INSEE code, or raise InvalidInput for a malformed one."""

@@ -19,7 +19,7 @@ from psycopg import sql
 
 from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
-from gis.layers.communes import check_insee
+from gis.layers.communes import RESOLVED_INSEE, check_insee
 from gis.layers.filters import PUBLIC_OFFER, Filters, validate_filters, where_clause
 from gis.public_offer import public_doc_with
 
@@ -30,10 +30,7 @@ _QUERY = """
 WITH target AS (
     SELECT c.insee, c.nom, c.type, c.departement, c.centre
       FROM geo_commune c
-     WHERE c.insee = coalesce(
-            (SELECT insee FROM geo_commune WHERE insee = %(code)s),
-            (SELECT a.insee FROM geo_commune_alias a JOIN geo_commune x ON x.insee = a.insee
-              WHERE a.code = %(code)s ORDER BY x.population DESC NULLS LAST, a.insee LIMIT 1))
+     WHERE c.insee = {resolved}
 ), matches AS (
     SELECT o.id, coalesce(o.nom_norm, lower(o.nom)) AS nom_tri, ST_DistanceSphere(t.centre, o.geom) AS d,
            o.capacite_disponible AS places, o.capacite_disponible_maj AS maj, o.disponibilite_fictive AS fictive,
@@ -117,7 +114,8 @@ def around_json(
     validate_filters(conn, filters)
     params: dict[str, Any] = {"code": code, "m": rayon_km * 1000, "rayon": rayon_km, "delay": delay_h,
                               "now": now or datetime.now(UTC), "limit": limit, "offset": offset}
-    query = sql.SQL(_QUERY).format(where=where_clause(filters, params), doc=public_doc_with(_EXTRA))
+    query = sql.SQL(_QUERY).format(resolved=RESOLVED_INSEE, where=where_clause(filters, params),
+                                   doc=public_doc_with(_EXTRA))
     row = conn.execute(query, params).fetchone()
     if row is None:
         raise NotFound(f"Aucune commune ne correspond au code INSEE {code}.")

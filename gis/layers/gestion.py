@@ -13,7 +13,7 @@ from psycopg import sql
 from gis.access import Confidentialite, Visibility
 from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
-from gis.layers.offres import OFFER_ID_RE, zone
+from gis.layers.offre_detail import OFFER_ID_RE, zone
 from gis.public_offer import OFFER_JOINS, offer_json
 
 #: Everything: every contact level, sensitive units.

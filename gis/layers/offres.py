@@ -1,4 +1,4 @@
-"""Offres layer: offers covering a commune, offers near a point, one offer with its territory.
+"""Offres layer: offers covering a commune (and their types d'offre), offers near a point.
 
 Public answers never contain sensitive units (``unite_sensible``), definitively closed offers, or contacts above
 "accès libre" (confidentiality level 1): see :mod:`gis.layers.filters` and :mod:`gis.public_offer`. Coverage is
@@ -11,7 +11,6 @@ sorted and only the page's offers labelled, and the whole JSON document built by
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Literal
 
 from psycopg import sql
@@ -19,12 +18,11 @@ from psycopg import sql
 from gis.access import PUBLIC_VISIBILITY, Visibility
 from gis.db import Conn
 from gis.errors import InvalidInput, NotFound
-from gis.layers.communes import check_insee
-from gis.layers.filters import Filters, validate_filters, visible_unit, where_clause
-from gis.public_offer import OFFER_JOINS, labelled, offer_json, public_doc_with
+from gis.layers.communes import RESOLVED_INSEE, check_insee
+from gis.layers.filters import Filters, validate_filters, where_clause
+from gis.public_offer import public_doc_with
 from gis.territories.coverage import MOTIF_LABELS, MOTIFS
 
-OFFER_ID_RE = re.compile(r"^[0-9A-Za-z._/|-]{1,64}$")
 MAX_LIMIT = 1000
 MAX_OFFSET = 1_000_000
 Sort = Literal["distance", "nom", "motif"]
@@ -37,8 +35,8 @@ SORTS: dict[str, sql.Composable] = {
         sql.Placeholder("motifs")),
 }
 
-__all__ = ["MAX_LIMIT", "SORTS", "Filters", "as_geojson", "covering", "covering_json", "detail", "nearby",
-           "nearby_json", "territory_geojson", "type_counts", "zone"]
+__all__ = ["MAX_LIMIT", "SORTS", "Filters", "as_geojson", "covering", "covering_json", "nearby", "nearby_json",
+           "type_counts"]
 
 
 def _page(limit: int, offset: int) -> tuple[int, int]:
@@ -53,10 +51,7 @@ _COVERING = """
 WITH target AS (
     SELECT c.insee, c.nom, c.type, c.parent_insee, c.departement, c.centre
       FROM geo_commune c
-     WHERE c.insee = coalesce(
-            (SELECT insee FROM geo_commune WHERE insee = %(code)s),
-            (SELECT a.insee FROM geo_commune_alias a JOIN geo_commune x ON x.insee = a.insee
-              WHERE a.code = %(code)s ORDER BY x.population DESC NULLS LAST, a.insee LIMIT 1))
+     WHERE c.insee = {resolved}
 ), matches AS (
     SELECT o.id, cv.motif, cv.partielle, coalesce(o.nom_norm, lower(o.nom)) AS nom_tri, cv.distance_m AS d
       FROM target t
@@ -146,8 +141,8 @@ def covering_statement(code: str, filters: Filters, *, limit: int, offset: int, 
                        vis: Visibility = PUBLIC_VISIBILITY) -> tuple[sql.Composed, dict[str, Any]]:
     """Return the one statement of :func:`covering_json` and its parameters (already checked), e.g. for EXPLAIN."""
     params: dict[str, Any] = {"code": code, "limit": limit, "offset": offset, "motifs": list(MOTIFS)}
-    query = sql.SQL(_COVERING).format(where=where_clause(filters, params, vis), order=SORTS[sort],
-                                      doc=public_doc_with(_COVERAGE_EXTRA, vis))
+    query = sql.SQL(_COVERING).format(resolved=RESOLVED_INSEE, where=where_clause(filters, params, vis),
+                                      order=SORTS[sort], doc=public_doc_with(_COVERAGE_EXTRA, vis))
     return query, params
 
 
@@ -162,10 +157,7 @@ def covering(conn: Conn, code: str, filters: Filters | None = None, *, limit: in
 _TYPE_COUNTS = """
 WITH target AS (
     SELECT c.insee FROM geo_commune c
-     WHERE c.insee = coalesce(
-            (SELECT insee FROM geo_commune WHERE insee = %(code)s),
-            (SELECT a.insee FROM geo_commune_alias a JOIN geo_commune x ON x.insee = a.insee
-              WHERE a.code = %(code)s ORDER BY x.population DESC NULLS LAST, a.insee LIMIT 1))
+     WHERE c.insee = {resolved}
 ), counts AS (
     SELECT o.type_offre AS code, count(*) AS offres, count(*) FILTER (WHERE cv.partielle) AS partielles,
            min(e.categorie) AS categorie
@@ -217,7 +209,7 @@ def type_counts(conn: Conn, code: str, filters: Filters | None = None) -> dict[s
     validate_filters(conn, filters)
     others = Filters(**{**filters.code_fields(), "type_offre": []}, age=filters.age, checked=True)
     params: dict[str, Any] = {"code": code}
-    query = sql.SQL(_TYPE_COUNTS).format(where=where_clause(others, params))
+    query = sql.SQL(_TYPE_COUNTS).format(resolved=RESOLVED_INSEE, where=where_clause(others, params))
     result: dict[str, Any] = json.loads(str(_value(conn.execute(query, params).fetchone())))
     if result["insee"] is None:
         raise NotFound(f"Aucune commune ne correspond au code INSEE {code}.")
@@ -286,110 +278,6 @@ def nearby(conn: Conn, lat: float, lon: float, rayon_km: float, filters: Filters
     result: dict[str, Any] = json.loads(nearby_json(conn, lat, lon, rayon_km, filters, limit=limit, offset=offset,
                                                     vis=vis))
     return result
-
-
-_DETAIL_EXTRA = sql.SQL("""'statut', o.statut, 'date_fermeture', o.date_fermeture,
-    'date_reouverture', o.date_reouverture, 'horaires', o.horaires,
-    'modalites_accueil', {modalites}, 'temporalites', {temporalites},
-    'derniere_maj', o.derniere_maj, 'source', o.source,
-    'lieu', CASE WHEN l.nom IS NULL AND l.adresse IS NULL THEN NULL
-                 ELSE json_build_object('nom', l.nom, 'adresse', l.adresse, 'commune_insee', l.commune_insee) END
-""").format(modalites=labelled("o.modalites_accueil", "modalite_accueil"),
-            temporalites=labelled("o.temporalites", "temporalite_accueil"))
-
-
-def detail(conn: Conn, offer_id: str, vis: Visibility = PUBLIC_VISIBILITY) -> dict[str, Any]:
-    """One offer seen with ``vis`` with its declared zone, the communes it covers, and its territory as GeoJSON.
-
-    Raises
-    ------
-    InvalidInput
-        Malformed identifier.
-    NotFound
-        No public offer has this identifier (a sensitive unit is answered exactly like an unknown one).
-    """
-    if not OFFER_ID_RE.match(offer_id):
-        raise InvalidInput("Identifiant d'offre mal formé.")
-    query = sql.SQL("""
-        SELECT o.id AS pk, {offer} AS body
-          FROM offre o {joins} LEFT JOIN lieu l ON l.id = o.lieu_id
-         WHERE (o.ror_id = %(id)s OR o.identifiant = %(id)s) AND {visible}
-         ORDER BY o.ror_id = %(id)s DESC
-         LIMIT 1
-    """).format(offer=offer_json(_DETAIL_EXTRA, vis), joins=OFFER_JOINS, visible=visible_unit(vis))
-    row = conn.execute(query, {"id": offer_id}).fetchone()
-    if row is None:
-        raise NotFound(f"Aucune offre publique ne porte l'identifiant {offer_id}.")
-    pk = row["pk"]
-    out: dict[str, Any] = row["body"]
-    out["zone_intervention"] = zone(conn, pk)
-    out["communes_couvertes"] = conn.execute(
-        """
-        SELECT cv.insee, c.nom, c.type, cv.motif, cv.partielle
-          FROM couverture cv JOIN geo_commune c ON c.insee = cv.insee
-         WHERE cv.offre_id = %s ORDER BY cv.insee
-        """,
-        (pk,),
-    ).fetchall()
-    out["territoire"] = territory_geojson(conn, pk)
-    return out
-
-
-def zone(conn: Conn, pk: int) -> list[dict[str, Any]]:
-    """Return the declared zone d'intervention, with names."""
-    return conn.execute(
-        """
-        SELECT z.type_division, nt.label AS type_label, z.code,
-               coalesce(c.nom, a.nom, d.nom, r.nom) AS nom
-          FROM zone_intervention z
-          LEFT JOIN nomenclature nt ON nt.name = 'type_division' AND nt.code = z.type_division
-          LEFT JOIN geo_commune c ON z.type_division = '3' AND c.insee = z.code
-          LEFT JOIN LATERAL (SELECT a.nom FROM geo_commune_alias a WHERE z.type_division = '3'
-                              AND a.code = z.code LIMIT 1) a ON true
-          LEFT JOIN geo_departement d ON z.type_division = '2' AND d.code = z.code
-          LEFT JOIN geo_region r ON z.type_division = '1' AND r.code = z.code
-         WHERE z.offre_id = %s
-         ORDER BY z.type_division, z.code
-        """,
-        (pk,),
-    ).fetchall()
-
-
-def territory_geojson(conn: Conn, pk: int) -> dict[str, Any]:
-    """Return the territory for display: one Feature per declared unit (display geometry), or the polygon.
-
-    Offers without a zone get the commune(s) of their location. No union is computed per request.
-    """
-    rows = conn.execute(
-        """
-        SELECT 'commune' AS niveau, c.insee AS code, c.nom, ST_AsGeoJSON(c.geom_simple, 5)::json AS geometry
-          FROM couverture cv JOIN geo_commune c ON c.insee = cv.insee
-         WHERE cv.offre_id = %(pk)s AND cv.motif IN ('commune', 'ancien_code', 'localisation', 'polygone')
-           AND NOT cv.partielle
-        UNION ALL
-        SELECT 'departement', d.code, d.nom, ST_AsGeoJSON(d.geom_simple, 5)::json
-          FROM zone_intervention z JOIN geo_departement d ON d.code = z.code
-         WHERE z.offre_id = %(pk)s AND z.type_division = '2'
-        UNION ALL
-        SELECT 'region', r.code, r.nom, ST_AsGeoJSON(r.geom_simple, 5)::json
-          FROM zone_intervention z JOIN geo_region r ON r.code = z.code
-         WHERE z.offre_id = %(pk)s AND z.type_division = '1'
-        UNION ALL
-        SELECT 'polygone', NULL, 'Territoire déclaré', ST_AsGeoJSON(p.geom, 5)::json
-          FROM zone_polygone p WHERE p.offre_id = %(pk)s
-        """,
-        {"pk": pk},
-    ).fetchall()
-    features = [
-        {
-            "type": "Feature",
-            "properties": {"niveau": r["niveau"], "code": r["code"], "nom": r["nom"]},
-            "geometry": r["geometry"],
-        }
-        for r in rows
-        if r["geometry"] is not None
-    ]
-    return {"type": "FeatureCollection", "features": features}
 
 
 def as_geojson(results: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:

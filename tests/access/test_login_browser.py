@@ -11,28 +11,14 @@ import pytest
 from gis.db import connect
 from gis.tokens import create_token, revoke_token
 from tests.access.support import RESTRICTED_PHONE
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, BrowserPage, new_browser_page
+from tests.browser import BrowserPage, new_browser_page
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """A Chromium for this module only: Playwright's sync API keeps an event loop running while it lives, which
-    would break the ``asyncio.run`` of the API tests collected after this folder."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 @pytest.fixture
-def desk(browser, access_server) -> Iterator[BrowserPage]:
-    context, bp = new_browser_page(browser, access_server.url)
+def desk(module_browser, access_server) -> Iterator[BrowserPage]:
+    context, bp = new_browser_page(module_browser, access_server.url)
     try:
         yield bp
     finally:

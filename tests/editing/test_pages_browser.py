@@ -12,29 +12,15 @@ from pathlib import Path
 import pytest
 
 from gis.db import connect
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, BrowserPage, new_browser_page
+from tests.browser import BrowserPage, new_browser_page
 from tests.editing.conftest import bearer
 
 pytestmark = pytest.mark.usefixtures("editing_server")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """A Chromium for this module only: Playwright's sync API keeps an event loop running while it lives, which
-    would break the ``asyncio.run`` of the tests collected after this folder (as in tests/access)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 @pytest.fixture
-def page(browser, editing_server) -> Iterator[BrowserPage]:
-    context, bp = new_browser_page(browser, editing_server.url)
+def page(module_browser, editing_server) -> Iterator[BrowserPage]:
+    context, bp = new_browser_page(module_browser, editing_server.url)
     try:
         yield bp
     finally:

@@ -15,6 +15,9 @@ import pytest
 
 from gis.errors import InvalidInput
 from gis.layers import indicateurs as ind
+from gis.layers.indicateurs_2sfca import accessibilite
+from gis.layers.indicateurs_export import source_text, table
+from gis.layers.indicateurs_taux import taux_equipement
 
 X0, Y0 = 650_000, 6_860_000  # Lambert-93, somewhere in Île-de-France
 # insee, name, x offset (km), population, département, EPCI, EPT
@@ -77,7 +80,7 @@ EXPECTED_STEPS = {"91001": ratio_a + ratio_c / 3, "91002": ratio_a + ratio_c, "7
 @pytest.mark.parametrize("sel", [ind.Selection("type_offre", ("21",)), ind.Selection("categorie", ("500",))])
 def test_2sfca_equals_the_hand_computation(toy, sel):
     assert (ratio_a, ratio_c) == (Fraction(3, 190), Fraction(9, 850))
-    result = ind.accessibilite(toy, sel, rayon_km=12, decroissance="paliers")
+    result = accessibilite(toy, sel, rayon_km=12, decroissance="paliers")
     got = _by_code(result, "accessibilite_pour_1000")
     for insee, a in EXPECTED_STEPS.items():
         assert got[insee] == pytest.approx(float(a * 1000), abs=5e-4), insee
@@ -95,46 +98,46 @@ def test_2sfca_gaussian_and_binary_decay(toy):
 
     ra = 50 / (1000 + gauss(5) * 2000 + gauss(10) * 500)
     rc = 30 / (gauss(10) * 1000 + gauss(5) * 2000 + 500)
-    got = _by_code(ind.accessibilite(toy, sel, rayon_km=12, decroissance="gaussienne"), "accessibilite_pour_1000")
+    got = _by_code(accessibilite(toy, sel, rayon_km=12, decroissance="gaussienne"), "accessibilite_pour_1000")
     assert got["91001"] == pytest.approx((ra + gauss(10) * rc) * 1000, abs=5e-4)
     assert got["91002"] == pytest.approx((gauss(5) * ra + gauss(5) * rc) * 1000, abs=5e-4)
     assert got["77002"] == 0
     # no decay: everyone within 12 km counts fully; a 4 km radius keeps each commune alone with its places
-    binary = _by_code(ind.accessibilite(toy, sel, rayon_km=12, decroissance="aucune"), "accessibilite_pour_1000")
+    binary = _by_code(accessibilite(toy, sel, rayon_km=12, decroissance="aucune"), "accessibilite_pour_1000")
     assert binary["91002"] == pytest.approx((50 / 3500 + 30 / 3500) * 1000, abs=5e-4)
-    alone = _by_code(ind.accessibilite(toy, sel, rayon_km=4, decroissance="aucune"), "accessibilite_pour_1000")
+    alone = _by_code(accessibilite(toy, sel, rayon_km=4, decroissance="aucune"), "accessibilite_pour_1000")
     assert alone == pytest.approx({"91001": 50.0, "91002": 0, "77001": 60.0, "77002": 0}, abs=5e-4)
 
 
 def test_rates_per_level(toy):
     sel = ind.Selection("type_offre", ("21",))
-    communes = ind.taux_equipement(toy, sel, "commune")
+    communes = taux_equipement(toy, sel, "commune")
     assert _by_code(communes, "places") == {"91001": 50, "91002": 0, "77001": 30, "77002": 0}
     assert _by_code(communes, "taux_pour_1000") == {"91001": 50.0, "91002": 0, "77001": 60.0, "77002": 0}
     # sensitive, closed and temporarily closed offers are never counted; the one without capacity is reported
     assert _by_code(communes, "structures")["91002"] == 1 and _by_code(communes, "sans_capacite")["91002"] == 1
-    deps = ind.taux_equipement(toy, sel, "departement")
+    deps = taux_equipement(toy, sel, "departement")
     assert _by_code(deps, "population") == {"91": 3000, "77": 3500}
     assert _by_code(deps, "taux_pour_1000") == {"91": round(50_000 / 3000, 2), "77": round(30_000 / 3500, 2)}
     # EPCI level: an EPCI split into EPT is shown by EPT, its member without EPT as itself
-    epci = ind.taux_equipement(toy, sel, "epci")
+    epci = taux_equipement(toy, sel, "epci")
     assert _by_code(epci, "places") == {"E1": 50, "T2": 30, "77002": 0}
-    region = ind.taux_equipement(toy, sel, "region")
+    region = taux_equipement(toy, sel, "region")
     assert region.resume["places"] == 80 and region.resume["population"] == 6500
     assert region.resume["taux_pour_1000"] == round(80_000 / 6500, 2)
     assert region.resume["sans_capacite"] == 1 and region.resume["zones"] == 1
-    by_category = ind.taux_equipement(toy, ind.Selection("categorie", ("500",)), "departement")
+    by_category = taux_equipement(toy, ind.Selection("categorie", ("500",)), "departement")
     assert _by_code(by_category, "places") == {"91": 50, "77": 30}
     assert _by_code(by_category, "sans_capacite") == {"91": 1, "77": 0}
 
 
 def test_geojson_geometry_and_exports(toy):
-    result = ind.taux_equipement(toy, ind.Selection("type_offre", ("21",)), "epci", geometry=True)
+    result = taux_equipement(toy, ind.Selection("type_offre", ("21",)), "epci", geometry=True)
     shapes = {f["id"]: f["geometry"]["type"] for f in result.as_geojson()["features"]}
     assert set(shapes) == {"E1", "T2", "77002"} and set(shapes.values()) <= {"Polygon", "MultiPolygon"}
-    headers, cells = ind.table(result)
+    headers, cells = table(result)
     assert headers[:3] == ["Code", "Nom", "Niveau"] and len(cells) == 3
-    assert "Population municipale" in ind.source_text(result)
+    assert "Population municipale" in source_text(result)
 
 
 def test_selection_errors(conn):
@@ -143,8 +146,8 @@ def test_selection_errors(conn):
     with pytest.raises(InvalidInput, match="contradictoires"):
         ind.selection(["21"], ["500"])
     with pytest.raises(InvalidInput, match="Rayon invalide"):
-        ind.accessibilite(conn, ind.selection(["21"], []), rayon_km=500)
+        accessibilite(conn, ind.selection(["21"], []), rayon_km=500)
     with pytest.raises(InvalidInput, match="Niveau inconnu"):
-        ind.taux_equipement(conn, ind.selection(["21"], []), "canton")
+        taux_equipement(conn, ind.selection(["21"], []), "canton")
     with pytest.raises(InvalidInput, match="mal formé"):
-        ind.taux_equipement(conn, ind.selection(["'; DROP"], []), "commune")
+        taux_equipement(conn, ind.selection(["'; DROP"], []), "commune")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gis.errors import InvalidInput, NotFound
-from gis.layers import offres
+from gis.layers import offre_detail, offres
 from gis.layers.offres import Filters
 from gis.territories import coverage
 from tests import coverage_fixture
@@ -130,8 +130,8 @@ def test_unknown_commune(conn, ids):
 
 def test_detail_of_sensitive_offer_is_not_found(conn, ids):
     with pytest.raises(NotFound):
-        offres.detail(conn, "cov-sensible")
-    detail = offres.detail(conn, "cov-dep")
+        offre_detail.detail(conn, "cov-sensible")
+    detail = offre_detail.detail(conn, "cov-dep")
     assert detail["zone_intervention"][0]["code"] == "94"
     assert detail["territoire"]["features"][0]["properties"]["niveau"] == "departement"
     assert len(detail["communes_couvertes"]) == 47
