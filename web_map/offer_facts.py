@@ -1,7 +1,7 @@
 """French texts of the offer page (``/cartes/offre/{id}``): opening hours, home visits, last update, place,
 the description of a drawn territory, and cities with arrondissements covered only in part.
 
-Pure functions of the offer as :func:`gis.layers.offres.detail` answers it (no query).
+Pure functions of the offer as :func:`gis.layers.offre_detail.detail` answers it (no query).
 """
 
 from __future__ import annotations

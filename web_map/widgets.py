@@ -258,7 +258,7 @@ def commune_offers_page(feature: dict[str, Any], answer: dict[str, Any], *, base
 
 
 def offre_page(o: dict[str, Any], *, basemap: str = "plan-ign") -> MapPage:
-    """One offer (:func:`gis.layers.offres.detail`): its place, its territory (declared units or
+    """One offer (:func:`gis.layers.offre_detail.detail`): its place, its territory (declared units or
     polygon), facts and covered communes."""
     eg = o.get("etablissement") or {}
     page = MapPage(o["nom"], basemap=basemap,
