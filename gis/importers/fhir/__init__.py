@@ -187,6 +187,7 @@ def write_resources(ctx: Context) -> None:
 
 def write_structures(ctx: Context) -> None:
     """Write the indexed organisations and places."""
+    ctx.oi_egs.clear()  # organisations internes may be moved to another EG by this batch
     write_organisations(ctx)
     write_locations(ctx)
 

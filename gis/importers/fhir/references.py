@@ -63,6 +63,8 @@ class Context:
     commune_cache: dict[str, str | None] = field(default_factory=dict)
     offre_ids: list[int] = field(default_factory=list)
     eg_ids: list[int] = field(default_factory=list)
+    oi_egs: dict[int, int | None] = field(default_factory=dict)
+    codes: dict[str, frozenset[str]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ indexing
 
@@ -167,9 +169,19 @@ class Context:
         return row["id"] if row else None
 
     def eg_of_oi(self, oi_id: int) -> int | None:
-        """Return the établissement an organisation interne belongs to."""
-        row = self.conn.execute("SELECT etablissement_id FROM organisation_interne WHERE id = %s", (oi_id,)).fetchone()
-        return row["etablissement_id"] if row else None
+        """Return the établissement an organisation interne belongs to (remembered for the import)."""
+        if oi_id not in self.oi_egs:
+            row = self.conn.execute("SELECT etablissement_id FROM organisation_interne WHERE id = %s",
+                                    (oi_id,)).fetchone()
+            self.oi_egs[oi_id] = row["etablissement_id"] if row else None
+        return self.oi_egs[oi_id]
+
+    def known(self, table: str, code: str) -> bool:
+        """Whether ``code`` is in ``geo_departement`` or ``geo_region`` (the codes are read once per import)."""
+        if table not in self.codes:
+            query = {"geo_departement": "SELECT code FROM geo_departement", "geo_region": "SELECT code FROM geo_region"}
+            self.codes[table] = frozenset(r["code"] for r in self.conn.execute(query[table]))
+        return code in self.codes[table]
 
     def fail(self, key: Key, motif: str) -> None:
         """Reject a resource (its dependants are rejected with this reason)."""

@@ -1,12 +1,15 @@
+-- The offers of one batch, copied into pg_temp.fhir_offre_stage (gis.importers.fhir.offers), upserted by ror_id in
+-- reading order (new rows get their ids in that order, as one statement per offer gave them).
 INSERT INTO offre (ror_id, identifiant, nom, type_offre, champ, activites, familles, modes_pec, publics,
     modalites_accueil, temporalites, actes, specialisations, age_min, age_max, unite_sensible, statut,
     date_fermeture, date_reouverture, contacts, horaires, etablissement_id, oi_id, lieu_id, source,
     fictif, derniere_maj, provenance)
-VALUES (%(ror_id)s, %(identifiant)s, %(nom)s, %(type_offre)s, %(champ)s, %(activites)s, %(familles)s,
-    %(modes_pec)s, %(publics)s, %(modalites_accueil)s, %(temporalites)s, %(actes)s, %(specialisations)s,
-    %(age_min)s, %(age_max)s, %(unite_sensible)s, %(statut)s, %(date_fermeture)s, %(date_reouverture)s,
-    %(contacts)s, %(horaires)s, %(eg)s, %(oi)s, %(lieu)s, %(source)s, %(fictif)s, %(maj)s,
-    %(provenance)s)
+SELECT s.ror_id, s.identifiant, s.nom, s.type_offre, s.champ, s.activites, s.familles, s.modes_pec, s.publics,
+    s.modalites_accueil, s.temporalites, s.actes, s.specialisations, s.age_min, s.age_max, s.unite_sensible,
+    s.statut, s.date_fermeture, s.date_reouverture, s.contacts, s.horaires, s.etablissement_id, s.oi_id,
+    s.lieu_id, %(source)s, %(fictif)s, s.derniere_maj, s.provenance
+  FROM pg_temp.fhir_offre_stage s
+ ORDER BY s.ord
 ON CONFLICT (ror_id) DO UPDATE SET identifiant = EXCLUDED.identifiant, nom = EXCLUDED.nom,
     type_offre = EXCLUDED.type_offre, champ = EXCLUDED.champ, activites = EXCLUDED.activites,
     familles = EXCLUDED.familles, modes_pec = EXCLUDED.modes_pec, publics = EXCLUDED.publics,
@@ -19,4 +22,4 @@ ON CONFLICT (ror_id) DO UPDATE SET identifiant = EXCLUDED.identifiant, nom = EXC
     source = EXCLUDED.source, fictif = EXCLUDED.fictif, derniere_maj = EXCLUDED.derniere_maj,
     provenance = offre.provenance || EXCLUDED.provenance,
     updated_at = now()
-RETURNING id, (xmax = 0) AS inserted
+RETURNING id, ror_id, (xmax = 0) AS inserted
