@@ -23,6 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from gis.errors import InvalidInput
 from gis.identifiers import system_key
 from gis.importers.report import ImportReport
@@ -84,6 +86,14 @@ def read_items(files: list[Path], report: ImportReport) -> list[Item]:
     return items
 
 
+def parse_json(text: str) -> Any:
+    """Parse JSON with orjson, falling back to :func:`json.loads` (its errors, NaN, integers beyond 64 bits)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def _read_file(path: Path, report: ImportReport) -> list[Item]:
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -93,7 +103,7 @@ def _read_file(path: Path, report: ImportReport) -> list[Item]:
     if name.lower().endswith(NDJSON_SUFFIXES):
         return _read_ndjson(name, text, report)
     try:
-        data = json.loads(text)
+        data = parse_json(text)
     except json.JSONDecodeError as exc:
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) > 1 and all(line.lstrip().startswith("{") for line in lines):
@@ -115,7 +125,7 @@ def _read_ndjson(name: str, text: str, report: ImportReport) -> list[Item]:
         lines += 1
         ref = f"{name}:{n}"
         try:
-            data = json.loads(line)
+            data = parse_json(line)
         except json.JSONDecodeError as exc:
             report.reject(ref, f"Ligne JSON invalide ({exc.msg}, colonne {exc.colno}) : ligne ignorée.")
             bad += 1
@@ -184,24 +194,26 @@ def normalize(resource: dict[str, Any]) -> list[str]:
 def _fix_values(node: Any, fixed: set[str]) -> None:
     if isinstance(node, list):
         for child in node:
-            _fix_values(child, fixed)
+            if isinstance(child, dict | list):
+                _fix_values(child, fixed)
         return
     if not isinstance(node, dict):
         return
     if isinstance(node.get("extension"), dict):
         node["extension"] = [node["extension"]]
         fixed.add("extension")
-    for key, value in list(node.items()):
-        if isinstance(value, str) and key in _NUMERIC_VALUES:
-            try:
-                node[key] = _NUMERIC_VALUES[key](value.strip())
+    for key, value in node.items():  # values are replaced, keys never added: iterating in place is safe
+        if isinstance(value, str):
+            if key in _NUMERIC_VALUES:
+                try:
+                    node[key] = _NUMERIC_VALUES[key](value.strip())
+                    fixed.add(key)
+                except ValueError:
+                    pass
+            elif key == "valueBoolean" and value.strip().lower() in ("true", "false"):
+                node[key] = value.strip().lower() == "true"
                 fixed.add(key)
-            except ValueError:
-                pass
-        elif isinstance(value, str) and key == "valueBoolean" and value.strip().lower() in ("true", "false"):
-            node[key] = value.strip().lower() == "true"
-            fixed.add(key)
-        else:
+        elif isinstance(value, dict | list):
             _fix_values(value, fixed)
 
 
