@@ -24,10 +24,17 @@ computed in SQL at load time; requests only read ``couverture``.
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from gis.db import Conn
 from gis.public_offer import fill_docs_sql
+
+log = logging.getLogger(__name__)
+
+#: ``work_mem`` of the session while coverage is computed and merged (a national rebuild sorts 6.4 M rows).
+WORK_MEM = "256MB"
 
 # A free-form polygon covers a commune when it covers at least this share of the commune's area
 # (measured in Lambert-93). Touching a border, or clipping a corner, is not coverage.
@@ -178,39 +185,74 @@ def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
     Also refreshes each offer's effective map point (its Location, else its EG), stores each row's distance from the
     commune's centre (``couverture.distance_m``, migration 012), then fills every missing public
     document of an offer (``offre.doc_public``, see :mod:`gis.public_offer`). Runs inside the caller's transaction
-    when there is one.
+    when there is one; the session's ``work_mem`` is raised to ``WORK_MEM`` meanwhile (sorts and hashes of millions
+    of rows stay in memory).
     """
     params = {"ids": offre_ids, "motifs": list(MOTIFS), "share": POLYGON_SHARE, "france": list(FRANCE_CODES)}
     with conn.transaction():
+        previous = conn.execute("SELECT current_setting('work_mem') AS v").fetchone()
+        conn.execute("SELECT set_config('work_mem', %s, true)", (WORK_MEM,))
+        started = time.perf_counter()
         conn.execute(_EFFECTIVE_POINT, params)
         conn.execute("DROP TABLE IF EXISTS pg_temp.couverture_fresh")
         rows = conn.execute(_REFRESH_ROWS, params).rowcount
-        conn.execute("CREATE UNIQUE INDEX ON pg_temp.couverture_fresh (offre_id, insee)")
         conn.execute("ANALYZE pg_temp.couverture_fresh")
-        for statement_text in _APPLY:
-            conn.execute(statement_text, params)
+        computed = time.perf_counter()
+        changed = _merge(conn, params)
         conn.execute("DROP TABLE pg_temp.couverture_fresh")
-        fill_public_docs(conn)
+        merged = time.perf_counter()
+        docs = fill_public_docs(conn)
+        if previous is not None:
+            conn.execute("SELECT set_config('work_mem', %s, true)", (previous["v"],))
+        log.info("couverture : %d ligne(s) calculée(s) en %.1f s, %d modifiée(s) en %.1f s, %d document(s) public(s) "
+                 "en %.1f s", rows, computed - started, changed, merged - computed, docs, time.perf_counter() - merged)
         return rows
 
 
-# The fresh rows are merged, not swapped in wholesale: rows that did not change are not rewritten, so a full rebuild
-# neither doubles the table nor leaves it to be vacuumed, and readers (MVCC) see the old rows until the commit.
+def _merge(conn: Conn, params: dict[str, Any]) -> int:
+    """Merge ``couverture_fresh`` into ``couverture``; return the number of rows deleted, updated or inserted."""
+    existing = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM couverture WHERE %(ids)s::bigint[] IS NULL OR offre_id = ANY (%(ids)s)) AS e",
+        params).fetchone()
+    if existing is not None and not existing["e"]:  # nothing to compare with (a first load): insert everything
+        return conn.execute(_INSERT_FRESH).rowcount
+    conn.execute("DROP TABLE IF EXISTS pg_temp.couverture_diff")
+    conn.execute(_DIFF, params)
+    return sum(conn.execute(statement_text).rowcount for statement_text in _APPLY)
+
+
+# The fresh rows are merged, not swapped in wholesale: rows that did not change are not rewritten (they keep their row
+# version), so a full rebuild neither doubles the table nor leaves it to be vacuumed, and readers (MVCC) see the old
+# rows until the commit. One hashed full join finds what changed; the statements then touch those rows only.
+_DIFF = """
+CREATE TEMP TABLE couverture_diff ON COMMIT DROP AS
+SELECT coalesce(f.offre_id, c.offre_id) AS offre_id, coalesce(f.insee, c.insee) AS insee,
+       CASE WHEN c.offre_id IS NULL THEN 'i' WHEN f.offre_id IS NULL THEN 'd' ELSE 'u' END AS op,
+       f.motif, f.partielle, f.distance_m
+  FROM pg_temp.couverture_fresh f
+  FULL JOIN (SELECT * FROM couverture WHERE %(ids)s::bigint[] IS NULL OR offre_id = ANY (%(ids)s)) c
+         ON c.offre_id = f.offre_id AND c.insee = f.insee
+ WHERE c.offre_id IS NULL OR f.offre_id IS NULL
+    OR (c.motif, c.partielle, c.distance_m) IS DISTINCT FROM (f.motif, f.partielle, f.distance_m)
+"""
+
 _APPLY = (
-    """DELETE FROM couverture c
-        WHERE (%(ids)s::bigint[] IS NULL OR c.offre_id = ANY (%(ids)s))
-          AND NOT EXISTS (SELECT 1 FROM pg_temp.couverture_fresh f
-                           WHERE f.offre_id = c.offre_id AND f.insee = c.insee)""",
-    """UPDATE couverture c SET motif = f.motif, partielle = f.partielle, distance_m = f.distance_m
-         FROM pg_temp.couverture_fresh f
-        WHERE f.offre_id = c.offre_id AND f.insee = c.insee
-          AND (c.motif, c.partielle, c.distance_m) IS DISTINCT FROM (f.motif, f.partielle, f.distance_m)""",
-    # ON CONFLICT rather than NOT EXISTS: on a table that was empty when planned, the anti-join became a nested loop
-    # over a sequential scan of couverture, which grew with every row inserted (quadratic on a national load).
+    """DELETE FROM couverture c USING pg_temp.couverture_diff d
+        WHERE d.op = 'd' AND c.offre_id = d.offre_id AND c.insee = d.insee""",
+    """UPDATE couverture c SET motif = d.motif, partielle = d.partielle, distance_m = d.distance_m
+         FROM pg_temp.couverture_diff d
+        WHERE d.op = 'u' AND c.offre_id = d.offre_id AND c.insee = d.insee""",
+    # ON CONFLICT: a row inserted meanwhile by another load is left as it is.
     """INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)
-       SELECT f.offre_id, f.insee, f.motif, f.partielle, f.distance_m FROM pg_temp.couverture_fresh f
+       SELECT d.offre_id, d.insee, d.motif, d.partielle, d.distance_m FROM pg_temp.couverture_diff d WHERE d.op = 'i'
        ON CONFLICT (offre_id, insee) DO NOTHING""",
 )
+
+_INSERT_FRESH = """
+INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)
+SELECT f.offre_id, f.insee, f.motif, f.partielle, f.distance_m FROM pg_temp.couverture_fresh f
+ON CONFLICT (offre_id, insee) DO NOTHING
+"""
 
 
 def fill_public_docs(conn: Conn) -> int:
