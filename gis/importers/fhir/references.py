@@ -18,7 +18,6 @@ from typing import Any
 from gis.db import Conn
 from gis.identifiers import INSEE_RE
 from gis.importers.fhir.read import Item, logical_id, normalize, parse_reference
-from gis.importers.geocoding import current_commune
 from gis.importers.report import ImportReport
 from gis.progress import Progress
 
@@ -43,6 +42,17 @@ _ORG_BY_OTHER_ID = (
     "UNION ALL SELECT 'organisation_interne', id FROM organisation_interne WHERE ror_id = %(v)s LIMIT 1"
 )
 
+# What gis.importers.geocoding.current_commune answers, for every code at once: the commune itself, else the most
+# populated current commune of a former, delegated or associated code.
+_CURRENT_COMMUNES = """
+SELECT insee AS code, insee FROM geo_commune
+UNION ALL
+(SELECT DISTINCT ON (a.code) a.code, a.insee
+   FROM geo_commune_alias a JOIN geo_commune c ON c.insee = a.insee
+  WHERE NOT EXISTS (SELECT 1 FROM geo_commune g WHERE g.insee = a.code)
+  ORDER BY a.code, c.population DESC NULLS LAST, a.insee)
+"""
+
 
 @dataclass
 class Context:
@@ -65,6 +75,7 @@ class Context:
     eg_ids: list[int] = field(default_factory=list)
     oi_egs: dict[int, int | None] = field(default_factory=dict)
     codes: dict[str, frozenset[str]] = field(default_factory=dict)
+    communes: dict[str, str] | None = None
 
     # ------------------------------------------------------------------ indexing
 
@@ -196,7 +207,9 @@ class Context:
         if code.isdigit() and len(code) == 4:
             code = code.zfill(5)
         if code not in self.commune_cache:
-            found = current_commune(self.conn, code) if INSEE_RE.match(code) else None
+            if self.communes is None:  # every current, former and delegated code, read once per import
+                self.communes = {r["code"]: r["insee"] for r in self.conn.execute(_CURRENT_COMMUNES)}
+            found = self.communes.get(code) if INSEE_RE.match(code) else None
             self.commune_cache[code] = found
             if found is None:
                 self.report.warn(ref, f"Code commune {code} inconnu du référentiel géographique chargé.")
