@@ -45,6 +45,11 @@ _ARRAY_FIELDS: dict[str, tuple[str, ...]] = {
     "Organization": ("type", "address", "alias", "contact", "endpoint"),
     "Location": ("type", "alias", "endpoint", "hoursOfOperation"),
 }
+# A value normalisation may fix: a string where a number or a boolean is expected, an object where ``extension``
+# should be an array; or a key written with a \u escape, which the first two could not see.
+_FIXABLE = re.compile(
+    r'"(?:valueInteger|valuePositiveInt|valueUnsignedInt|valueDecimal|valueBoolean)"\s*:\s*"|"extension"\s*:\s*\{'
+    r'|\\u[0-9a-fA-F]{4}[^"]*"\s*:')
 _NUMERIC_VALUES = {"valueInteger": int, "valuePositiveInt": int, "valueUnsignedInt": int, "valueDecimal": float}
 
 
@@ -56,6 +61,7 @@ class Item:
     ref: str                       # "file.json#entry[3]", "file.ndjson:12", "file.json"
     full_url: str | None = None
     request_url: str | None = None
+    clean: bool = False            # its file has no value that normalisation would fix (see ``needs_fixing``)
 
 
 # --------------------------------------------------------------------------- files
@@ -113,7 +119,9 @@ def _read_file(path: Path, report: ImportReport) -> list[Item]:
         ) from exc
     if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
         raise InvalidInput(f"{name} n'est pas une ressource FHIR : l'objet JSON n'a pas de « resourceType ».")
-    return list(_items_of(data, name, report, full_url=None, request_url=None))
+    clean = _FIXABLE.search(text) is None
+    return [Item(i.resource, i.ref, i.full_url, i.request_url, clean)
+            for i in _items_of(data, name, report, full_url=None, request_url=None)]
 
 
 def _read_ndjson(name: str, text: str, report: ImportReport) -> list[Item]:
@@ -176,8 +184,11 @@ def _items_of(
 # --------------------------------------------------------------------------- normalisation
 
 
-def normalize(resource: dict[str, Any]) -> list[str]:
-    """Fix, in place, the variations of hand-written payloads; return what was fixed (French)."""
+def normalize(resource: dict[str, Any], *, deep: bool = True) -> list[str]:
+    """Fix, in place, the variations of hand-written payloads; return what was fixed (French).
+
+    ``deep=False`` skips the walk through every value, for a resource whose file text has nothing it could fix.
+    """
     notes: list[str] = []
     rtype = resource.get("resourceType", "")
     for fld in _ARRAY_FIELDS["*"] + _ARRAY_FIELDS.get(rtype, ()):
@@ -186,7 +197,8 @@ def normalize(resource: dict[str, Any]) -> list[str]:
             resource[fld] = [value]
             notes.append(f"{fld} (objet au lieu d'un tableau)")
     fixed: set[str] = set()
-    _fix_values(resource, fixed)
+    if deep:
+        _fix_values(resource, fixed)
     notes.extend(f"{key} (texte au lieu d'un nombre ou d'un booléen)" for key in sorted(fixed))
     return notes
 

@@ -100,7 +100,7 @@ class Context:
     def _index(self, item: Item, normalise: bool = True) -> None:
         res = item.resource
         rtype = res["resourceType"]
-        notes = normalize(res) if normalise else []
+        notes = normalize(res, deep=not item.clean) if normalise else []
         lid, origin = logical_id(item)
         if lid is None:
             self.report.reject(item.ref, f"{rtype} sans identifiant logique (id, fullUrl ou identifier) : ignoré.")
