@@ -130,3 +130,23 @@ def test_unreadable_file_after_good_batches_leaves_nothing(conn, tmp_path):
     with pytest.raises(ImportFailed, match="pas un fichier JSON valide"):
         load_fhir(conn, [folder], source="echec-lecture", fictif=True, today=TODAY, batch_bytes=1)
     assert _counts(conn) == before
+
+
+def test_only_files_with_something_to_fix_are_walked_value_by_value(tmp_path):
+    from gis.importers.fhir.read import normalize, read_items
+    from gis.importers.report import ImportReport
+
+    texts = {
+        "propre.json": '{"resourceType": "Location", "id": "a", "name": "Donn\\u00e9es", "extension": []}',
+        "texte.json": '{"resourceType": "Location", "id": "b", "x": {"valueInteger": "3"}}',
+        "objet.json": '{"resourceType": "Location", "id": "c", "x": {"extension": {"url": "u"}}}',
+        "cle.json": '{"resourceType": "Location", "id": "d", "x": {"valueBoolea\\u006e": "true"}}',
+    }
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    items = {i.resource["id"]: i for i in read_items(sorted(tmp_path.iterdir()), ImportReport("fhir", "t"))}
+    assert {k: i.clean for k, i in items.items()} == {"a": True, "b": False, "c": False, "d": False}
+    notes = {k: normalize(i.resource, deep=not i.clean) for k, i in items.items()}
+    assert notes["a"] == [] and all(notes[k] for k in "bcd")
+    assert items["b"].resource["x"]["valueInteger"] == 3 and items["d"].resource["x"]["valueBoolean"] is True
+    assert items["c"].resource["x"]["extension"] == [{"url": "u"}]
