@@ -1,5 +1,7 @@
-"""Bulk writes of the importers: rows are copied (``COPY … FROM STDIN``) into a temporary staging table, then
-merged into the real table by one set-based statement, instead of one statement per row.
+"""Bulk writes of the importers: COPY into a temporary staging table, then one set-based statement.
+
+Rows are copied (``COPY … FROM STDIN``) into the staging table, then merged into the real table by one statement,
+instead of one statement per row.
 
 A staging table is created on first use in the session from a ``SELECT`` of the real table's columns (so every
 column has the target's type and the text form of each value is parsed exactly as a bound parameter would be),

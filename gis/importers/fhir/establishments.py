@@ -23,8 +23,9 @@ _FIELDS = ("nom", "categorie", "adresse", "code_postal", "ville", "commune_decla
            "source_date")
 #: Columns of ``fhir_eg_stage``, in the order of a staged row.
 STAGE_COLUMNS = ("ord", "id", "ror_id", "finess", "ej_id", *_FIELDS, "provenance", "fictif", "lon", "lat")
-_STAGE_TEMPLATE = ("SELECT 0::int AS ord, id, ror_id, finess, ej_id, " + ", ".join(_FIELDS)
-                   + ", provenance, fictif, 0::float8 AS lon, 0::float8 AS lat FROM etablissement")
+_STAGE_TEMPLATE = ("SELECT 0::int AS ord, id, ror_id, finess, ej_id, nom, categorie, adresse, code_postal, ville, "
+                   "commune_declaree, telephone, date_ouverture, source_date, provenance, fictif, 0::float8 AS lon, "
+                   "0::float8 AS lat FROM etablissement")
 
 
 @dataclass
@@ -92,7 +93,8 @@ def _row(ctx: Context, ord_: int, eg: EG, row_id: int | None) -> tuple[Any, ...]
 def _insert(ctx: Context, egs: list[EG]) -> None:
     if not egs:
         return
-    stage(ctx.conn, "fhir_eg_stage", _STAGE_TEMPLATE, STAGE_COLUMNS, (_row(ctx, i, eg, None) for i, eg in enumerate(egs)))
+    stage(ctx.conn, "fhir_eg_stage", _STAGE_TEMPLATE, STAGE_COLUMNS,
+          (_row(ctx, i, eg, None) for i, eg in enumerate(egs)))
     ids = {r["ror_id"]: r["id"] for r in ctx.conn.execute(
         statement("fhir_eg_bulk_insert"), {"source": ctx.source, "geocodage": f"fhir:{ctx.source}"})}
     for eg in egs:

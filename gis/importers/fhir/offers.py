@@ -37,7 +37,11 @@ _COLUMNS = (
 #: Columns of the staging table ``fhir_offre_stage`` (see ``fhir_offer_upsert.sql``), in the order of a row.
 STAGE_COLUMNS = ("ord", "ror_id", *_COLUMNS, "contacts", "horaires", "etablissement_id", "oi_id", "lieu_id",
                  "derniere_maj", "provenance")
-_STAGE_TEMPLATE = "SELECT 0::int AS ord, " + ", ".join(STAGE_COLUMNS[1:]) + " FROM offre"
+_STAGE_TEMPLATE = (
+    "SELECT 0::int AS ord, ror_id, identifiant, nom, type_offre, champ, activites, familles, modes_pec, publics, "
+    "modalites_accueil, temporalites, actes, specialisations, age_min, age_max, unite_sensible, statut, "
+    "date_fermeture, date_reouverture, contacts, horaires, etablissement_id, oi_id, lieu_id, derniere_maj, provenance "
+    "FROM offre")
 
 
 @dataclass

@@ -33,7 +33,7 @@ SELECT CASE WHEN s.polygone_ror IS NULL THEN i.g IS NULL OR ST_IsEmpty(i.g)
 
 
 def overrides_of(ctx: Context, ror_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """The local overrides (``zone_surcharge``, locked for update) of the offers with these logical ids."""
+    """Return the local overrides (``zone_surcharge``, locked for update) of the offers with these logical ids."""
     rows = ctx.conn.execute(
         "SELECT o.ror_id, s.zone_ror, s.modifie_par, to_char(s.modifie_le, 'DD/MM/YYYY') AS le, "
         "       s.polygone_ror IS NOT NULL AS poly "

@@ -93,7 +93,7 @@ def test_bulk_import_writes_what_the_row_by_row_import_wrote(conn, tmp_path):
 
 
 def _counts(conn) -> dict[str, int]:
-    return {t: conn.execute(f"SELECT count(*) AS n FROM {t}").fetchone()["n"]  # noqa: S608 (fixed names)
+    return {t: conn.execute(f"SELECT count(*) AS n FROM {t}").fetchone()["n"]
             for t in ("entite_juridique", "etablissement", "organisation_interne", "lieu", "offre",
                       "zone_intervention", "couverture")}
 
