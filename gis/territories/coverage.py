@@ -211,14 +211,21 @@ def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
 
 def _merge(conn: Conn, params: dict[str, Any]) -> int:
     """Merge ``couverture_fresh`` into ``couverture``; return the number of rows deleted, updated or inserted."""
-    existing = conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM couverture WHERE %(ids)s::bigint[] IS NULL OR offre_id = ANY (%(ids)s)) AS e",
-        params).fetchone()
-    if existing is not None and not existing["e"]:  # nothing to compare with (a first load): insert everything
-        return conn.execute(_INSERT_FRESH).rowcount
+    if not _has_rows(conn, params):  # nothing to compare with (a first load): insert everything
+        # Other writers wait (readers do not) until the commit, so that no row of these offers appears meanwhile.
+        conn.execute("LOCK TABLE couverture IN SHARE ROW EXCLUSIVE MODE")
+        if not _has_rows(conn, params):
+            return conn.execute(_INSERT_FRESH).rowcount
     conn.execute("DROP TABLE IF EXISTS pg_temp.couverture_diff")
     conn.execute(_DIFF, params)
     return sum(conn.execute(statement_text).rowcount for statement_text in _APPLY)
+
+
+def _has_rows(conn: Conn, params: dict[str, Any]) -> bool:
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM couverture WHERE %(ids)s::bigint[] IS NULL OR offre_id = ANY (%(ids)s)) AS e",
+        params).fetchone()
+    return bool(row and row["e"])
 
 
 # The fresh rows are merged, not swapped in wholesale: rows that did not change are not rewritten (they keep their row
@@ -248,10 +255,12 @@ _APPLY = (
        ON CONFLICT (offre_id, insee) DO NOTHING""",
 )
 
+# A plain INSERT (no speculative insertion per row), in the order of the primary key: these offers have no row yet
+# and the table is locked against other writers (see _merge).
 _INSERT_FRESH = """
 INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)
 SELECT f.offre_id, f.insee, f.motif, f.partielle, f.distance_m FROM pg_temp.couverture_fresh f
-ON CONFLICT (offre_id, insee) DO NOTHING
+ ORDER BY f.offre_id, f.insee
 """
 
 
