@@ -24,10 +24,19 @@ computed in SQL at load time; requests only read ``couverture``.
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from gis.db import Conn
 from gis.public_offer import fill_docs_sql
+
+log = logging.getLogger(__name__)
+
+#: ``work_mem`` of the session while coverage is computed and merged.
+WORK_MEM = "256MB"
+#: Offers whose coverage is computed and merged at once (about 1.3 M rows nationally: sorted in memory).
+CHUNK = 20_000
 
 # A free-form polygon covers a commune when it covers at least this share of the commune's area
 # (measured in Lambert-93). Touching a border, or clipping a corner, is not coverage.
@@ -72,21 +81,30 @@ UPDATE offre o
  WHERE o.id = p.id AND o.geom IS DISTINCT FROM p.geom
 """
 
-# Every (offer, commune) row of the offers in %(ids)s (all when NULL), with the distance couverture_distance()
-# measures (migration 012) computed in one join, into a temporary table that _APPLY merges into couverture.
+# The columns of geo_commune the rules join on, without its geometries (a scan of geo_commune reads every polygon),
+# with the number of arrondissements of each city: read once per refresh.
+_COMMUNES = """
+CREATE TEMP TABLE coverage_communes ON COMMIT DROP AS
+SELECT c.insee, c.parent_insee, c.departement, c.region, c.centre,
+       (SELECT count(*) FROM geo_commune s WHERE s.parent_insee = c.insee) AS arrondissements
+  FROM geo_commune c
+"""
+
+# Every (offer, commune) row of the offers in %(ids)s, with the distance couverture_distance() measures (migration
+# 012) computed in one join, into the temporary table that _merge merges into couverture.
 _REFRESH_ROWS = """
-CREATE TEMP TABLE couverture_fresh ON COMMIT DROP AS
+INSERT INTO pg_temp.couverture_fresh (offre_id, insee, motif, partielle, distance_m)
 SELECT x.offre_id, x.insee, x.motif, x.partielle,
        ST_DistanceSphere(c.centre, coalesce(e.geom, o.geom)) AS distance_m
   FROM (
 WITH target AS (
-    SELECT id FROM offre WHERE %(ids)s::bigint[] IS NULL OR id = ANY (%(ids)s)
+    SELECT id FROM offre WHERE id BETWEEN %(lo)s AND %(hi)s AND id = ANY (%(ids)s)
 ), zone AS (
     SELECT z.* FROM zone_intervention z JOIN target t ON t.id = z.offre_id
 ), direct AS (
     -- listed communes or arrondissements
     SELECT z.offre_id, c.insee, 'commune' AS motif
-      FROM zone z JOIN geo_commune c ON c.insee = z.code
+      FROM zone z JOIN pg_temp.coverage_communes c ON c.insee = z.code
      WHERE z.type_division = '3'
     UNION ALL
     -- former, delegated or associated codes
@@ -96,19 +114,19 @@ WITH target AS (
     UNION ALL
     -- parent commune listed: each of its arrondissements
     SELECT z.offre_id, c.insee, 'commune_parente'
-      FROM zone z JOIN geo_commune c ON c.parent_insee = z.code
+      FROM zone z JOIN pg_temp.coverage_communes c ON c.parent_insee = z.code
      WHERE z.type_division = '3'
     UNION ALL
     SELECT z.offre_id, c.insee, 'departement'
-      FROM zone z JOIN geo_commune c ON c.departement = z.code
+      FROM zone z JOIN pg_temp.coverage_communes c ON c.departement = z.code
      WHERE z.type_division = '2'
     UNION ALL
     SELECT z.offre_id, c.insee, 'region'
-      FROM zone z JOIN geo_commune c ON c.region = z.code
+      FROM zone z JOIN pg_temp.coverage_communes c ON c.region = z.code
      WHERE z.type_division = '1'
     UNION ALL
     SELECT z.offre_id, c.insee, 'pays'
-      FROM zone z CROSS JOIN geo_commune c
+      FROM zone z CROSS JOIN pg_temp.coverage_communes c
      WHERE z.type_division = '5' AND upper(z.code) = ANY (%(france)s)
     UNION ALL
     -- free-form polygon: a substantial share of the commune's area
@@ -151,13 +169,11 @@ WITH target AS (
     -- partially otherwise
     SELECT b.offre_id, c.parent_insee AS insee,
            CASE WHEN bool_and(b.motif = 'localisation') THEN 'localisation'
-                WHEN count(DISTINCT b.insee) = (SELECT count(*) FROM geo_commune s
-                                                  WHERE s.parent_insee = c.parent_insee) THEN 'arrondissements'
+                WHEN count(DISTINCT b.insee) = min(p.arrondissements) THEN 'arrondissements'
                 ELSE 'arrondissement' END AS motif,
-           count(DISTINCT b.insee) < (SELECT count(*) FROM geo_commune s WHERE s.parent_insee = c.parent_insee)
-               AS partielle
-      FROM base b JOIN geo_commune c ON c.insee = b.insee
-     WHERE c.parent_insee IS NOT NULL
+           count(DISTINCT b.insee) < min(p.arrondissements) AS partielle
+      FROM base b JOIN pg_temp.coverage_communes c ON c.insee = b.insee
+      JOIN pg_temp.coverage_communes p ON p.insee = c.parent_insee
      GROUP BY b.offre_id, c.parent_insee
 )
 SELECT DISTINCT ON (offre_id, insee) offre_id, insee, motif, partielle
@@ -165,7 +181,7 @@ SELECT DISTINCT ON (offre_id, insee) offre_id, insee, motif, partielle
  ORDER BY offre_id, insee, array_position(%(motifs)s::text[], motif), partielle
 ) x
   JOIN offre o ON o.id = x.offre_id
-  JOIN geo_commune c ON c.insee = x.insee
+  JOIN pg_temp.coverage_communes c ON c.insee = x.insee
   LEFT JOIN etablissement e ON e.id = o.etablissement_id
 """
 
@@ -173,44 +189,103 @@ SELECT DISTINCT ON (offre_id, insee) offre_id, insee, motif, partielle
 def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
     """Recompute coverage rows for the given offers (all offers when None). Returns their number.
 
-    The rows are computed into a temporary table and merged: only what changed is deleted, updated or inserted.
+    The offers are taken by chunks of ``CHUNK`` (their sorts and joins stay in memory, ``work_mem`` being raised to
+    ``WORK_MEM`` meanwhile); the rows of a chunk are computed into a temporary table and merged: only what changed is
+    deleted, updated or inserted.
 
     Also refreshes each offer's effective map point (its Location, else its EG), stores each row's distance from the
     commune's centre (``couverture.distance_m``, migration 012), then fills every missing public
     document of an offer (``offre.doc_public``, see :mod:`gis.public_offer`). Runs inside the caller's transaction
     when there is one.
     """
-    params = {"ids": offre_ids, "motifs": list(MOTIFS), "share": POLYGON_SHARE, "france": list(FRANCE_CODES)}
+    params: dict[str, Any] = {"ids": offre_ids, "motifs": list(MOTIFS), "share": POLYGON_SHARE,
+                              "france": list(FRANCE_CODES)}
     with conn.transaction():
+        previous = conn.execute("SELECT current_setting('work_mem') AS v").fetchone()
+        conn.execute("SELECT set_config('work_mem', %s, true)", (WORK_MEM,))
+        started = time.perf_counter()
         conn.execute(_EFFECTIVE_POINT, params)
+        ids = offre_ids if offre_ids is not None else [r["id"] for r in conn.execute("SELECT id FROM offre")]
+        ids = sorted(set(ids))
+        conn.execute("DROP TABLE IF EXISTS pg_temp.coverage_communes")
+        conn.execute(_COMMUNES)
+        conn.execute("ANALYZE pg_temp.coverage_communes")
         conn.execute("DROP TABLE IF EXISTS pg_temp.couverture_fresh")
-        rows = conn.execute(_REFRESH_ROWS, params).rowcount
-        conn.execute("CREATE UNIQUE INDEX ON pg_temp.couverture_fresh (offre_id, insee)")
-        conn.execute("ANALYZE pg_temp.couverture_fresh")
-        for statement_text in _APPLY:
-            conn.execute(statement_text, params)
+        conn.execute("CREATE TEMP TABLE couverture_fresh ON COMMIT DROP AS "
+                     "SELECT offre_id, insee, motif, partielle, distance_m FROM couverture WITH NO DATA")
+        rows = changed = 0
+        for i in range(0, len(ids), CHUNK):
+            conn.execute("TRUNCATE pg_temp.couverture_fresh")
+            part = ids[i:i + CHUNK]
+            chunk = {**params, "ids": part, "lo": part[0], "hi": part[-1]}
+            rows += conn.execute(_REFRESH_ROWS, chunk).rowcount
+            changed += _merge(conn, chunk)
+        if offre_ids is None:  # rows of offers that no longer exist
+            changed += conn.execute("DELETE FROM couverture c WHERE NOT EXISTS "
+                                    "(SELECT 1 FROM offre o WHERE o.id = c.offre_id)").rowcount
         conn.execute("DROP TABLE pg_temp.couverture_fresh")
-        fill_public_docs(conn)
+        conn.execute("DROP TABLE pg_temp.coverage_communes")
+        merged = time.perf_counter()
+        docs = fill_public_docs(conn)
+        if previous is not None:
+            conn.execute("SELECT set_config('work_mem', %s, true)", (previous["v"],))
+        log.info("couverture : %d ligne(s) calculée(s), %d modifiée(s) en %.1f s, %d document(s) public(s) en %.1f s",
+                 rows, changed, merged - started, docs, time.perf_counter() - merged)
         return rows
 
 
-# The fresh rows are merged, not swapped in wholesale: rows that did not change are not rewritten, so a full rebuild
-# neither doubles the table nor leaves it to be vacuumed, and readers (MVCC) see the old rows until the commit.
+def _merge(conn: Conn, params: dict[str, Any]) -> int:
+    """Merge ``couverture_fresh`` into the rows of the offers ``ids``; return the rows deleted, updated or inserted."""
+    if not _has_rows(conn, params):  # nothing to compare with (a first load): insert everything
+        # Other writers wait (readers do not) until the commit, so that no row of these offers appears meanwhile.
+        conn.execute("LOCK TABLE couverture IN SHARE ROW EXCLUSIVE MODE")
+        if not _has_rows(conn, params):
+            return conn.execute(_INSERT_FRESH).rowcount
+    conn.execute("DROP TABLE IF EXISTS pg_temp.couverture_diff")
+    conn.execute(_DIFF, params)
+    return sum(conn.execute(statement_text).rowcount for statement_text in _APPLY)
+
+
+def _has_rows(conn: Conn, params: dict[str, Any]) -> bool:
+    row = conn.execute("SELECT EXISTS (SELECT 1 FROM couverture WHERE offre_id BETWEEN %(lo)s AND %(hi)s "
+                       "AND offre_id = ANY (%(ids)s)) AS e", params).fetchone()
+    return bool(row and row["e"])
+
+
+# The fresh rows are merged, not swapped in wholesale: rows that did not change are not rewritten (they keep their row
+# version), so a full rebuild neither doubles the table nor leaves it to be vacuumed, and readers (MVCC) see the old
+# rows until the commit. One join finds what changed; the statements then touch those rows only.
+_DIFF = """
+CREATE TEMP TABLE couverture_diff ON COMMIT DROP AS
+SELECT coalesce(f.offre_id, c.offre_id) AS offre_id, coalesce(f.insee, c.insee) AS insee,
+       CASE WHEN c.offre_id IS NULL THEN 'i' WHEN f.offre_id IS NULL THEN 'd' ELSE 'u' END AS op,
+       f.motif, f.partielle, f.distance_m
+  FROM pg_temp.couverture_fresh f
+  FULL JOIN (SELECT * FROM couverture WHERE offre_id BETWEEN %(lo)s AND %(hi)s AND offre_id = ANY (%(ids)s)) c
+         ON c.offre_id = f.offre_id AND c.insee = f.insee
+ WHERE c.offre_id IS NULL OR f.offre_id IS NULL
+    OR (c.motif, c.partielle, c.distance_m) IS DISTINCT FROM (f.motif, f.partielle, f.distance_m)
+"""
+
 _APPLY = (
-    """DELETE FROM couverture c
-        WHERE (%(ids)s::bigint[] IS NULL OR c.offre_id = ANY (%(ids)s))
-          AND NOT EXISTS (SELECT 1 FROM pg_temp.couverture_fresh f
-                           WHERE f.offre_id = c.offre_id AND f.insee = c.insee)""",
-    """UPDATE couverture c SET motif = f.motif, partielle = f.partielle, distance_m = f.distance_m
-         FROM pg_temp.couverture_fresh f
-        WHERE f.offre_id = c.offre_id AND f.insee = c.insee
-          AND (c.motif, c.partielle, c.distance_m) IS DISTINCT FROM (f.motif, f.partielle, f.distance_m)""",
-    # ON CONFLICT rather than NOT EXISTS: on a table that was empty when planned, the anti-join became a nested loop
-    # over a sequential scan of couverture, which grew with every row inserted (quadratic on a national load).
+    """DELETE FROM couverture c USING pg_temp.couverture_diff d
+        WHERE d.op = 'd' AND c.offre_id = d.offre_id AND c.insee = d.insee""",
+    """UPDATE couverture c SET motif = d.motif, partielle = d.partielle, distance_m = d.distance_m
+         FROM pg_temp.couverture_diff d
+        WHERE d.op = 'u' AND c.offre_id = d.offre_id AND c.insee = d.insee""",
+    # ON CONFLICT: a row inserted meanwhile by another load is left as it is.
     """INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)
-       SELECT f.offre_id, f.insee, f.motif, f.partielle, f.distance_m FROM pg_temp.couverture_fresh f
+       SELECT d.offre_id, d.insee, d.motif, d.partielle, d.distance_m FROM pg_temp.couverture_diff d WHERE d.op = 'i'
        ON CONFLICT (offre_id, insee) DO NOTHING""",
 )
+
+# A plain INSERT (no speculative insertion per row), in the order of the primary key: these offers have no row yet
+# and the table is locked against other writers (see _merge).
+_INSERT_FRESH = """
+INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)
+SELECT f.offre_id, f.insee, f.motif, f.partielle, f.distance_m FROM pg_temp.couverture_fresh f
+ ORDER BY f.offre_id, f.insee
+"""
 
 
 def fill_public_docs(conn: Conn) -> int:

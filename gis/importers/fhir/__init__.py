@@ -69,6 +69,8 @@ not JSON, or JSON that is not FHIR, raises: nothing is written.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -85,6 +87,8 @@ from gis.importers.offer_merge import absorb_cnsa_offers
 from gis.importers.report import ImportReport, analyze, run_import
 from gis.progress import Progress, silent
 from gis.territories import coverage
+
+log = logging.getLogger(__name__)
 
 #: Offers written beyond which the tables are analysed before the coverage refresh.
 LARGE_IMPORT = 5_000
@@ -173,7 +177,10 @@ def _import(ctx: Context, paths: list[Path], *, replace_source: bool, batch_byte
         # gets nested loops over 100,000 offers).
         analyze(ctx.conn, TABLES)
     ctx.progress.step("calcul de la couverture des offres importées")
+    started = time.perf_counter()
     ctx.report.counts["couverture"] = coverage.refresh(ctx.conn, sorted(set(offer_ids)))
+    log.info("import FHIR : couverture et documents publics de %d offre(s) en %.1f s", len(set(offer_ids)),
+             time.perf_counter() - started)
 
 
 def write_resources(ctx: Context) -> None:
@@ -187,6 +194,7 @@ def write_resources(ctx: Context) -> None:
 
 def write_structures(ctx: Context) -> None:
     """Write the indexed organisations and places."""
+    ctx.oi_egs.clear()  # organisations internes may be moved to another EG by this batch
     write_organisations(ctx)
     write_locations(ctx)
 

@@ -1,4 +1,9 @@
-"""HealthcareService resources → ``offre`` (+ its zones and polygon).
+"""HealthcareService resources → ``offre`` (+ its zones and polygon), written in bulk.
+
+Each offer is mapped in Python (fields, organisation and place, zones, with the report's warnings in reading
+order); the offers of the batch are then copied into a staging table and upserted by one statement
+(``fhir_offer_upsert``), their declared zones replaced by one ``DELETE`` and one ``COPY``. The rare offers with a
+free-form polygon or a locally edited zone (:mod:`gis.importers.fhir.overrides`) are then written one by one.
 
 An offer whose ``providedBy`` cannot be resolved is rejected (its place in the offer tree would be
 wrong); an unresolvable ``location`` only gives a warning.
@@ -6,6 +11,7 @@ wrong); an unresolvable ``location`` only gives a warning.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,38 +21,94 @@ from gis.importers.etablissements.record import ROR_SOURCE
 from gis.importers.fhir.locations import derived_location
 from gis.importers.fhir.mapping import K_ACTIVITE
 from gis.importers.fhir.offer_mapping import offer_fields
-from gis.importers.fhir.overrides import write_territory
+from gis.importers.fhir.overrides import compare_with_override, overrides_of
 from gis.importers.fhir.read import as_list
 from gis.importers.fhir.references import Context, Key
-from gis.importers.statements import one, statement
+from gis.importers.fhir.zone_mapping import zone_geometries
+from gis.importers.fhir.zones import insert_polygon, zone_rows
+from gis.importers.staging import copy_rows, stage
+from gis.importers.statements import statement
 
 _COLUMNS = (
     "identifiant", "nom", "type_offre", "champ", "activites", "familles", "modes_pec", "publics",
     "modalites_accueil", "temporalites", "actes", "specialisations", "age_min", "age_max", "unite_sensible",
     "statut", "date_fermeture", "date_reouverture",
 )
+#: Columns of the staging table ``fhir_offre_stage`` (see ``fhir_offer_upsert.sql``), in the order of a row.
+STAGE_COLUMNS = ("ord", "ror_id", *_COLUMNS, "contacts", "horaires", "etablissement_id", "oi_id", "lieu_id",
+                 "derniere_maj", "provenance")
+_STAGE_TEMPLATE = (
+    "SELECT 0::int AS ord, ror_id, identifiant, nom, type_offre, champ, activites, familles, modes_pec, publics, "
+    "modalites_accueil, temporalites, actes, specialisations, age_min, age_max, unite_sensible, statut, "
+    "date_fermeture, date_reouverture, contacts, horaires, etablissement_id, oi_id, lieu_id, derniere_maj, provenance "
+    "FROM offre")
+
+
+@dataclass
+class _Offer:
+    """One mapped offer, waiting for its row id."""
+
+    key: Key
+    hs: dict[str, Any]
+    row: tuple[Any, ...]
+    zones: list[tuple[str, str]]
+    polygons: list[dict[str, Any]]
 
 
 def write_offers(ctx: Context) -> None:
-    """Upsert every HealthcareService of the input by ``ror_id``."""
+    """Upsert every HealthcareService of the input by ``ror_id`` (in bulk, see the module docstring)."""
     keys = ctx.keys("HealthcareService")
+    overrides = overrides_of(ctx, [k[1] for k in keys])
+    mapped: list[_Offer] = []
     for n, key in enumerate(keys, 1):
         ctx.progress.count("offres", n, len(keys))
-        _offer(ctx, key, ctx.items[key].resource)
+        offer = _map(ctx, key, ctx.items[key].resource, len(mapped), key[1] in overrides)
+        if offer is not None:
+            mapped.append(offer)
+    if not mapped:
+        return
+    stage(ctx.conn, "fhir_offre_stage", _STAGE_TEMPLATE, STAGE_COLUMNS, (o.row for o in mapped))
+    ids: dict[str, int] = {}
+    for row in ctx.conn.execute(statement("fhir_offer_upsert"), {"source": ctx.source, "fictif": ctx.fictif}):
+        ids[row["ror_id"]] = row["id"]
+        ctx.report.counts["offres_creees" if row["inserted"] else "offres_mises_a_jour"] += 1
+    ctx.report.counts["offres"] += len(mapped)
+    ctx.offre_ids.extend(ids[o.key[1]] for o in mapped)
+    _write_territories(ctx, mapped, ids, overrides)
 
 
-def _offer(ctx: Context, key: Key, hs: dict[str, Any]) -> None:
+def _write_territories(ctx: Context, mapped: list[_Offer], ids: dict[str, int],
+                       overrides: dict[str, dict[str, Any]]) -> None:
+    """Replace the declared zones and polygons of the offers without a local override; compare the others."""
+    plain = [o for o in mapped if o.key[1] not in overrides]
+    plain_ids = [ids[o.key[1]] for o in plain]
+    ctx.conn.execute("DELETE FROM zone_intervention WHERE offre_id = ANY (%s)", (plain_ids,))
+    ctx.conn.execute("DELETE FROM zone_polygone WHERE offre_id = ANY (%s)", (plain_ids,))
+    zones = [(ids[o.key[1]], kind, code) for o in plain for kind, code in o.zones]
+    if zones:
+        ctx.report.counts["zones"] += copy_rows(ctx.conn, "zone_intervention",
+                                                ("offre_id", "type_division", "code"), zones)
+    for o in mapped:
+        ref = f"HealthcareService/{o.key[1]}"
+        if o.key[1] in overrides:
+            compare_with_override(ctx, ids[o.key[1]], overrides[o.key[1]], o.zones, o.polygons, ref)
+        elif o.polygons:
+            insert_polygon(ctx, ids[o.key[1]], o.polygons, ref)
+
+
+def _map(ctx: Context, key: Key, hs: dict[str, Any], ord_: int, overridden: bool) -> _Offer | None:
+    """Map one offer (reporting its warnings); None when it is rejected."""
     ref = f"HealthcareService/{key[1]}"
     f, warnings = offer_fields(hs, ctx.today)
     if not f["identifiant"]:
         ctx.report.reject(ref, "Offre sans identifiant (identifier, identifiantOffre ROR) : non chargée.")
-        return
+        return None
     if not f["nom"]:
         ctx.report.reject(ref, "Offre sans nom (name) : non chargée.")
-        return
+        return None
     provider = _provider(ctx, hs, ref, warnings)
     if provider is None:
-        return
+        return None
     eg_id, oi_id = provider
     lieu_id = _location(ctx, hs, warnings)
     if not f["activites"] and not any(as_list(hs.get("specialty"))):
@@ -55,18 +117,14 @@ def _offer(ctx: Context, key: Key, hs: dict[str, Any]) -> None:
         warnings.append(f"Aucune activité opérationnelle ({'/'.join(sorted(K_ACTIVITE))}) dans specialty.")
     for w in warnings:
         ctx.report.warn(ref, w)
-    params = {
-        **{k: f[k] for k in _COLUMNS},
-        "ror_id": key[1], "contacts": Jsonb(f["contacts"]), "horaires": Jsonb(f["horaires"]),
-        "eg": eg_id, "oi": oi_id, "lieu": lieu_id, "source": ctx.source, "fictif": ctx.fictif,
-        "maj": _timestamp(f["derniere_maj"]),
-        "provenance": Jsonb({"offre": _provenance(ctx, f["derniere_maj"])}),
-    }
-    row = one(ctx.conn.execute(statement("fhir_offer_upsert"), params))
-    ctx.report.counts["offres_creees" if row["inserted"] else "offres_mises_a_jour"] += 1
-    ctx.report.counts["offres"] += 1
-    ctx.offre_ids.append(row["id"])
-    write_territory(ctx, row["id"], hs, ref)
+    row = (ord_, key[1], *(f[k] for k in _COLUMNS), Jsonb(f["contacts"]), Jsonb(f["horaires"]), eg_id, oi_id,
+           lieu_id, _timestamp(f["derniere_maj"]), Jsonb({"offre": _provenance(ctx, f["derniere_maj"])}))
+    zones = zone_rows(ctx, hs, ref)
+    polygons, poly_warnings = zone_geometries(hs)
+    if not overridden:  # an overridden zone is only compared: its polygon is not read for writing
+        for w in poly_warnings:
+            ctx.report.warn(ref, w)
+    return _Offer(key, hs, row, zones, polygons)
 
 
 def _provider(

@@ -19,6 +19,7 @@ from psycopg.types.json import Jsonb
 
 from gis.importers.etablissements.record import ROR_SOURCE
 from gis.importers.fhir.eg_mapping import legal_status, lowest_price
+from gis.importers.fhir.establishments import EG, write_establishments
 from gis.importers.fhir.mapping import fhir_date, organization_fields, organization_kind
 from gis.importers.fhir.references import KIND_OF_TABLE, TABLE_OF_KIND, Context, Key
 from gis.importers.geocoding import locate_etablissements
@@ -35,9 +36,16 @@ def write_organisations(ctx: Context) -> None:
     """Write every Organization of the input (see the module docstring), then place the EGs."""
     keys = ctx.keys("Organization")
     pending = _classify(ctx, keys)
-    for kind in ("EJ", "EG"):
-        for key in [k for k in keys if ctx.org_kinds.get(k) == kind and k in pending]:
-            _write_org(ctx, key, pending.pop(key), kind)
+    for key in [k for k in keys if ctx.org_kinds.get(k) == "EJ" and k in pending]:
+        _write_org(ctx, key, pending.pop(key), "EJ")
+    egs = [_mapped_eg(ctx, key, pending.pop(key)) for key in keys if ctx.org_kinds.get(key) == "EG" and key in pending]
+    rest = write_establishments(ctx, egs)
+    one_by_one = {eg.key for eg in rest}
+    for eg in egs:
+        if eg.key in ctx.org_rows and eg.key not in one_by_one:  # written in bulk
+            _write_described(ctx, ctx.org_rows[eg.key][1], eg.resource, eg.ej_id, eg.ref, created=eg.created)
+    for eg in rest:  # those that meet another row: one by one
+        _store(ctx, eg.key, "EG", eg.resource, eg.fields, ("entite_juridique", eg.ej_id) if eg.ej_id else None)
     while pending:  # OIs: parents first
         ready = [k for k in sorted(pending) if ctx.ref_key(pending[k].get("partOf"), "Organization") not in pending]
         if not ready:
@@ -71,7 +79,8 @@ def _classify(ctx: Context, keys: list[Key]) -> dict[Key, dict[str, Any]]:
     return pending
 
 
-def _write_org(ctx: Context, key: Key, res: dict[str, Any], kind: str) -> None:
+def _mapped(ctx: Context, key: Key, res: dict[str, Any], kind: str) -> tuple[dict[str, Any], tuple[str, int] | None]:
+    """Columns and parent row of one organisation (reporting the mapping's warnings)."""
     fields, warnings = organization_fields(res)
     ref = f"Organization/{key[1]}"
     for w in warnings:
@@ -82,6 +91,23 @@ def _write_org(ctx: Context, key: Key, res: dict[str, Any], kind: str) -> None:
         if parent is None:
             ctx.report.warn(ref, f"Rattachement (partOf) {parent_label} introuvable : {KIND_LABEL[kind]} "
                                  "chargé(e) sans rattachement.")
+    return fields, parent
+
+
+def _mapped_eg(ctx: Context, key: Key, res: dict[str, Any]) -> EG:
+    fields, parent = _mapped(ctx, key, res, "EG")
+    ej_id = parent[1] if parent and parent[0] == "entite_juridique" else None
+    return EG(key, res, fields, ej_id, f"Organization/{key[1]}")
+
+
+def _write_org(ctx: Context, key: Key, res: dict[str, Any], kind: str) -> None:
+    fields, parent = _mapped(ctx, key, res, kind)
+    _store(ctx, key, kind, res, fields, parent)
+
+
+def _store(ctx: Context, key: Key, kind: str, res: dict[str, Any], fields: dict[str, Any],
+           parent: tuple[str, int] | None) -> None:
+    ref = f"Organization/{key[1]}"
     if kind == "EJ":
         row_id = _upsert_ej(ctx, key[1], fields)
     elif kind == "EG":
@@ -174,8 +200,12 @@ def _upsert_eg(ctx: Context, ror_id: str, f: dict[str, Any], ej_id: int | None, 
     return eg_id
 
 
-def _write_described(ctx: Context, eg_id: int, res: dict[str, Any], ej_id: int | None, ref: str) -> None:
-    """Legal status (of the EJ) and lowest monthly price of an EG, with their provenance (ROR wins)."""
+def _write_described(ctx: Context, eg_id: int, res: dict[str, Any], ej_id: int | None, ref: str, *,
+                     created: bool = False) -> None:
+    """Legal status (of the EJ) and lowest monthly price of an EG, with their provenance (ROR wins).
+
+    A row just ``created`` has nothing to clear: nothing is written when the ROR gives neither.
+    """
     warnings: list[str] = []
     prix, read = lowest_price(res, warnings)
     for w in warnings:
@@ -196,6 +226,8 @@ def _write_described(ctx: Context, eg_id: int, res: dict[str, Any], ej_id: int |
     if prix is not None:
         prov["prix_min"] = {"source": source, "millesime": read.get("debut_validite") or millesime,
                             "unite": "mensuel", **read}
+    if created and status is None and prix is None:
+        return
     ctx.conn.execute(statement("ror_eg_described"),
                      {"id": eg_id, "sj": status, "prix": prix, "prov": Jsonb(prov), "ror": source})
 

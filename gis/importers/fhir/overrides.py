@@ -15,8 +15,6 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from gis.importers.fhir.references import Context
-from gis.importers.fhir.zone_mapping import zone_geometries
-from gis.importers.fhir.zones import write_polygon, write_zones, zone_rows
 
 # Two polygons are the same zone when no point of one is farther than this from the other (degrees, ~1 m).
 SAME_POLYGON_DEGREES = 1e-5
@@ -34,19 +32,20 @@ SELECT CASE WHEN s.polygone_ror IS NULL THEN i.g IS NULL OR ST_IsEmpty(i.g)
 """
 
 
-def write_territory(ctx: Context, offre_id: int, hs: dict[str, Any], ref: str) -> None:
-    """Write the zone and polygon of one offer, unless the zone is a local override (then compare and report)."""
-    override = ctx.conn.execute(
-        "SELECT zone_ror, modifie_par, to_char(modifie_le, 'DD/MM/YYYY') AS le, polygone_ror IS NOT NULL AS poly "
-        "FROM zone_surcharge WHERE offre_id = %s FOR UPDATE",
-        (offre_id,),
-    ).fetchone()
-    if override is None:
-        write_zones(ctx, offre_id, hs, ref)
-        write_polygon(ctx, offre_id, hs, ref)
-        return
-    rows = zone_rows(ctx, hs, ref)
-    geoms, _warnings = zone_geometries(hs)
+def overrides_of(ctx: Context, ror_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Return the local overrides (``zone_surcharge``, locked for update) of the offers with these logical ids."""
+    rows = ctx.conn.execute(
+        "SELECT o.ror_id, s.zone_ror, s.modifie_par, to_char(s.modifie_le, 'DD/MM/YYYY') AS le, "
+        "       s.polygone_ror IS NOT NULL AS poly "
+        "  FROM zone_surcharge s JOIN offre o ON o.id = s.offre_id WHERE o.ror_id = ANY (%s) FOR UPDATE OF s",
+        (ror_ids,),
+    ).fetchall()
+    return {r["ror_id"]: r for r in rows}
+
+
+def compare_with_override(ctx: Context, offre_id: int, override: dict[str, Any], rows: list[tuple[str, str]],
+                          geoms: list[dict[str, Any]], ref: str) -> None:
+    """Keep an offer's local zone: report (and store on the override) a conflict when the ROR zone changed."""
     texts = [json.dumps(g) for g in geoms]
     try:
         with ctx.conn.transaction():

@@ -23,6 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from gis.errors import InvalidInput
 from gis.identifiers import system_key
 from gis.importers.report import ImportReport
@@ -43,6 +45,11 @@ _ARRAY_FIELDS: dict[str, tuple[str, ...]] = {
     "Organization": ("type", "address", "alias", "contact", "endpoint"),
     "Location": ("type", "alias", "endpoint", "hoursOfOperation"),
 }
+# A value normalisation may fix: a string where a number or a boolean is expected, an object where ``extension``
+# should be an array; or a key written with a \u escape, which the first two could not see.
+_FIXABLE = re.compile(
+    r'"(?:valueInteger|valuePositiveInt|valueUnsignedInt|valueDecimal|valueBoolean)"\s*:\s*"|"extension"\s*:\s*\{'
+    r'|\\u[0-9a-fA-F]{4}[^"]*"\s*:')
 _NUMERIC_VALUES = {"valueInteger": int, "valuePositiveInt": int, "valueUnsignedInt": int, "valueDecimal": float}
 
 
@@ -54,6 +61,7 @@ class Item:
     ref: str                       # "file.json#entry[3]", "file.ndjson:12", "file.json"
     full_url: str | None = None
     request_url: str | None = None
+    clean: bool = False            # its file has no value that normalisation would fix (see ``needs_fixing``)
 
 
 # --------------------------------------------------------------------------- files
@@ -84,6 +92,14 @@ def read_items(files: list[Path], report: ImportReport) -> list[Item]:
     return items
 
 
+def parse_json(text: str) -> Any:
+    """Parse JSON with orjson, falling back to :func:`json.loads` (its errors, NaN, integers beyond 64 bits)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def _read_file(path: Path, report: ImportReport) -> list[Item]:
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -93,7 +109,7 @@ def _read_file(path: Path, report: ImportReport) -> list[Item]:
     if name.lower().endswith(NDJSON_SUFFIXES):
         return _read_ndjson(name, text, report)
     try:
-        data = json.loads(text)
+        data = parse_json(text)
     except json.JSONDecodeError as exc:
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) > 1 and all(line.lstrip().startswith("{") for line in lines):
@@ -103,7 +119,9 @@ def _read_file(path: Path, report: ImportReport) -> list[Item]:
         ) from exc
     if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
         raise InvalidInput(f"{name} n'est pas une ressource FHIR : l'objet JSON n'a pas de « resourceType ».")
-    return list(_items_of(data, name, report, full_url=None, request_url=None))
+    clean = _FIXABLE.search(text) is None
+    return [Item(i.resource, i.ref, i.full_url, i.request_url, clean)
+            for i in _items_of(data, name, report, full_url=None, request_url=None)]
 
 
 def _read_ndjson(name: str, text: str, report: ImportReport) -> list[Item]:
@@ -115,7 +133,7 @@ def _read_ndjson(name: str, text: str, report: ImportReport) -> list[Item]:
         lines += 1
         ref = f"{name}:{n}"
         try:
-            data = json.loads(line)
+            data = parse_json(line)
         except json.JSONDecodeError as exc:
             report.reject(ref, f"Ligne JSON invalide ({exc.msg}, colonne {exc.colno}) : ligne ignorée.")
             bad += 1
@@ -166,8 +184,11 @@ def _items_of(
 # --------------------------------------------------------------------------- normalisation
 
 
-def normalize(resource: dict[str, Any]) -> list[str]:
-    """Fix, in place, the variations of hand-written payloads; return what was fixed (French)."""
+def normalize(resource: dict[str, Any], *, deep: bool = True) -> list[str]:
+    """Fix, in place, the variations of hand-written payloads; return what was fixed (French).
+
+    ``deep=False`` skips the walk through every value, for a resource whose file text has nothing it could fix.
+    """
     notes: list[str] = []
     rtype = resource.get("resourceType", "")
     for fld in _ARRAY_FIELDS["*"] + _ARRAY_FIELDS.get(rtype, ()):
@@ -176,7 +197,8 @@ def normalize(resource: dict[str, Any]) -> list[str]:
             resource[fld] = [value]
             notes.append(f"{fld} (objet au lieu d'un tableau)")
     fixed: set[str] = set()
-    _fix_values(resource, fixed)
+    if deep:
+        _fix_values(resource, fixed)
     notes.extend(f"{key} (texte au lieu d'un nombre ou d'un booléen)" for key in sorted(fixed))
     return notes
 
@@ -184,24 +206,26 @@ def normalize(resource: dict[str, Any]) -> list[str]:
 def _fix_values(node: Any, fixed: set[str]) -> None:
     if isinstance(node, list):
         for child in node:
-            _fix_values(child, fixed)
+            if isinstance(child, dict | list):
+                _fix_values(child, fixed)
         return
     if not isinstance(node, dict):
         return
     if isinstance(node.get("extension"), dict):
         node["extension"] = [node["extension"]]
         fixed.add("extension")
-    for key, value in list(node.items()):
-        if isinstance(value, str) and key in _NUMERIC_VALUES:
-            try:
-                node[key] = _NUMERIC_VALUES[key](value.strip())
+    for key, value in node.items():  # values are replaced, keys never added: iterating in place is safe
+        if isinstance(value, str):
+            if key in _NUMERIC_VALUES:
+                try:
+                    node[key] = _NUMERIC_VALUES[key](value.strip())
+                    fixed.add(key)
+                except ValueError:
+                    pass
+            elif key == "valueBoolean" and value.strip().lower() in ("true", "false"):
+                node[key] = value.strip().lower() == "true"
                 fixed.add(key)
-            except ValueError:
-                pass
-        elif isinstance(value, str) and key == "valueBoolean" and value.strip().lower() in ("true", "false"):
-            node[key] = value.strip().lower() == "true"
-            fixed.add(key)
-        else:
+        elif isinstance(value, dict | list):
             _fix_values(value, fixed)
 
 

@@ -18,7 +18,6 @@ from typing import Any
 from gis.db import Conn
 from gis.identifiers import INSEE_RE
 from gis.importers.fhir.read import Item, logical_id, normalize, parse_reference
-from gis.importers.geocoding import current_commune
 from gis.importers.report import ImportReport
 from gis.progress import Progress
 
@@ -43,6 +42,17 @@ _ORG_BY_OTHER_ID = (
     "UNION ALL SELECT 'organisation_interne', id FROM organisation_interne WHERE ror_id = %(v)s LIMIT 1"
 )
 
+# What gis.importers.geocoding.current_commune answers, for every code at once: the commune itself, else the most
+# populated current commune of a former, delegated or associated code.
+_CURRENT_COMMUNES = """
+SELECT insee AS code, insee FROM geo_commune
+UNION ALL
+(SELECT DISTINCT ON (a.code) a.code, a.insee
+   FROM geo_commune_alias a JOIN geo_commune c ON c.insee = a.insee
+  WHERE NOT EXISTS (SELECT 1 FROM geo_commune g WHERE g.insee = a.code)
+  ORDER BY a.code, c.population DESC NULLS LAST, a.insee)
+"""
+
 
 @dataclass
 class Context:
@@ -63,6 +73,9 @@ class Context:
     commune_cache: dict[str, str | None] = field(default_factory=dict)
     offre_ids: list[int] = field(default_factory=list)
     eg_ids: list[int] = field(default_factory=list)
+    oi_egs: dict[int, int | None] = field(default_factory=dict)
+    codes: dict[str, frozenset[str]] = field(default_factory=dict)
+    communes: dict[str, str] | None = None
 
     # ------------------------------------------------------------------ indexing
 
@@ -87,7 +100,7 @@ class Context:
     def _index(self, item: Item, normalise: bool = True) -> None:
         res = item.resource
         rtype = res["resourceType"]
-        notes = normalize(res) if normalise else []
+        notes = normalize(res, deep=not item.clean) if normalise else []
         lid, origin = logical_id(item)
         if lid is None:
             self.report.reject(item.ref, f"{rtype} sans identifiant logique (id, fullUrl ou identifier) : ignoré.")
@@ -167,9 +180,19 @@ class Context:
         return row["id"] if row else None
 
     def eg_of_oi(self, oi_id: int) -> int | None:
-        """Return the établissement an organisation interne belongs to."""
-        row = self.conn.execute("SELECT etablissement_id FROM organisation_interne WHERE id = %s", (oi_id,)).fetchone()
-        return row["etablissement_id"] if row else None
+        """Return the établissement an organisation interne belongs to (remembered for the import)."""
+        if oi_id not in self.oi_egs:
+            row = self.conn.execute("SELECT etablissement_id FROM organisation_interne WHERE id = %s",
+                                    (oi_id,)).fetchone()
+            self.oi_egs[oi_id] = row["etablissement_id"] if row else None
+        return self.oi_egs[oi_id]
+
+    def known(self, table: str, code: str) -> bool:
+        """Whether ``code`` is in ``geo_departement`` or ``geo_region`` (the codes are read once per import)."""
+        if table not in self.codes:
+            query = {"geo_departement": "SELECT code FROM geo_departement", "geo_region": "SELECT code FROM geo_region"}
+            self.codes[table] = frozenset(r["code"] for r in self.conn.execute(query[table]))
+        return code in self.codes[table]
 
     def fail(self, key: Key, motif: str) -> None:
         """Reject a resource (its dependants are rejected with this reason)."""
@@ -184,7 +207,9 @@ class Context:
         if code.isdigit() and len(code) == 4:
             code = code.zfill(5)
         if code not in self.commune_cache:
-            found = current_commune(self.conn, code) if INSEE_RE.match(code) else None
+            if self.communes is None:  # every current, former and delegated code, read once per import
+                self.communes = {r["code"]: r["insee"] for r in self.conn.execute(_CURRENT_COMMUNES)}
+            found = self.communes.get(code) if INSEE_RE.match(code) else None
             self.commune_cache[code] = found
             if found is None:
                 self.report.warn(ref, f"Code commune {code} inconnu du référentiel géographique chargé.")

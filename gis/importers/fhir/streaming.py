@@ -20,6 +20,8 @@ organisation interne whose parent is in a later batch is loaded without its pare
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,6 +40,7 @@ _ORGS_BY_ROR_ID = (
     "UNION ALL SELECT 'organisation_interne', id, ror_id FROM organisation_interne WHERE ror_id = ANY (%(ids)s) "
     "UNION ALL SELECT 'entite_juridique', id, ror_id FROM entite_juridique WHERE ror_id = ANY (%(ids)s)"
 )
+log = logging.getLogger(__name__)
 _TYPES = ("Organization", "Location", "HealthcareService")
 _STRUCTURES = ("entite_juridique", "etablissement", "organisation_interne", "lieu")
 
@@ -104,6 +107,7 @@ def write_batches(
     """
     keep: dict[str, list[str]] = {rtype: [] for rtype in _TYPES}
     n = len(files)
+    started = time.perf_counter()
     for i, batch in enumerate(files, 1):
         ctx.progress.step(f"organisations et lieux : lot {i}/{n} ({len(batch)} fichier(s))")
         _start_batch(ctx)
@@ -112,6 +116,8 @@ def write_batches(
             keep[rtype].extend(ids)
         structures(ctx)
     analyze(ctx.conn, _STRUCTURES)  # the offers' lookups of places and organisations see the rows just written
+    log.info("import FHIR : organisations et lieux de %d lot(s) écrits en %.1f s", n, time.perf_counter() - started)
+    started = time.perf_counter()
     offer_ids: list[int] = []
     for i, batch in enumerate(files, 1):
         ctx.progress.step(f"offres : lot {i}/{n}")
@@ -121,6 +127,7 @@ def write_batches(
         offers(ctx)
         offer_ids.extend(ctx.offre_ids)
     ctx.report.counts["lots_de_lecture"] = n
+    log.info("import FHIR : %d offre(s) écrites en %.1f s", len(offer_ids), time.perf_counter() - started)
     _start_batch(ctx)
     return keep, offer_ids
 

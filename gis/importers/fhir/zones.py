@@ -14,23 +14,10 @@ import psycopg
 
 from gis.identifiers import INSEE_RE
 from gis.importers.fhir.references import Context
-from gis.importers.fhir.zone_mapping import zone_geometries, zones_of
+from gis.importers.fhir.zone_mapping import zones_of
 from gis.importers.statements import statement
 
 log = logging.getLogger(__name__)
-
-
-def write_zones(ctx: Context, offre_id: int, hs: dict[str, Any], ref: str) -> None:
-    """Replace the declared zones of one offer."""
-    rows = zone_rows(ctx, hs, ref)
-    ctx.conn.execute("DELETE FROM zone_intervention WHERE offre_id = %s", (offre_id,))
-    if rows:
-        with ctx.conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO zone_intervention (offre_id, type_division, code) VALUES (%s, %s, %s)",
-                [(offre_id, kind, code) for kind, code in rows],
-            )
-        ctx.report.counts["zones"] += len(rows)
 
 
 def zone_rows(ctx: Context, hs: dict[str, Any], ref: str) -> list[tuple[str, str]]:
@@ -79,7 +66,7 @@ def _departement_code(ctx: Context, code: str, ref: str) -> str | None:
     if not (metropolitan or overseas):
         ctx.report.warn(ref, f"Zone d'intervention : code département « {code} » mal formé : ignoré.")
         return None
-    if not ctx.conn.execute("SELECT 1 FROM geo_departement WHERE code = %s", (code,)).fetchone():
+    if not ctx.known("geo_departement", code):
         ctx.report.warn(ref, f"Zone d'intervention : département {code} absent du référentiel chargé (conservé).")
     return code
 
@@ -89,19 +76,13 @@ def _region_code(ctx: Context, code: str, ref: str) -> str | None:
         ctx.report.warn(ref, f"Zone d'intervention : code région « {code} » mal formé : ignoré.")
         return None
     code = str(int(code)).zfill(2)
-    if not ctx.conn.execute("SELECT 1 FROM geo_region WHERE code = %s", (code,)).fetchone():
+    if not ctx.known("geo_region", code):
         ctx.report.warn(ref, f"Zone d'intervention : région {code} absente du référentiel chargé (conservée).")
     return code
 
 
-def write_polygon(ctx: Context, offre_id: int, hs: dict[str, Any], ref: str) -> None:
-    """Replace the free-form polygon territory of one offer (union of its GeoJSON polygons)."""
-    geoms, warnings = zone_geometries(hs)
-    for w in warnings:
-        ctx.report.warn(ref, w)
-    ctx.conn.execute("DELETE FROM zone_polygone WHERE offre_id = %s", (offre_id,))
-    if not geoms:
-        return
+def insert_polygon(ctx: Context, offre_id: int, geoms: list[dict[str, Any]], ref: str) -> None:
+    """Store the union of an offer's GeoJSON polygons (its previous polygon already deleted)."""
     try:
         with ctx.conn.transaction():
             row = ctx.conn.execute(
