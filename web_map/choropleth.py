@@ -259,6 +259,10 @@ def couverture_page(data: dict[str, Any], *, type_labels: list[str], extent: lis
     page.add_legend(value_label, items, note=f"Discrétisation : {METHODS[method]}. Paris est représenté par "
                     "arrondissement. Une commune couverte par une offre de tout Paris ou du département compte.")
     page.add_legend("Repères", [LegendItem("Limite départementale", style.DEPARTEMENT_OUTLINE, "dashed")])
+    if summary.get("communes_offres_fictives"):
+        page.add_notice("Carte calculée en partie ou en totalité sur des offres fictives de démonstration "
+                        f"({style.fr_number(summary['communes_offres_fictives'])} communes couvertes par au moins "
+                        "une offre fictive) : elle ne décrit pas l'offre réelle.")
     pct_c = 100 * summary["communes_non_couvertes"] / summary["communes"] if summary["communes"] else 0
     pct_p = 100 * summary["population_non_couverte"] / summary["population"] if summary["population"] else 0
     page.add_html(Markup(

@@ -61,13 +61,13 @@ _TERRITORIES = """
 # Offers covering each commune, each city once ({where}: visibility + filters; {geometry}; {dep}: département).
 _COUNTS = """
         WITH counts AS (
-            SELECT cv.insee, count(*) AS n
+            SELECT cv.insee, count(*) AS n, count(*) FILTER (WHERE o.fictif) AS nf
               FROM couverture cv JOIN offre o ON o.id = cv.offre_id
               LEFT JOIN etablissement e ON e.id = o.etablissement_id
              WHERE {where}
              GROUP BY cv.insee
         )
-        SELECT c.insee AS id, coalesce(k.n, 0) AS offres, c.population,
+        SELECT c.insee AS id, coalesce(k.n, 0) AS offres, coalesce(k.nf, 0) AS fictives, c.population,
                json_build_object(
                    'insee', c.insee, 'nom', c.nom, 'departement', c.departement, 'population', c.population,
                    'offres', coalesce(k.n, 0),
@@ -135,7 +135,7 @@ def coverage_by_commune_json(
 
     Paris is represented by its arrondissements. The FeatureCollection (display geometry) has the properties insee,
     nom, departement, population, offres, pour_10000 (offers per 10,000 people), and a ``resume`` of the communes and
-    population covered by none.
+    population covered by none, and of the communes covered by fictitious (demonstration) offers.
 
     Raises
     ------
@@ -162,7 +162,8 @@ def coverage_by_commune_json(
         'communes', count(*),
         'communes_non_couvertes', count(*) FILTER (WHERE f.offres = 0),
         'population', coalesce(sum(f.population), 0),
-        'population_non_couverte', coalesce(sum(f.population) FILTER (WHERE f.offres = 0), 0))""")
+        'population_non_couverte', coalesce(sum(f.population) FILTER (WHERE f.offres = 0), 0),
+        'communes_offres_fictives', count(*) FILTER (WHERE f.fictives > 0))""")
     row = conn.execute(collection_sql(rows, extra=summary), params).fetchone()
     assert row is not None  # an aggregate always returns one row
     return str(next(iter(row.values()))).encode()

@@ -27,3 +27,12 @@ def test_large_coverage_table_is_paged():
 def test_small_coverage_table_is_whole():
     page = couverture_page(_data(1300), type_labels=["SSIAD"], extent=None, basemap="none")
     assert len(page.tables[-1].rows) == 1300 and not page.notices
+
+
+def test_coverage_page_says_when_fictitious_offers_are_counted():
+    data = _data(10)
+    data["resume"]["communes_offres_fictives"] = 4
+    page = couverture_page(data, type_labels=["SSIAD"], extent=None, basemap="none")
+    notice = next(n for n in page.notices if "fictives" in n)
+    assert "4 communes couvertes par au moins une offre fictive" in notice
+    assert "ne décrit pas l'offre réelle" in notice

@@ -78,6 +78,7 @@ def test_coverage_api_counts_and_white_zones(fixture_http):
     assert "75056" not in counts
     assert counts["93066"] == 1 and counts["75110"] == 1 and counts["75111"] == 0
     assert body["resume"]["communes_non_couvertes"] == 1283
+    assert body["resume"]["communes_offres_fictives"] == 0  # the fixture's offers are not demonstration data
     per = next(f for f in body["features"] if f["id"] == "93066")["properties"]["pour_10000"]
     assert per == pytest.approx(10000 / 149077, abs=0.01)
 
@@ -88,6 +89,7 @@ def test_coverage_widget_size_and_summary(fixture_http):
     assert len(resp.content) < 800_000
     text = re.sub(r"\s", " ", resp.text.replace("\u202f", " "))
     assert "1 283 sans aucune offre" in text
+    assert "offres fictives" not in text
     assert "/api/v1/couverture?type_offre=30" in resp.text
 
 
