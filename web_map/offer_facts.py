@@ -57,13 +57,32 @@ def hours_text(hours: list[dict[str, Any]] | None) -> str | None:
     return " ; ".join(parts) or None
 
 
+def source_name(o: dict[str, Any]) -> str:
+    """Where the offer's description comes from, for « not given » wordings: « le ROR » or its other source."""
+    source = ((o.get("provenance") or {}).get("offre") or {}).get("source")
+    if not source or o.get("fictif") or "ROR" in str(source).upper():
+        return "le ROR"
+    return f"la source ({source})"
+
+
+def ages_text(age_min: int | None, age_max: int | None) -> str | None:
+    """``60 ans et plus``, ``jusqu'à 17 ans``, ``de 18 à 59 ans``; None without bounds."""
+    if age_min is None and age_max is None:
+        return None
+    if age_max is None or age_max >= 120:
+        return "tous âges" if not age_min else f"{age_min} ans et plus"
+    if not age_min:
+        return f"jusqu'à {age_max} ans"
+    return f"de {age_min} à {age_max} ans"
+
+
 def home_visits_text(o: dict[str, Any], family: str) -> str:
     """Whether the offer visits people at home: the modalité d'accueil « Visite à domicile », or a home service."""
     if any(m.get("code") == HOME_VISIT_CODE for m in o.get("modalites_accueil") or []):
         return "Oui (modalité d'accueil « Visite à domicile »)"
     if family == "domicile":
         return "Oui : service qui intervient au domicile"
-    return "Non déclarées dans le ROR"
+    return f"Non déclarées dans {source_name(o)}"
 
 
 def date_text(iso: str | None) -> str | None:

@@ -27,10 +27,7 @@ from web_map import assets, components, style
 from web_map.basemaps import basemap, basemap_key
 from web_map.elements import Column, Legend, LegendItem, Marker, Table, strip_controls
 
-DEFAULT_SOURCES = (
-    "Sources : ROR Île-de-France (données fictives de démonstration), FINESS, "
-    "IGN Admin Express 2018, INSEE COG 2026"
-)
+DEFAULT_SOURCES = "Sources : ROR Île-de-France, FINESS, IGN Admin Express 2018, INSEE COG 2026"
 IDF_CENTER = (48.71, 2.50)
 
 _env = Environment(loader=PackageLoader("web_map", "templates"), autoescape=True, trim_blocks=True,

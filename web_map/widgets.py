@@ -13,7 +13,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from gis.territories.coverage import MOTIF_LABELS
-from web_map import capacity, offer_facts, style
+from web_map import capacity, offer_facts, sources, style
 from web_map.editing import report_url
 from web_map.elements import COMMUNE_STYLE, TERRITORY_STYLE, Column, LegendItem, Marker
 from web_map.page import MapPage
@@ -235,15 +235,16 @@ def commune_offers_page(feature: dict[str, Any], answer: dict[str, Any], *, base
                                             MIXED_TERRITORY_COLOR, "fill"))
     page.legends[0].items.append(LegendItem("Département ou région entiers (contour seul, couleur de la famille)",
                                             _territory_swatch(families), "dashed"))
-    fictif = any(o["fictif"] for o in results)
+    page.sources = sources.offer_sources(results)
     count = answer["total"]
     page.add_notice(f"{count} offre{'s' if count > 1 else ''} couvre{'nt' if count > 1 else ''} {nom}"
                     + (" (filtres appliqués)." if query else "."))
     if count > len(results):
         page.add_notice(f"Carte et tableau : les {len(results)} offres les plus proches du centre de la commune ; "
                         "la liste complète est dans les exports ci-dessous.")
-    if fictif:
-        page.add_notice("Les offres affichées sont des données fictives de démonstration.")
+    notice = sources.fictitious_notice(results)
+    if notice:
+        page.add_notice(notice)
     api = f"/api/v1/communes/{insee}/services{qs}"
     sep = "&" if query else "?"
     page.add_html(Markup(
@@ -264,6 +265,7 @@ def offre_page(o: dict[str, Any], *, basemap: str = "plan-ign") -> MapPage:
     page = MapPage(o["nom"], basemap=basemap,
                    subtitle=f"{o['type_offre']['label'] or o['type_offre']['code']}"
                             + (f" – {eg['nom']}" if eg else ""))
+    page.sources = sources.offer_sources([o])
     if o["fictif"]:
         page.add_notice("Offre fictive (données de démonstration).")
     covered = o["communes_couvertes"]
@@ -291,14 +293,13 @@ def offre_page(o: dict[str, Any], *, basemap: str = "plan-ign") -> MapPage:
         ("Champ d'activité", o["champ"]["label"]),
         ("Activités", ", ".join(a["label"] or a["code"] for a in o["activites"]) or None),
         ("Publics", ", ".join(a["label"] or a["code"] for a in o["publics"]) or None),
-        ("Âges", f"{o['age_min'] if o['age_min'] is not None else '—'} à "
-                 f"{o['age_max'] if o['age_max'] is not None else '—'} ans"),
+        ("Âges", offer_facts.ages_text(o["age_min"], o["age_max"])),
         ("Modes de prise en charge", ", ".join(a["label"] or a["code"] for a in o["modes_prise_en_charge"]) or None),
-        ("Établissement", f"{eg['nom']} (FINESS {eg.get('finess') or '—'})" if eg else None),
+        ("Établissement", (f"{eg['nom']} (FINESS {eg['finess']})" if eg.get("finess") else eg["nom"]) if eg else None),
         ("Adresse", eg_address(eg) or None),
         ("Lieu de réalisation", offer_facts.place_text(o.get("lieu"))),
         ("Contact", " ; ".join(c.get("valeur", "") for c in o["contacts"]) or None),
-        ("Horaires", offer_facts.hours_text(o.get("horaires")) or "Non renseignés dans le ROR"),
+        ("Horaires", offer_facts.hours_text(o.get("horaires")) or f"Non renseignés dans {offer_facts.source_name(o)}"),
         ("Visites à domicile", offer_facts.home_visits_text(o, family)),
         ("Statut", {"ouverte": "Ouverte", "fermee_temporairement": "Fermée temporairement"}.get(o["statut"],
                                                                                              o["statut"])),

@@ -61,3 +61,18 @@ def test_offer_page_never_says_paris_whole_for_one_arrondissement(fixture_http):
     rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)
     paris = [r for r in rows if "75056" in r]
     assert paris and all("en partie : arrondissements 10e" in r for r in paris)
+
+
+def test_ages_text():
+    assert offer_facts.ages_text(60, None) == "60 ans et plus"
+    assert offer_facts.ages_text(60, 120) == "60 ans et plus"
+    assert offer_facts.ages_text(0, 17) == "jusqu'à 17 ans"
+    assert offer_facts.ages_text(18, 59) == "de 18 à 59 ans"
+    assert offer_facts.ages_text(None, None) is None
+    assert offer_facts.ages_text(0, 120) == "tous âges"
+
+
+def test_not_given_names_the_real_source():
+    cnsa = {"fictif": False, "provenance": {"offre": {"source": "Annuaire CNSA", "millesime": "≈ 2021"}}}
+    assert offer_facts.home_visits_text(cnsa, "personnes-agees") == "Non déclarées dans la source (Annuaire CNSA)"
+    assert offer_facts.source_name({"fictif": True, "provenance": {"offre": {"source": "demo"}}}) == "le ROR"

@@ -26,7 +26,8 @@ def test_commune_widget_lists_the_covering_offers(fixture_http):
     assert "/api/v1/communes/93066/services?format=csv" in html
     assert len(resp.content) < 300_000
     assert "frame-ancestors" in resp.headers["content-security-policy"]
-    assert "Sources : ROR Île-de-France (données fictives de démonstration)" in html
+    assert "Sources : ROR Île-de-France, FINESS" in html  # the fixture offers are not demonstration data
+    assert "fictive" not in html
 
 
 def test_commune_widget_filters_flow_into_links(fixture_http):
