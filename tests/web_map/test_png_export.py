@@ -136,14 +136,38 @@ def test_cross_origin_tiles_are_left_out_with_a_note(export_page):
     says so on the image, and still downloads."""
     bp = export_page
     tile = _png_tile()
-    bp.page.route("https://data.geopf.fr/**", lambda route: route.fulfill(status=200, body=tile,
-                                                                          content_type="image/png"))
+    # Playwright adds CORS headers to a fulfilled cross-origin answer unless one is given: an origin other than
+    # the page's stands for a tile host that does not allow the copy.
+    bp.page.route("https://data.geopf.fr/**", lambda route: route.fulfill(
+        status=200, body=tile, content_type="image/png",
+        headers={"Access-Control-Allow-Origin": "https://ailleurs.example"}))
     assert bp.goto("/cartes/commune/93066?fond=plan-ign").status == 200
     bp.page.wait_for_function(
         "() => document.querySelectorAll('.leaflet-tile-pane img.leaflet-tile-loaded').length > 0", timeout=20_000)
     png = _download_png(bp)
     _check_png(bp, png)
     assert bp.page.evaluate("() => RorMap.exportCanvas().then(c => c.rgTilesSkipped)") is True
+    # The browser logs the refused CORS copies of the tiles; nothing else.
+    assert [e for e in bp.js_errors() if not e.startswith("Access to image at 'https://data.geopf.fr/")] == []
+
+
+def test_cross_origin_tiles_with_cors_are_in_the_image(export_page):
+    """A tile host that allows CORS (as IGN's Géoplateforme and OpenStreetMap do): the basemap is in the image."""
+    bp = export_page
+    tile = _png_tile()
+    bp.page.route("https://data.geopf.fr/**", lambda route: route.fulfill(
+        status=200, body=tile, content_type="image/png", headers={"Access-Control-Allow-Origin": "*"}))
+    assert bp.goto("/cartes/commune/93066?fond=plan-ign").status == 200
+    bp.page.wait_for_function(
+        "() => document.querySelectorAll('.leaflet-tile-pane img.leaflet-tile-loaded').length > 0", timeout=20_000)
+    assert bp.page.evaluate("() => RorMap.exportCanvas().then(c => c.rgTilesSkipped)") is False
+    # The tiles' pale green is drawn somewhere on the map part of the image.
+    found = bp.page.evaluate("""() => RorMap.exportCanvas().then(c => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] === 200 && d[i + 1] === 230 && d[i + 2] === 200) n++;
+        return n; })""")
+    assert found > 1000
     assert bp.js_errors() == []
 
 

@@ -2,8 +2,8 @@
    the browser lets us read them, vector layers, markers), the legend, the source and the date.
    Our own canvas composition, no library: the SVG layers (Leaflet paths, vector-tile SVGs, marker icons)
    are copied into one SVG document drawn through a data: URL (allowed by the CSP's img-src, and it does
-   not taint the canvas); basemap tiles from another site without CORS would taint it, so they are then
-   left out and the image says so. */
+   not taint the canvas); basemap tiles from another site are asked again in CORS mode (IGN and OSM allow
+   it); a tile host without CORS would taint the canvas, so its tiles are then left out and the image says so. */
 (function () {
   "use strict";
   var RorMap = (window.RorMap = window.RorMap || {});
@@ -47,25 +47,50 @@
     return new XMLSerializer().serializeToString(copy);
   }
 
-  /* Basemap tiles on their own canvas; null when the browser forbids reading them (cross-origin). */
-  function tilesCanvas(container, box) {
-    var imgs = container.querySelectorAll(".leaflet-tile-pane img.leaflet-tile");
-    if (!imgs.length) return { canvas: null, skipped: false };
+  /* Basemap tiles painted on a canvas at their on-screen places; `copies` (same order) replace the images. */
+  function paintTiles(imgs, copies, box) {
     var canvas = document.createElement("canvas");
     canvas.width = box.width; canvas.height = box.height;
     var ctx = canvas.getContext("2d");
-    Array.prototype.forEach.call(imgs, function (img) {
-      if (!img.complete || !img.naturalWidth) return;
+    imgs.forEach(function (img, i) {
       var r = img.getBoundingClientRect();
       ctx.globalAlpha = parseFloat(getComputedStyle(img).opacity) || 1;
-      ctx.drawImage(img, r.left - box.left, r.top - box.top, r.width, r.height);
+      ctx.drawImage(copies ? copies[i] : img, r.left - box.left, r.top - box.top, r.width, r.height);
     });
     try {
       ctx.getImageData(0, 0, 1, 1);
-      return { canvas: canvas, skipped: false };
+      return canvas;
     } catch (e) {
-      return { canvas: null, skipped: true };  // tainted: tiles of another site without CORS
+      return null;  // tainted: a tile of another site read without CORS
     }
+  }
+
+  /* One tile asked again in CORS mode (null on failure, or after 5 s). */
+  function corsCopy(img) {
+    return new Promise(function (resolve) {
+      var copy = new Image();
+      var timer = setTimeout(function () { resolve(null); }, 5000);
+      copy.crossOrigin = "anonymous";
+      copy.onload = function () { clearTimeout(timer); resolve(copy); };
+      copy.onerror = function () { clearTimeout(timer); resolve(null); };
+      copy.src = img.currentSrc || img.src;
+    });
+  }
+
+  /* Basemap tiles on their own canvas. Tiles of another site are displayed without CORS (a tile host without it
+     still shows); for the image they are asked again in CORS mode, and left out (skipped) when the host
+     does not allow it. */
+  function tilesCanvas(container, box) {
+    var imgs = Array.prototype.filter.call(container.querySelectorAll(".leaflet-tile-pane img.leaflet-tile"),
+                                           function (img) { return img.complete && img.naturalWidth; });
+    if (!imgs.length) return Promise.resolve({ canvas: null, skipped: false });
+    var direct = paintTiles(imgs, null, box);
+    if (direct) return Promise.resolve({ canvas: direct, skipped: false });
+    return Promise.all(imgs.map(corsCopy)).then(function (copies) {
+      if (copies.some(function (c) { return c === null; })) return { canvas: null, skipped: true };
+      var canvas = paintTiles(imgs, copies, box);
+      return { canvas: canvas, skipped: canvas === null };
+    });
   }
 
   function mapImage(container) {
@@ -76,8 +101,9 @@
     Array.prototype.forEach.call(
       container.querySelectorAll(".leaflet-map-pane svg"),
       function (svg) { if (!svg.closest(".leaflet-tooltip, .leaflet-popup")) parts.push(placedSvg(svg, box)); });
-    var tiles = tilesCanvas(container, box);
-    return loadImage(svgUrl(box.width, box.height, parts.join(""))).then(function (vectors) {
+    return Promise.all([tilesCanvas(container, box), loadImage(svgUrl(box.width, box.height, parts.join("")))])
+    .then(function (both) {
+      var tiles = both[0], vectors = both[1];
       var canvas = document.createElement("canvas");
       canvas.width = box.width; canvas.height = box.height;
       var ctx = canvas.getContext("2d");
