@@ -152,6 +152,7 @@ def indicateurs_page(result: Indicator, form: FormState, *, choices: dict[str, l
         page.add_remote_polygons(DEPARTEMENTS_URL, name="Limites départementales", style=CONTEXT_STYLE)
     if extent:
         page.fit_bounds(extent)
+        page.view.update(zoomSnap=0.25, fitPadding=4)  # the région fills the frame, as on the coverage map
     lower = min(values) if values else 0
     items = [LegendItem(text, c, "fill") for text, c in zip(class_bounds(breaks, lower), colors, strict=True)]
     items.append(LegendItem("Aucune place accessible : 0" if access else "Aucune place : 0", kind="hatch"))

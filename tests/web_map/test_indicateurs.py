@@ -211,6 +211,13 @@ def test_page_in_chromium(browser, indic_server, client):
         legend = page.locator(".rg-legend").first
         assert "Places pour 1 000 habitants" in legend.inner_text() and legend.locator("li").count() >= 2
         assert page.locator(".rg-indic-date").inner_text().startswith("Données du ")
+        # the région fills the frame (quarter zoom steps, a 4 px margin), as on the coverage map
+        ratio = page.evaluate("""() => {
+          const map = window.rgMap, fit = JSON.parse(document.getElementById('rg-map-spec').textContent).view.fit;
+          const a = map.latLngToContainerPoint(fit[0]), b = map.latLngToContainerPoint(fit[1]), s = map.getSize();
+          return {w: Math.abs(b.x - a.x) / s.x, h: Math.abs(b.y - a.y) / s.y,
+                  inside: a.x >= -1 && b.x <= s.x + 1 && b.y >= -1 && a.y <= s.y + 1}; }""")
+        assert ratio["inside"] and max(ratio["w"], ratio["h"]) >= 0.8, ratio
         links = page.locator(".rg-exports a")
         assert links.count() == 4
         for i in range(links.count()):
