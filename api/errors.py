@@ -7,6 +7,7 @@ error page from ``/`` and ``/cartes/*``; never a stack trace, SQL or server path
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 import psycopg
@@ -127,10 +128,11 @@ def _validation_message(err: Any) -> str:
         what = "obligatoire"
     elif kind.startswith(("int", "float")):
         what = "doit être un nombre entier" if kind.startswith("int") else "doit être un nombre"
-    elif kind in ("greater_than_equal", "greater_than"):
-        what = f"doit être supérieur ou égal à {ctx.get('ge', ctx.get('gt'))}"
-    elif kind in ("less_than_equal", "less_than"):
-        what = f"doit être inférieur ou égal à {ctx.get('le', ctx.get('lt'))}"
+    elif kind in _BOUNDS and _is_nan(err.get("input")):
+        what = "doit être un nombre"
+    elif kind in _BOUNDS:
+        text, key = _BOUNDS[kind]
+        what = f"{text} {_french_number(ctx.get(key))}"
     elif kind in ("literal_error", "enum"):
         what = _LITERAL_HELP.get(name) or f"valeurs permises : {_french_or(ctx.get('expected', ''))}"
     elif kind == "string_too_short":
@@ -144,6 +146,27 @@ def _validation_message(err: Any) -> str:
     else:
         what = "valeur invalide"
     return f"{where} « {name} » : {what}".strip()
+
+
+_BOUNDS = {"greater_than_equal": ("doit être supérieur ou égal à", "ge"),
+           "greater_than": ("doit être strictement supérieur à", "gt"),
+           "less_than_equal": ("doit être inférieur ou égal à", "le"),
+           "less_than": ("doit être strictement inférieur à", "lt")}
+
+
+def _is_nan(value: Any) -> bool:
+    """A query's ``nan`` (pydantic accepts it as a float, then every bound refuses it)."""
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _french_number(value: Any) -> str:
+    """A bound as French writes it: ``60.0`` → ``60``, ``0.5`` → ``0,5``."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value).replace(".", ",")
+    return str(value)
 
 
 def _french_or(expected: str) -> str:

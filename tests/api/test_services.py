@@ -189,3 +189,14 @@ def test_health_reports_the_offers_data(fixture_http):
     data = fixture_http.get("/health").json()["donnees"]
     assert data["offres"]["version"].startswith("1 établissements, 12 offres (dont 0 fictives)")
     assert "geographie" in data
+
+
+@pytest.mark.parametrize(("rayon", "message"), [
+    ("0", "« rayon_km » : doit être strictement supérieur à 0"),
+    ("100.5", "« rayon_km » : doit être inférieur ou égal à 100"),
+    ("nan", "« rayon_km » : doit être un nombre"),
+])
+def test_bounds_are_said_in_french(fixture_http, rayon, message):
+    resp = fixture_http.get("/api/v1/services", params={"lat": "48.93", "lon": "2.36", "rayon_km": rayon})
+    assert resp.status_code == 422
+    assert message in resp.json()["detail"], resp.json()["detail"]
