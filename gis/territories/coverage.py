@@ -12,6 +12,7 @@ departement    lists C's département                                           
 region         lists C's région                                                    no
 pays           lists France (country code 99100, type 5); another country covers nothing no
 polygone       is a free-form polygon covering at least ``POLYGON_SHARE`` of C's area no
+               (a city with arrondissement shapes: through its arrondissements, below)
 arrondissements lists (or covers by any rule above) every arrondissement of C     no
 arrondissement lists (or covers by any rule above) an arrondissement of C          yes
 localisation   (offer without any zone) its location lies in C (a point of a city with
@@ -135,6 +136,8 @@ WITH target AS (
       JOIN geo_commune c ON c.geom_l93 && p.geom_l93
      WHERE ST_Intersects(c.geom_l93, p.geom_l93)
        AND ST_Area(ST_Intersection(c.geom_l93, p.geom_l93)) >= %(share)s * ST_Area(c.geom_l93)
+       -- a city with arrondissement shapes is covered through them (fully or in part: see parents)
+       AND NOT EXISTS (SELECT 1 FROM geo_commune a WHERE a.parent_insee = c.insee AND a.geom IS NOT NULL)
 ), located AS (
     -- offers with no zone at all: the commune (and arrondissement) of their point
     SELECT o.id AS offre_id, c.insee, 'localisation' AS motif

@@ -186,6 +186,23 @@ def test_all_twenty_arrondissements_cover_paris_fully(conn):
     assert (row["motif"], row["partielle"]) == ("arrondissement", True)
 
 
+def test_a_polygon_over_part_of_paris_covers_paris_in_part(conn):
+    """A drawn zone over the 12e and 16e (with the two woods: about 31 % of Paris' area, above the 25 % share)
+    covers those arrondissements; Paris itself only in part, through them, never « fully » by the polygon rule."""
+    pk = _offer(conn, "cov-poly-paris", [])
+    conn.execute("""INSERT INTO zone_polygone (offre_id, geom_l93, geom)
+                    SELECT %s, ST_Multi(ST_Union(geom_l93)), ST_Multi(ST_Transform(ST_Union(geom_l93), 4326))
+                      FROM geo_commune WHERE insee IN ('75112', '75116')""", (pk,))
+    coverage.refresh(conn, [pk])
+    rows = {r["insee"]: (r["motif"], r["partielle"]) for r in conn.execute(
+        "SELECT insee, motif, partielle FROM couverture WHERE offre_id = %s AND insee LIKE '75%%'", (pk,))}
+    share = conn.execute("""SELECT sum(ST_Area(geom_l93)) FILTER (WHERE insee IN ('75112', '75116'))
+                                   / sum(ST_Area(geom_l93)) AS s FROM geo_commune WHERE parent_insee = '75056'""").fetchone()
+    assert share["s"] > coverage.POLYGON_SHARE  # the polygon rule alone would have said « Paris, fully »
+    assert rows["75112"] == ("polygone", False) and rows["75116"] == ("polygone", False)
+    assert rows["75056"] == ("arrondissement", True)
+
+
 def test_a_paris_point_outside_every_arrondissement_goes_to_the_nearest(conn):
     # A point inside the Paris polygon but in no arrondissement polygon (made by cutting a hole in the 16e).
     conn.execute("""UPDATE geo_commune SET geom = ST_Multi(ST_Difference(geom, ST_Buffer(
