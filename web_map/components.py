@@ -73,13 +73,15 @@ def vector_tile_layer(url: str, *, name: str, layer: str, feature_id: str | None
 
 
 def marker_layer(markers: Iterable[Marker], *, name: str, cluster: bool = True, fit: bool = False,
-                 toggle: bool = False) -> dict[str, Any]:
-    """Markers drawn with their family's shape and letter (see :mod:`web_map.style`)."""
+                 toggle: bool = False, extend_fit: bool = False) -> dict[str, Any]:
+    """Markers drawn with their family's shape and letter (see :mod:`web_map.style`); ``extend_fit``: the view
+    fitted to an earlier polygon layer is widened to the markers too."""
     points = [m.as_js() for m in markers]
     used = {p["family"] for p in points}
     families = {k: v for k, v in style.families_js().items() if k in used}
     return {"kind": "markers", "data": points,
-            "options": {"name": name, "cluster": cluster, "fit": fit, "toggle": toggle, "families": families}}
+            "options": {"name": name, "cluster": cluster, "fit": fit or extend_fit, "extendFit": extend_fit,
+                        "toggle": toggle, "families": families}}
 
 
 def family_legend(families: Iterable[str] | None = None, title: str = "Familles d'offre") -> Legend:

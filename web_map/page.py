@@ -97,9 +97,10 @@ class MapPage:
         return tiles
 
     def add_markers(self, markers: Iterable[Marker], *, name: str, cluster: bool = True, fit: bool = False,
-                    toggle: bool = False) -> dict[str, Any]:
-        """Markers drawn with the family shape + letter."""
-        layer = components.marker_layer(markers, name=name, cluster=cluster, fit=fit, toggle=toggle)
+                    toggle: bool = False, extend_fit: bool = False) -> dict[str, Any]:
+        """Markers drawn with the family shape + letter (``extend_fit``: widen the view fitted to a polygon layer)."""
+        layer = components.marker_layer(markers, name=name, cluster=cluster, fit=fit, toggle=toggle,
+                                        extend_fit=extend_fit)
         self.layers.append(layer)
         return layer
 

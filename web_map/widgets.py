@@ -281,7 +281,8 @@ def offre_page(o: dict[str, Any], *, basemap: str = "plan-ign") -> MapPage:
                           highlight=True, tooltip=[("nom", "Territoire"), ("niveau", "Niveau")], fit=True)
     marker = _offer_marker(o, with_reason=False)
     if marker:
-        page.add_markers([marker], name="Lieu de l'offre", cluster=False, toggle=True, fit=not territory["features"])
+        page.add_markers([marker], name="Lieu de l'offre", cluster=False, toggle=True, fit=not territory["features"],
+                         extend_fit=bool(territory["features"]))
     family = _offer_family(o)
     fam = style.FAMILIES[family]
     page.add_legend("Légende", [LegendItem(fam.label, fam.color, "marker", fam.key),

@@ -258,3 +258,29 @@ def test_factory_markers_clusters_and_remote_polygons(browser_page, app_settings
     assert "Isolée <script>" in popup and "Type : DAC" in popup  # text, never parsed as HTML
     assert page.locator(".rg-legend svg").count() == 5
     _assert_clean(bp, tiles_expected=False)
+
+
+def test_offer_place_outside_its_territory_stays_in_view(browser_page, app_settings):
+    """An offer whose place lies outside the territory it serves (a DAC seated in another département): the view
+    fitted to the territory is widened to the place (extend_fit), so its marker is on the map."""
+    from web_map.elements import Marker
+    from web_map.page import MapPage
+    from web_map.security import page_headers
+
+    square = {"type": "Feature", "properties": {"nom": "Secteur"}, "geometry": {"type": "Polygon", "coordinates": [
+        [[2.33, 48.85], [2.36, 48.85], [2.36, 48.87], [2.33, 48.87], [2.33, 48.85]]]}}
+    page_obj = MapPage("Offre hors de son territoire", basemap="aucun")
+    page_obj.add_polygons({"type": "FeatureCollection", "features": [square]}, name="Territoire", fit=True)
+    page_obj.add_markers([Marker(49.05, 2.10, "Siège", family="coordination")], name="Lieu", cluster=False,
+                         extend_fit=True)
+    bp = browser_page
+    url = bp.base_url + "/__essai__/hors-territoire"
+    bp.page.route(url, lambda route: route.fulfill(status=200, body=page_obj.render(),
+                                                   content_type="text/html; charset=utf-8",
+                                                   headers=page_headers(app_settings)))
+    bp.page.goto(url)
+    bp.page.wait_for_selector(".rg-marker")
+    inside = bp.page.evaluate("""() => { const b = window.rgMap.getBounds();
+        return [b.contains([49.05, 2.10]), b.contains([48.85, 2.33]), b.contains([48.87, 2.36])]; }""")
+    assert inside == [True, True, True]
+    _assert_clean(bp, tiles_expected=False)

@@ -143,7 +143,10 @@
     });
     layer.addTo(target || map);
     if (!target && opts.toggle) RorMap.registerOverlay(map, opts.name, layer);
-    if (opts.fit && layer.getLayers().length) map.fitBounds(layer.getBounds(), { padding: [12, 12], animate: false });
+    if (opts.fit && layer.getLayers().length) {
+      map.rgFitted = layer.getBounds();  // a later marker layer may extend it (extendFit)
+      map.fitBounds(map.rgFitted, { padding: [12, 12], animate: false });
+    }
     return layer;
   };
 
@@ -299,7 +302,12 @@
     });
     group.addTo(map);
     if (opts.toggle) RorMap.registerOverlay(map, opts.name, group);
-    if (opts.fit && points.length) map.fitBounds(group.getBounds(), { padding: [16, 16], maxZoom: 15 });
+    if (opts.fit && points.length) {
+      var bounds = group.getBounds();
+      // the place and the territory both in view (an offer may sit outside the territory it serves)
+      if (opts.extendFit && map.rgFitted) bounds = L.latLngBounds([map.rgFitted.getSouthWest(), map.rgFitted.getNorthEast()]).extend(bounds);
+      map.fitBounds(bounds, { padding: [16, 16], maxZoom: 15, animate: false });
+    }
     return group;
   };
 
