@@ -197,7 +197,8 @@ def test_a_polygon_over_part_of_paris_covers_paris_in_part(conn):
     rows = {r["insee"]: (r["motif"], r["partielle"]) for r in conn.execute(
         "SELECT insee, motif, partielle FROM couverture WHERE offre_id = %s AND insee LIKE '75%%'", (pk,))}
     share = conn.execute("""SELECT sum(ST_Area(geom_l93)) FILTER (WHERE insee IN ('75112', '75116'))
-                                   / sum(ST_Area(geom_l93)) AS s FROM geo_commune WHERE parent_insee = '75056'""").fetchone()
+                                   / sum(ST_Area(geom_l93)) AS s
+                              FROM geo_commune WHERE parent_insee = '75056'""").fetchone()
     assert share["s"] > coverage.POLYGON_SHARE  # the polygon rule alone would have said « Paris, fully »
     assert rows["75112"] == ("polygone", False) and rows["75116"] == ("polygone", False)
     assert rows["75056"] == ("arrondissement", True)
