@@ -187,7 +187,11 @@ def coverage_counts(
         stem = "couverture-" + "-".join(filters.type_offre) + (f"-{departement}" if departement else "")
         if format == "csv":
             return _download(export.coverage_csv(data["features"]), "text/csv; charset=utf-8", f"{stem}.csv", vis)
-        return _download(export.coverage_xlsx(data["features"], source="ROR Île-de-France, INSEE COG 2026"),
+        source = "ROR Île-de-France, INSEE COG 2026"
+        if data["resume"].get("communes_offres_fictives"):
+            source += (f" ; attention : {data['resume']['communes_offres_fictives']} communes couvertes par au moins "
+                       "une offre fictive de démonstration")
+        return _download(export.coverage_xlsx(data["features"], source=source),
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{stem}.xlsx", vis)
     return bytes_for(territoires.coverage_by_commune_json(conn, filters, departement=departement,
                                                           geometry=geometrie, vis=vis), vis, GEOJSON)

@@ -278,3 +278,14 @@ def test_a_full_refresh_rewrites_only_what_changed(fixture_db_url):
             changed = {k for k in after if before.get(k) != after[k]}
             assert changed == {(pk, "93027")}
             assert set(before) - set(after) == set()
+
+
+def test_coverage_summary_counts_communes_covered_by_fictitious_offers(conn):
+    from gis.layers import territoires
+    from gis.layers.filters import Filters
+
+    before = territoires.coverage_by_commune(conn, Filters(type_offre=["30"]), geometry=False)["resume"]
+    pk = _offer(conn, "cov-fictive", [("3", "93066"), ("3", "93008")])
+    conn.execute("UPDATE offre SET fictif = true WHERE id = %s", (pk,))
+    after = territoires.coverage_by_commune(conn, Filters(type_offre=["30"]), geometry=False)["resume"]
+    assert after["communes_offres_fictives"] == before["communes_offres_fictives"] + 2
