@@ -10,7 +10,7 @@ from gis.access import PUBLIC_VISIBILITY, Visibility
 from gis.db import Conn
 from gis.errors import NotFound
 from gis.fhir_out import bundle, derived, resources, rows
-from gis.fhir_out.search import Query, parse
+from gis.fhir_out.search import OFFER_PLACE_POINTS, Query, known, parse
 from gis.layers.filters import visible_offer
 from gis.territories.coverage import MOTIF_LABELS
 
@@ -92,12 +92,13 @@ def search(conn: Conn, rtype: str, items: list[tuple[str, str]], base: str,
         text = "Paramètre(s) inconnu(s) ignoré(s) : " + ", ".join(sorted(q.unknown)) + "."
         entries.append({"resource": bundle.operation_outcome(text, "not-supported", "warning"),
                         "search": {"mode": "outcome"}})
-    link = bundle.links(base, rtype, items, q.offset, q.count, total, len(pks))
+    used = [(name, value) for name, value in items if known(rtype, name)]  # the ignored ones are not claimed
+    link = bundle.links(base, rtype, used, q.offset, q.count, total, len(pks))
     return bundle.searchset(entries, link, total), q
 
 
 def _pk(rtype: str) -> sql.Composable:
-    return {"HealthcareService": sql.SQL("o.id"), "Location": sql.SQL("l.id"),
+    return {"HealthcareService": sql.SQL("o.id"), "Location": sql.SQL("l.kind || ':' || l.pk"),
             "Organization": sql.SQL("g.kind || ':' || g.pk")}[rtype]
 
 
@@ -105,30 +106,41 @@ def _plan(q: Query, vis: Visibility) -> tuple[sql.Composable, sql.Composable, sq
     """(FROM, ORDER BY, distance in km) of a search; adds the visibility rule to the conditions."""
     if q.rtype == "Organization":
         return sql.SQL("g"), sql.SQL("g.fhir_id"), sql.SQL("NULL::float8")
-    point = sql.SQL("l.geom")
-    centre: sql.Composable | None = None
+    frm: sql.Composable
+    if q.rtype == "HealthcareService":
+        q.conditions.insert(0, visible_offer(vis))
+        frm, key = rows.OFFER_FROM, sql.SQL("o.ror_id")
+    else:  # places and derived Locations, each as visible as the offers using it
+        frm, key = derived.locations_from(vis), sql.SQL("l.ror_id")
+    distance = _distance_km(q)
+    if distance is None:
+        return frm, key, sql.SQL("NULL::float8")
+    return frm, sql.SQL("{} NULLS LAST, {}").format(distance, key), distance
+
+
+def _distance_km(q: Query) -> sql.Composable | None:
+    """Distance in km from the ``near`` / ``near-insee-code`` centre to a row's nearest Location (None without).
+
+    An offer's Locations are its place and the one derived from it (NULL when it has none: ``least`` skips it).
+    """
+    centre: sql.Composable
     if q.near is not None:
         lat, lon, _km = q.near
         centre = sql.SQL("ST_SetSRID(ST_MakePoint({}, {}), 4326)").format(q.bind(lon), q.bind(lat))
     elif q.near_insee is not None:
         centre = sql.SQL("(SELECT c.centre FROM geo_commune c WHERE c.insee = {})").format(q.bind(q.near_insee[0]))
-    distance = sql.SQL("ST_DistanceSphere({}, {}) / 1000").format(point, centre) if centre else sql.SQL("NULL::float8")
-    if q.rtype == "HealthcareService":
-        q.conditions.insert(0, visible_offer(vis))
-        frm, key = rows.OFFER_FROM, sql.SQL("o.ror_id")
     else:
-        q.conditions.insert(0, rows.visible_lieu(vis))
-        frm, key = sql.SQL("lieu l"), sql.SQL("l.ror_id")
-    order = sql.SQL("{} NULLS LAST, {}").format(distance, key) if centre else key
-    return frm, order, distance
+        return None
+    points = OFFER_PLACE_POINTS if q.rtype == "HealthcareService" else [sql.SQL("l.geom")]
+    return sql.SQL("least({}) / 1000").format(sql.SQL(", ").join(
+        sql.SQL("ST_DistanceSphere({}, {})").format(point, centre) for point in points))
 
 
 def _entries(conn: Conn, q: Query, pks: list[Any], dist: dict[Any, Any], base: str,
              vis: Visibility) -> list[dict[str, Any]]:
     if q.rtype == "Location":
-        found = [resources.location(r) for r in _ordered(rows.locations(conn, pks=pks, vis=vis), pks)]
         return [bundle.entry(base, _shape(q, res), "match", _distance(dist.get(pk)))
-                for pk, res in zip(pks, found, strict=False)]
+                for pk, res in _locations(conn, pks, vis)]
     if q.rtype == "Organization":
         keys = [(k.split(":")[0], int(k.split(":")[1])) for k in pks]
         return [bundle.entry(base, _shape(q, res), "match") for res in _organizations(conn, keys, vis)]
@@ -137,6 +149,16 @@ def _entries(conn: Conn, q: Query, pks: list[Any], dist: dict[Any, Any], base: s
     out = [bundle.entry(base, _shape(q, resources.healthcare_service(r)), "match", motifs.get(r["id"]))
            for r in offer_rows]
     return out + _included(conn, q, offer_rows, dist, base, vis)
+
+
+def _locations(conn: Conn, keys: list[str], vis: Visibility) -> list[tuple[str, dict[str, Any]]]:
+    """(key, Location) for ``lieu:<pk>`` (places) and ``offre:<pk>`` (derived) keys, in order (hidden ones left out)."""
+    pks = {kind: [int(k.split(":")[1]) for k in keys if k.startswith(kind + ":")] for kind in ("lieu", "offre")}
+    found = {f"lieu:{r['id']}": resources.location(r) for r in rows.locations(conn, pks=pks["lieu"], vis=vis)}
+    if pks["offre"]:
+        found.update({f"offre:{r['id']}": derived.location(r)
+                      for r in derived.derived_rows(conn, pks=pks["offre"], vis=vis)})
+    return [(k, found[k]) for k in keys if k in found]
 
 
 def _ordered(found: list[dict[str, Any]], pks: list[Any]) -> list[dict[str, Any]]:
