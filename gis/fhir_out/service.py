@@ -75,7 +75,7 @@ def search(conn: Conn, rtype: str, items: list[tuple[str, str]], base: str,
         Malformed or unsupported parameter values.
     """
     q = parse(rtype, items)
-    frm, order, distance = _plan(q, vis)
+    frm, order, distances = _plan(q, vis)
     with_ = _orgs(vis) if rtype == "Organization" else sql.SQL("")
     total = None
     if q.total != "none" or q.summary_count:
@@ -83,10 +83,10 @@ def search(conn: Conn, rtype: str, items: list[tuple[str, str]], base: str,
                              q.values).fetchone()["n"]  # type: ignore[index]  # count(*): always one row
     if q.summary_count:
         return bundle.searchset([], [], total), q
-    page = conn.execute(sql.SQL("{} SELECT {} AS pk, {} AS d FROM {} WHERE {} ORDER BY {} LIMIT {} OFFSET {}").format(
-        with_, _pk(rtype), distance, frm, q.where(), order, q.count, q.offset), q.values).fetchall()
+    page = conn.execute(sql.SQL("{} SELECT {} AS pk, {} FROM {} WHERE {} ORDER BY {} LIMIT {} OFFSET {}").format(
+        with_, _pk(rtype), distances, frm, q.where(), order, q.count, q.offset), q.values).fetchall()
     pks = [r["pk"] for r in page]
-    dist = {r["pk"]: r["d"] for r in page}
+    dist = {r["pk"]: r for r in page}
     entries = _entries(conn, q, pks, dist, base, vis)
     if q.unknown:
         text = "Paramètre(s) inconnu(s) ignoré(s) : " + ", ".join(sorted(q.unknown)) + "."
@@ -103,23 +103,31 @@ def _pk(rtype: str) -> sql.Composable:
 
 
 def _plan(q: Query, vis: Visibility) -> tuple[sql.Composable, sql.Composable, sql.Composable]:
-    """(FROM, ORDER BY, distance in km) of a search; adds the visibility rule to the conditions."""
+    """(FROM, ORDER BY, distance columns) of a search; adds the visibility rule to the conditions.
+
+    The distance columns (km, NULL without ``near`` / ``near-insee-code``): ``d`` of the row (for an offer, to its
+    nearest Location), and for an offer ``d_place`` to its place and ``d_derived`` to its derived Location.
+    """
+    none = sql.SQL("NULL::float8 AS d, NULL::float8 AS d_place, NULL::float8 AS d_derived")
     if q.rtype == "Organization":
-        return sql.SQL("g"), sql.SQL("g.fhir_id"), sql.SQL("NULL::float8")
+        return sql.SQL("g"), sql.SQL("g.fhir_id"), none
     frm: sql.Composable
     if q.rtype == "HealthcareService":
         q.conditions.insert(0, visible_offer(vis))
         frm, key = rows.OFFER_FROM, sql.SQL("o.ror_id")
     else:  # places and derived Locations, each as visible as the offers using it
         frm, key = derived.locations_from(vis), sql.SQL("l.ror_id")
-    distance = _distance_km(q)
-    if distance is None:
-        return frm, key, sql.SQL("NULL::float8")
-    return frm, sql.SQL("{} NULLS LAST, {}").format(distance, key), distance
+    per_point = _distances_km(q)
+    if per_point is None:
+        return frm, key, none
+    nearest = sql.SQL("least({})").format(sql.SQL(", ").join(per_point))
+    place, derived_ = (*per_point, sql.SQL("NULL::float8"))[:2]
+    columns = sql.SQL("{} AS d, {} AS d_place, {} AS d_derived").format(nearest, place, derived_)
+    return frm, sql.SQL("{} NULLS LAST, {}").format(nearest, key), columns
 
 
-def _distance_km(q: Query) -> sql.Composable | None:
-    """Distance in km from the ``near`` / ``near-insee-code`` centre to a row's nearest Location (None without).
+def _distances_km(q: Query) -> list[sql.Composable] | None:
+    """Distances in km from the ``near`` / ``near-insee-code`` centre to each Location of a row (None without).
 
     An offer's Locations are its place and the one derived from it (NULL when it has none: ``least`` skips it).
     """
@@ -132,14 +140,13 @@ def _distance_km(q: Query) -> sql.Composable | None:
     else:
         return None
     points = OFFER_PLACE_POINTS if q.rtype == "HealthcareService" else [sql.SQL("l.geom")]
-    return sql.SQL("least({}) / 1000").format(sql.SQL(", ").join(
-        sql.SQL("ST_DistanceSphere({}, {})").format(point, centre) for point in points))
+    return [sql.SQL("ST_DistanceSphere({}, {}) / 1000").format(point, centre) for point in points]
 
 
 def _entries(conn: Conn, q: Query, pks: list[Any], dist: dict[Any, Any], base: str,
              vis: Visibility) -> list[dict[str, Any]]:
     if q.rtype == "Location":
-        return [bundle.entry(base, _shape(q, res), "match", _distance(dist.get(pk)))
+        return [bundle.entry(base, _shape(q, res), "match", _distance(dist[pk]["d"]))
                 for pk, res in _locations(conn, pks, vis)]
     if q.rtype == "Organization":
         keys = [(k.split(":")[0], int(k.split(":")[1])) for k in pks]
@@ -190,12 +197,13 @@ def _included(conn: Conn, q: Query, offer_rows: list[dict[str, Any]], dist: dict
     out: list[dict[str, Any]] = []
     if "location" in q.includes:
         lieu_pks = list(dict.fromkeys(r["lieu_pk"] for r in offer_rows if r["lieu_pk"] is not None))
-        km = {r["lieu_pk"]: dist.get(r["id"]) for r in offer_rows}
+        km = {r["lieu_pk"]: dist[r["id"]]["d_place"] for r in offer_rows}
         for row in _ordered(rows.locations(conn, pks=lieu_pks, vis=vis), lieu_pks):
             out.append(bundle.entry(base, _shape(q, resources.location(row)), "include", _distance(km.get(row["id"]))))
         own = [r["id"] for r in offer_rows if r["lieu_derive"]]
         for row in _ordered(derived.derived_rows(conn, pks=own, vis=vis), own) if own else []:
-            out.append(bundle.entry(base, _shape(q, derived.location(row)), "include", _distance(dist.get(row["id"]))))
+            km_derived = _distance(dist[row["id"]]["d_derived"])
+            out.append(bundle.entry(base, _shape(q, derived.location(row)), "include", km_derived))
     if "organization" in q.includes:
         keys = list(dict.fromkeys(("oi", r["oi_pk"]) if r["oi_pk"] else ("eg", r["eg_pk"])
                                   for r in offer_rows if r["oi_pk"] or r["eg_pk"]))

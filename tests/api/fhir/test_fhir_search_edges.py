@@ -82,8 +82,12 @@ def test_offer_searches_by_place_find_the_derived_location(fhir):
     near = get(fhir, "/HealthcareService", params=[("location.near", NEAR_EG), ("_count", "1000"),
                                                   ("_include", "HealthcareService:location")])
     assert CNSA_OFFER in ids(near) and DERIVED in ids(near, "include") and CNSA_SENSITIVE not in ids(near)
-    included = next(e for e in near["entry"] if e["resource"]["id"] == DERIVED)
-    assert included["search"]["extension"][0]["valueDistance"]["value"] < 0.01
+    km = {e["resource"]["id"]: e["search"]["extension"][0]["valueDistance"]["value"] for e in near["entry"]
+          if e["search"]["mode"] == "include"}
+    assert km[DERIVED] == 0  # at the EG's point
+    # an offer with a place and a derived Location: each included Location carries its own distance (here the same
+    # point: the derived Location of an offer that has a point is at that point)
+    assert km[ROR_PLACE_WITHOUT_LINES] == km[f"offre-{ROR_OFFER_CNSA_FIGURE}-lieu"] == pytest.approx(0.013, abs=0.002)
     assert ids(get(fhir, "/HealthcareService", params={"location": f"Location/{DERIVED}"})) == [CNSA_OFFER]
     by_insee = get(fhir, "/HealthcareService", params={"location.near-insee-code": f"{CNSA_EG_ARRONDISSEMENT}|3|km",
                                                       "_count": "1000"})
