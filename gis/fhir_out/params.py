@@ -111,7 +111,7 @@ def date_range(name: str, value: str) -> list[tuple[str, datetime]]:
     try:
         return _comparisons(op, *_bounds(rest))
     except (ValueError, OverflowError):  # 2026-02-30, 2026-13, 25:00, +99:00, 9999-12-31T23:59:59Z + 1 s…
-        raise InvalidInput(f"Paramètre « {name} » : date impossible « {rest[:40]} ».") from None
+        raise InvalidInput(f"Paramètre « {name} » : date impossible ou hors limites « {rest[:40]} ».") from None
 
 
 def _comparisons(op: str, start: datetime, end: datetime) -> list[tuple[str, datetime]]:
