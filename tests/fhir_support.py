@@ -100,16 +100,27 @@ CNSA_OFFER = "cnsa-750099001-hebergement-permanent"
 CNSA_PROVENANCE = {"source": "Annuaire CNSA", "millesime": "≈ 2021"}
 
 
+#: Its identifier, as gis.importers.offres_pa writes it.
+CNSA_IDENTIFIER = "CNSA/750099001/hebergement-permanent"
+#: A sensitive unit with a capacity and no place: neither it nor a Location derived from it is ever public.
+CNSA_SENSITIVE = "cnsa-750099001-sensible"
+#: The EG of these units, as the FINESS import and the geocoder describe it (postcode, arrondissement of its point).
+CNSA_EG_POSTCODE, CNSA_EG_ARRONDISSEMENT = "75015", "75115"
+
 #: A ROR offer that replaced a CNSA unit and kept its figure: its place has no capacity line (derived Location too).
 ROR_OFFER_CNSA_FIGURE, ROR_PLACE_WITHOUT_LINES = "ror-ehpad-ht-1", "lieu-ehpad-sans-capacite"
 
 
 def _add_cnsa_offers(conn: psycopg.Connection) -> list[int]:
+    conn.execute("UPDATE etablissement SET adresse = '1 rue de Test', code_postal = %s, ville = 'Paris', "
+                 "arrondissement_insee = (SELECT insee FROM geo_commune WHERE type = 'arrondissement-municipal' "
+                 "AND ST_Intersects(geom, etablissement.geom) LIMIT 1) WHERE finess = '750099001'",
+                 (CNSA_EG_POSTCODE,))
     insert = ("INSERT INTO offre (ror_id, identifiant, nom, type_offre, champ, activites, modes_pec, publics, "
               "temporalites, age_min, etablissement_id, source, capacite, capacite_type, provenance, lieu_id) "
               "SELECT %s, %s, %s, '21', '04', '{293,287}', '{46}', '{01}', %s, 60, id, %s, %s, 'place', %s, %s "
               "FROM etablissement WHERE finess = '750099001' RETURNING id")
-    cnsa = conn.execute(insert, (CNSA_OFFER, CNSA_OFFER, "EHPAD TEST VAUGIRARD — hébergement permanent", "{02}",
+    cnsa = conn.execute(insert, (CNSA_OFFER, CNSA_IDENTIFIER, "EHPAD TEST VAUGIRARD — hébergement permanent", "{02}",
                                  "Annuaire CNSA, ≈ 2021", 80, json.dumps({"offre": CNSA_PROVENANCE,
                                                                            "capacite": CNSA_PROVENANCE}), None))
     lieu = conn.execute("INSERT INTO lieu (ror_id, nom, commune_cog, commune_insee, geom, statut, source) VALUES "
@@ -119,7 +130,11 @@ def _add_cnsa_offers(conn: psycopg.Connection) -> list[int]:
     ror = conn.execute(insert, (ROR_OFFER_CNSA_FIGURE, "11/0099", "EHPAD TEST VAUGIRARD — hébergement temporaire",
                                 "{01}", "test", 12, json.dumps({"offre": {"source": "ROR", "millesime": "2025-03-01"},
                                                                "capacite": CNSA_PROVENANCE}), lieu))
-    return [cnsa.fetchone()["id"], ror.fetchone()["id"]]
+    ids = [cnsa.fetchone()["id"], ror.fetchone()["id"]]
+    sensitive = conn.execute(insert, (CNSA_SENSITIVE, "CNSA/750099001/sensible", "Unité sensible (fictif)", "{02}",
+                                      "test", 10, "{}", None)).fetchone()["id"]
+    conn.execute("UPDATE offre SET unite_sensible = true WHERE id = %s", (sensitive,))
+    return [*ids, sensitive]
 
 
 def build_source(url: str, fetcher: Fetcher, data_dir: Path, tmp: Path) -> None:

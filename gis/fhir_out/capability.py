@@ -18,7 +18,8 @@ _DOC: dict[str, tuple[str, str, str | None]] = {
                      f"{CORE_SP}/Resource-lastUpdated"),
     "_tag": ("token", "Région source de l'offre (TRE_R30, préfixe de l'identifiant d'offre « 11/… »).",
              f"{CORE_SP}/Resource-tag"),
-    "identifier": ("token", "Identifiant métier (identifiant de l'offre, FINESS).", None),
+    "identifier": ("token", "Identifiant métier tel que publié (identifiant de l'offre, FINESS, "
+                   "organisation interne) ; le système n'est pas vérifié.", None),
     "intervention-zone": ("token", "Code déclaré dans la zone d'intervention (correspondance exacte, comme l'API "
                           "nationale).", f"{ROR_SP}/ror-sp-healthcareservice-intervention-zone"),
     "couvre-commune": ("token", "Offres dont la zone d'intervention couvre la commune (code INSEE) selon ror-gis : "
@@ -34,10 +35,13 @@ _DOC: dict[str, tuple[str, str, str | None]] = {
     "organization": ("reference", "Structure de rattachement (EG ou organisation interne).",
                      f"{CORE_SP}/HealthcareService-organization"),
     "organization.type": ("token", "Catégorie d'établissement (TRE_R66) de l'EG.", None),
-    "location": ("reference", "Lieu de réalisation.", f"{CORE_SP}/HealthcareService-location"),
-    "location.address-postalcode": ("string", "Code postal du lieu (début du code).", None),
-    "location.commune-cog": ("token", "Code COG de la commune du lieu.", f"{ROR_SP}/ror-sp-location-commune-cog"),
-    "location.near": ("special", "latitude|longitude|distance|km autour du lieu.", None),
+    "location": ("reference", "Lieu de réalisation, ou lieu déduit de l'offre (offre-<id>-lieu).",
+                 f"{CORE_SP}/HealthcareService-location"),
+    "location.address-postalcode": ("string", "Code postal du lieu, ou du lieu déduit de l'offre (début du code).",
+                                    None),
+    "location.commune-cog": ("token", "Code COG de la commune du lieu, ou du lieu déduit de l'offre (arrondissement "
+                             "de son établissement s'il en a un).", f"{ROR_SP}/ror-sp-location-commune-cog"),
+    "location.near": ("special", "latitude|longitude|distance|km autour du lieu ou du lieu déduit de l'offre.", None),
     "location.near-insee-code": ("special", "code INSEE|distance|km autour du centre de la commune.",
                                  f"{ROR_SP}/ror-sp-location-near-insee-code"),
     "near": ("special", "latitude|longitude|distance|km ; la distance est rendue dans Bundle.entry.search.extension "

@@ -9,8 +9,9 @@ commune of their établissement (the point the map already uses for the offer), 
 établissement, capacity lines stating the offer's installed and available figures, and the ror-gis extension
 ``ror-gis-capacity-provenance`` saying where each figure comes from (Annuaire CNSA, ROR, demonstration).
 
-It can be read (``GET /fhir/Location/offre-<id>-lieu``) and comes with ``_include=HealthcareService:location``;
-``GET /fhir/Location?…`` searches the places (``lieu``) only. The identifier system
+It can be read (``GET /fhir/Location/offre-<id>-lieu``), comes with ``_include=HealthcareService:location``, and
+is found by the place-based searches (``GET /fhir/Location?near=…`` / ``commune-cog`` / ``address-postalcode``, and
+``HealthcareService?location.…``) as the offer's place. The identifier system
 :data:`gis.capacity.DERIVED_LOCATION_SYSTEM` tells a ror-gis harvester not to store it as a place.
 """
 
@@ -31,7 +32,15 @@ from gis.capacity import (
 from gis.capacity import to_extensions as capacity_extensions
 from gis.db import Conn
 from gis.fhir_out.codes import EXT, PROFILE, SYS
-from gis.fhir_out.rows import DERIVED_PLACE, EG_ID
+from gis.fhir_out.rows import (
+    DERIVED_COG,
+    DERIVED_GEOM,
+    DERIVED_ID,
+    DERIVED_PLACE,
+    DERIVED_POSTCODE,
+    EG_ID,
+    visible_lieu,
+)
 from gis.layers.filters import visible_offer
 
 _ID = re.compile(r"^offre-(.+)-lieu$")
@@ -39,13 +48,35 @@ _ID = re.compile(r"^offre-(.+)-lieu$")
 _DERIVED = sql.SQL("""
 SELECT o.id, o.ror_id, o.nom AS offre_nom, o.capacite, o.capacite_type, o.capacite_maj, o.capacite_disponible,
        o.capacite_disponible_maj, o.disponibilite_fictive, o.provenance,
-       e.nom, e.adresse, e.code_postal, e.ville, coalesce(e.commune_insee, e.commune_declaree) AS cog,
-       ST_Y(coalesce(o.geom, e.geom)) AS lat, ST_X(coalesce(o.geom, e.geom)) AS lon,
+       e.nom, e.adresse, e.code_postal, e.ville, {cog} AS cog, ST_Y({geom}) AS lat, ST_X({geom}) AS lon,
        CASE WHEN e.id IS NOT NULL THEN {eg_id} END AS managing,
        greatest(o.updated_at, e.updated_at) AS last_updated
   FROM offre o LEFT JOIN etablissement e ON e.id = o.etablissement_id LEFT JOIN lieu l ON l.id = o.lieu_id
  WHERE {cond} AND {derived} AND {public}
 """)
+
+
+# Every Location ``vis`` may see, as one relation ``l``: the places used by a visible offer, and the Locations derived
+# from visible offers (point, commune and postcode of their EG). Columns named as those of ``lieu``.
+_LOCATIONS_FROM = sql.SQL("""(
+SELECT 'lieu' AS kind, l.id AS pk, l.ror_id, l.geom, l.commune_cog, l.commune_insee, l.code_postal, l.updated_at
+  FROM lieu l
+ WHERE {visible_lieu}
+UNION ALL
+SELECT 'offre', o.id, {derived_id}, {geom}, {cog}, NULL, {postcode}, greatest(o.updated_at, e.updated_at)
+  FROM offre o LEFT JOIN etablissement e ON e.id = o.etablissement_id LEFT JOIN lieu l ON l.id = o.lieu_id
+ WHERE {derived} AND {public}
+) l""")
+
+
+def locations_from(vis: Visibility = PUBLIC_VISIBILITY) -> sql.Composable:
+    """Return the FROM item ``l`` of the Location search: places and derived Locations that ``vis`` may see.
+
+    Its key ``l.kind`` (``lieu`` or ``offre``) and ``l.pk`` tell which table a row comes from.
+    """
+    return _LOCATIONS_FROM.format(visible_lieu=visible_lieu(vis), derived_id=DERIVED_ID, geom=DERIVED_GEOM,
+                                  cog=DERIVED_COG, postcode=DERIVED_POSTCODE, derived=DERIVED_PLACE,
+                                  public=visible_offer(vis))
 
 
 def offer_of(location_id: str) -> str | None:
@@ -63,7 +94,8 @@ def derived_rows(conn: Conn, *, pks: list[int] | None = None, offer_id: str | No
         cond, params = sql.SQL("o.id = ANY (%(ids)s)"), {"ids": pks}
     else:
         cond, params = sql.SQL("o.ror_id = %(id)s"), {"id": offer_id}
-    query = _DERIVED.format(eg_id=EG_ID, cond=cond, derived=DERIVED_PLACE, public=visible_offer(vis))
+    query = _DERIVED.format(eg_id=EG_ID, cond=cond, derived=DERIVED_PLACE, public=visible_offer(vis), cog=DERIVED_COG,
+                            geom=DERIVED_GEOM)
     return conn.execute(query, params).fetchall()
 
 

@@ -15,6 +15,10 @@ PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
 _OPERATOR = {"eq": "=", "ne": "<>", "gt": ">", "lt": "<", "ge": ">=", "le": "<=", "sa": ">", "eb": "<"}
 _CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")
 _ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+#: An identifier value: what the service publishes (``11/1234``, ``CNSA/750828758/hebergement-permanent``, FINESS,
+#: logical ids), printable, without control characters, at most 200 characters.
+_IDENTIFIER = re.compile(r"^[^\x00-\x1f\x7f-\x9f]{1,200}$")
+_SYSTEM = re.compile(r"^[^\x00-\x20\x7f|]{0,300}$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$")
 UNITS_KM = {"km": 1.0, "m": 0.001, "[mi_i]": 1.609344, "mi": 1.609344}
 MAX_NEAR_KM = 200.0
@@ -45,6 +49,27 @@ def token(name: str, value: str) -> tuple[str | None, str]:
 def tokens(name: str, values: list[str]) -> list[list[tuple[str | None, str]]]:
     """One list of alternatives (OR) per occurrence of the parameter (AND)."""
     return [[token(name, v) for v in split_or(value)] for value in values]
+
+
+def identifier(name: str, value: str) -> tuple[str | None, str]:
+    r"""``(system or None, value)`` of an ``identifier`` token: ``[system|]value``, the value as published.
+
+    The value may hold slashes, spaces or accents (``CNSA/750828758/hebergement-permanent``); ``\|`` is a literal
+    bar. Control characters, an empty or oversized value are refused.
+    """
+    parts = re.split(r"(?<!\\)\|", value, maxsplit=1)
+    system, code = (None, parts[0]) if len(parts) == 1 else (parts[0], parts[1])
+    code = code.replace("\\|", "|").strip()
+    if not _IDENTIFIER.match(code) or (system is not None and not _SYSTEM.match(system)):
+        shown = "".join(c if c.isprintable() else "?" for c in code[:40])
+        raise InvalidInput(f"Paramètre « {name} » : identifiant « {shown} » mal formé (au plus 200 caractères, "
+                           "sans caractère de contrôle).")
+    return system, code
+
+
+def identifiers(name: str, values: list[str]) -> list[list[str]]:
+    """One list of alternative identifier values (OR) per occurrence of the parameter (AND); systems ignored."""
+    return [[identifier(name, v)[1] for v in split_or(value)] for value in values]
 
 
 def logical_id(name: str, value: str) -> str:
@@ -83,7 +108,13 @@ def date_range(name: str, value: str) -> list[tuple[str, datetime]]:
     if not _DATE.match(rest):
         raise InvalidInput(f"Paramètre « {name} » : date FHIR attendue (AAAA-MM-JJ[Thh:mm:ss+zz:zz]), "
                            f"reçu « {rest[:40]} ».")
-    start, end = _bounds(rest)
+    try:
+        return _comparisons(op, *_bounds(rest))
+    except (ValueError, OverflowError):  # 2026-02-30, 2026-13, 25:00, +99:00, 9999-12-31T23:59:59Z + 1 s…
+        raise InvalidInput(f"Paramètre « {name} » : date impossible ou hors limites « {rest[:40]} ».") from None
+
+
+def _comparisons(op: str, start: datetime, end: datetime) -> list[tuple[str, datetime]]:
     if op == "=":
         return [(">=", start), ("<", end)]
     if op in (">", ">="):

@@ -28,6 +28,19 @@ CURRENT_COMMUNE = sql.SQL("""coalesce((SELECT insee FROM geo_commune WHERE insee
 #: place without capacity lines (a ROR offer that kept the figure of the CNSA unit it replaced). Needs ``l``.
 DERIVED_PLACE = sql.SQL("((o.lieu_id IS NULL OR l.capacites = '[]'::jsonb) "
                         "AND (o.capacite IS NOT NULL OR o.capacite_disponible IS NOT NULL))")
+#: The Location derived from an offer (gis.fhir_out.derived): its logical id, point, commune (the EG's arrondissement
+#: when it has one, as a ROR place of Paris declares it) and postcode. Need ``o`` and ``e``.
+DERIVED_ID = sql.SQL("('offre-' || o.ror_id || '-lieu')")
+DERIVED_GEOM = sql.SQL("coalesce(o.geom, e.geom)")
+DERIVED_COG = sql.SQL("coalesce(e.arrondissement_insee, e.commune_insee, e.commune_declaree)")
+DERIVED_POSTCODE = sql.SQL("e.code_postal")
+
+
+def when_derived(expr: sql.Composable) -> sql.Composable:
+    """Return ``expr`` for an offer published with a derived Location, else NULL (needs ``o``, ``l``, ``e``)."""
+    return sql.SQL("(CASE WHEN {} THEN {} END)").format(DERIVED_PLACE, expr)
+
+
 OFFER_FROM = sql.SQL("""offre o
     LEFT JOIN lieu l ON l.id = o.lieu_id
     LEFT JOIN etablissement e ON e.id = o.etablissement_id

@@ -16,7 +16,16 @@ from psycopg import sql
 
 from gis.errors import InvalidInput
 from gis.fhir_out import params as p
-from gis.fhir_out.rows import CURRENT_COMMUNE, EG_ID, OFFER_UPDATED
+from gis.fhir_out.rows import (
+    CURRENT_COMMUNE,
+    DERIVED_COG,
+    DERIVED_GEOM,
+    DERIVED_ID,
+    DERIVED_POSTCODE,
+    EG_ID,
+    OFFER_UPDATED,
+    when_derived,
+)
 
 MAX_COUNT = 1000
 DEFAULT_COUNT = 100
@@ -66,13 +75,36 @@ class Query:
 
 
 Handler = Callable[[Query, str, list[str]], None]
+Columns = list[sql.Composable]
+
+#: The place columns of an offer: those of its ``lieu``, or else (NULL) those of the Location derived from it.
+OFFER_PLACE_IDS: Columns = [sql.SQL("l.ror_id"), when_derived(DERIVED_ID)]
+OFFER_PLACE_POINTS: Columns = [sql.SQL("l.geom"), when_derived(DERIVED_GEOM)]
+_OFFER_PLACE_COGS: Columns = [sql.SQL("coalesce(l.commune_cog, l.commune_insee)"), when_derived(DERIVED_COG)]
+_OFFER_PLACE_POSTCODES: Columns = [sql.SQL("l.code_postal"), when_derived(DERIVED_POSTCODE)]
+# Location search: the relation gis.fhir_out.derived.locations_from, with the columns of ``lieu``.
+_LOCATION_COG: Columns = [sql.SQL("coalesce(l.commune_cog, l.commune_insee)")]
 
 
-def _any_of(q: Query, name: str, values: list[str], column: str, *, array: bool = False) -> None:
+def _or(conditions: list[sql.Composable]) -> sql.Composable:
+    return sql.SQL("({})").format(sql.SQL(" OR ").join(conditions))
+
+
+def _any_of(q: Query, name: str, values: list[str], column: str) -> None:
+    _any_in(q, name, values, [sql.SQL(column)])
+
+
+def _any_in(q: Query, name: str, values: list[str], columns: Columns) -> None:
     for alternatives in p.tokens(name, values):
-        codes = [code for _system, code in alternatives]
-        op = "{} && {}::text[]" if array else "{} = ANY ({}::text[])"
-        q.conditions.append(sql.SQL(op).format(sql.SQL(column), q.bind(codes)))
+        codes = q.bind([code for _system, code in alternatives])
+        q.conditions.append(_or([sql.SQL("{} = ANY ({}::text[])").format(c, codes) for c in columns]))
+
+
+def _identifier(column: str) -> Handler:
+    def handler(q: Query, name: str, values: list[str]) -> None:
+        for alternatives in p.identifiers(name, values):
+            q.conditions.append(sql.SQL("{} = ANY ({}::text[])").format(sql.SQL(column), q.bind(alternatives)))
+    return handler
 
 
 def _by_system(q: Query, name: str, values: list[str], columns: dict[str, str]) -> None:
@@ -111,32 +143,35 @@ def _organization(q: Query, name: str, values: list[str]) -> None:
             ids=q.bind(ids), eg=EG_ID))
 
 
-def _postal(column: str) -> Handler:
+def _postal(columns: Columns) -> Handler:
     def handler(q: Query, name: str, values: list[str]) -> None:
         for value in values:
-            prefixes = [v + "%" for v in p.split_or(value)]
-            q.conditions.append(sql.SQL("{} LIKE ANY ({}::text[])").format(sql.SQL(column), q.bind(prefixes)))
+            prefixes = q.bind([v + "%" for v in p.split_or(value)])
+            q.conditions.append(_or([sql.SQL("{} LIKE ANY ({}::text[])").format(c, prefixes) for c in columns]))
     return handler
 
 
-def _near(point: str) -> Handler:
+def _within(q: Query, points: Columns, centre: sql.Composable, km: float) -> None:
+    metres = q.bind(km * 1000)
+    q.conditions.append(_or([sql.SQL("ST_DWithin({}::geography, {}::geography, {})").format(point, centre, metres)
+                             for point in points]))
+
+
+def _near(points: Columns) -> Handler:
     def handler(q: Query, name: str, values: list[str]) -> None:
         q.near = p.near(name, p.one(name, values))
         lat, lon, km = q.near
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise InvalidInput(f"Paramètre « {name} » : latitude entre -90 et 90, longitude entre -180 et 180.")
-        q.conditions.append(sql.SQL("ST_DWithin({}::geography, ST_SetSRID(ST_MakePoint({}, {}), 4326)::geography, "
-                                    "{})").format(sql.SQL(point), q.bind(lon), q.bind(lat), q.bind(km * 1000)))
+        _within(q, points, sql.SQL("ST_SetSRID(ST_MakePoint({}, {}), 4326)").format(q.bind(lon), q.bind(lat)), km)
     return handler
 
 
-def _near_insee(point: str) -> Handler:
+def _near_insee(points: Columns) -> Handler:
     def handler(q: Query, name: str, values: list[str]) -> None:
         q.near_insee = p.near_insee(name, p.one(name, values))
         code, km = q.near_insee
-        q.conditions.append(sql.SQL(
-            "ST_DWithin({}::geography, (SELECT c.centre FROM geo_commune c WHERE c.insee = {})::geography, {})"
-        ).format(sql.SQL(point), q.bind(code), q.bind(km * 1000)))
+        _within(q, points, sql.SQL("(SELECT c.centre FROM geo_commune c WHERE c.insee = {})").format(q.bind(code)), km)
     return handler
 
 
@@ -156,18 +191,18 @@ def _updated(column: sql.Composable) -> Handler:
     return handler
 
 
-def _ids(column: str) -> Handler:
+def _ids(columns: Columns) -> Handler:
     def handler(q: Query, name: str, values: list[str]) -> None:
         for value in values:
-            ids = [p.logical_id(name, v) for v in p.split_or(value)]
-            q.conditions.append(sql.SQL("{} = ANY ({}::text[])").format(sql.SQL(column), q.bind(ids)))
+            ids = q.bind([p.logical_id(name, v) for v in p.split_or(value)])
+            q.conditions.append(_or([sql.SQL("{} = ANY ({}::text[])").format(c, ids) for c in columns]))
     return handler
 
 
 HANDLERS: dict[str, dict[str, Handler]] = {
     "HealthcareService": {
-        "_id": _ids("o.ror_id"),
-        "identifier": lambda q, n, v: _any_of(q, n, v, "o.identifiant"),
+        "_id": _ids([sql.SQL("o.ror_id")]),
+        "identifier": _identifier("coalesce(o.identifiant, o.ror_id)"),  # as resources.healthcare_service publishes
         "_lastUpdated": _updated(OFFER_UPDATED),
         "_tag": lambda q, n, v: _any_of(q, n, v, "split_part(o.identifiant, '/', 1)"),
         "intervention-zone": _zone,
@@ -178,30 +213,35 @@ HANDLERS: dict[str, dict[str, Handler]] = {
         "characteristic": lambda q, n, v: _by_system(q, n, v, _CHARACTERISTIC),
         "organization": _organization,
         "organization.type": lambda q, n, v: _any_of(q, n, v, "e.categorie"),
-        "location": _ids("l.ror_id"),
-        "location.address-postalcode": _postal("l.code_postal"),
-        "location.commune-cog": lambda q, n, v: _any_of(q, n, v, "coalesce(l.commune_cog, l.commune_insee)"),
-        "location.near": _near("l.geom"),
-        "location.near-insee-code": _near_insee("l.geom"),
+        "location": _ids(OFFER_PLACE_IDS),
+        "location.address-postalcode": _postal(_OFFER_PLACE_POSTCODES),
+        "location.commune-cog": lambda q, n, v: _any_in(q, n, v, _OFFER_PLACE_COGS),
+        "location.near": _near(OFFER_PLACE_POINTS),
+        "location.near-insee-code": _near_insee(OFFER_PLACE_POINTS),
         "age-range-low": _number("o.age_min"),
         "age-range-high": _number("o.age_max"),
     },
     "Location": {
-        "_id": _ids("l.ror_id"),
+        "_id": _ids([sql.SQL("l.ror_id")]),
         "_lastUpdated": _updated(sql.SQL("l.updated_at")),
-        "near": _near("l.geom"),
-        "near-insee-code": _near_insee("l.geom"),
-        "commune-cog": lambda q, n, v: _any_of(q, n, v, "coalesce(l.commune_cog, l.commune_insee)"),
-        "address-postalcode": _postal("l.code_postal"),
+        "near": _near([sql.SQL("l.geom")]),
+        "near-insee-code": _near_insee([sql.SQL("l.geom")]),
+        "commune-cog": lambda q, n, v: _any_in(q, n, v, _LOCATION_COG),
+        "address-postalcode": _postal([sql.SQL("l.code_postal")]),
     },
     "Organization": {
-        "_id": _ids("g.fhir_id"),
+        "_id": _ids([sql.SQL("g.fhir_id")]),
         "_lastUpdated": _updated(sql.SQL("g.updated_at")),
-        "identifier": lambda q, n, v: _any_of(q, n, v, "g.identifiant"),
+        "identifier": _identifier("g.identifiant"),
         "type": lambda q, n, v: _any_of(q, n, v, "g.type_code"),
-        "partof": _ids("g.part_of"),
+        "partof": _ids([sql.SQL("g.part_of")]),
     },
 }
+
+
+def known(rtype: str, name: str) -> bool:
+    """Return whether ``name`` is a search or result parameter of ``rtype`` (the others are ignored, or refused)."""
+    return name in RESULT_PARAMS or name in HANDLERS[rtype]
 
 
 def parse(rtype: str, items: list[tuple[str, str]]) -> Query:

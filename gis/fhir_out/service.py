@@ -10,7 +10,7 @@ from gis.access import PUBLIC_VISIBILITY, Visibility
 from gis.db import Conn
 from gis.errors import NotFound
 from gis.fhir_out import bundle, derived, resources, rows
-from gis.fhir_out.search import Query, parse
+from gis.fhir_out.search import OFFER_PLACE_POINTS, Query, known, parse
 from gis.layers.filters import visible_offer
 from gis.territories.coverage import MOTIF_LABELS
 
@@ -75,7 +75,7 @@ def search(conn: Conn, rtype: str, items: list[tuple[str, str]], base: str,
         Malformed or unsupported parameter values.
     """
     q = parse(rtype, items)
-    frm, order, distance = _plan(q, vis)
+    frm, order, distances = _plan(q, vis)
     with_ = _orgs(vis) if rtype == "Organization" else sql.SQL("")
     total = None
     if q.total != "none" or q.summary_count:
@@ -83,52 +83,71 @@ def search(conn: Conn, rtype: str, items: list[tuple[str, str]], base: str,
                              q.values).fetchone()["n"]  # type: ignore[index]  # count(*): always one row
     if q.summary_count:
         return bundle.searchset([], [], total), q
-    page = conn.execute(sql.SQL("{} SELECT {} AS pk, {} AS d FROM {} WHERE {} ORDER BY {} LIMIT {} OFFSET {}").format(
-        with_, _pk(rtype), distance, frm, q.where(), order, q.count, q.offset), q.values).fetchall()
+    page = conn.execute(sql.SQL("{} SELECT {} AS pk, {} FROM {} WHERE {} ORDER BY {} LIMIT {} OFFSET {}").format(
+        with_, _pk(rtype), distances, frm, q.where(), order, q.count, q.offset), q.values).fetchall()
     pks = [r["pk"] for r in page]
-    dist = {r["pk"]: r["d"] for r in page}
+    dist = {r["pk"]: r for r in page}
     entries = _entries(conn, q, pks, dist, base, vis)
     if q.unknown:
         text = "Paramètre(s) inconnu(s) ignoré(s) : " + ", ".join(sorted(q.unknown)) + "."
         entries.append({"resource": bundle.operation_outcome(text, "not-supported", "warning"),
                         "search": {"mode": "outcome"}})
-    link = bundle.links(base, rtype, items, q.offset, q.count, total, len(pks))
+    used = [(name, value) for name, value in items if known(rtype, name)]  # the ignored ones are not claimed
+    link = bundle.links(base, rtype, used, q.offset, q.count, total, len(pks))
     return bundle.searchset(entries, link, total), q
 
 
 def _pk(rtype: str) -> sql.Composable:
-    return {"HealthcareService": sql.SQL("o.id"), "Location": sql.SQL("l.id"),
+    return {"HealthcareService": sql.SQL("o.id"), "Location": sql.SQL("l.kind || ':' || l.pk"),
             "Organization": sql.SQL("g.kind || ':' || g.pk")}[rtype]
 
 
 def _plan(q: Query, vis: Visibility) -> tuple[sql.Composable, sql.Composable, sql.Composable]:
-    """(FROM, ORDER BY, distance in km) of a search; adds the visibility rule to the conditions."""
+    """(FROM, ORDER BY, distance columns) of a search; adds the visibility rule to the conditions.
+
+    The distance columns (km, NULL without ``near`` / ``near-insee-code``): ``d`` of the row (for an offer, to its
+    nearest Location), and for an offer ``d_place`` to its place and ``d_derived`` to its derived Location.
+    """
+    none = sql.SQL("NULL::float8 AS d, NULL::float8 AS d_place, NULL::float8 AS d_derived")
     if q.rtype == "Organization":
-        return sql.SQL("g"), sql.SQL("g.fhir_id"), sql.SQL("NULL::float8")
-    point = sql.SQL("l.geom")
-    centre: sql.Composable | None = None
+        return sql.SQL("g"), sql.SQL("g.fhir_id"), none
+    frm: sql.Composable
+    if q.rtype == "HealthcareService":
+        q.conditions.insert(0, visible_offer(vis))
+        frm, key = rows.OFFER_FROM, sql.SQL("o.ror_id")
+    else:  # places and derived Locations, each as visible as the offers using it
+        frm, key = derived.locations_from(vis), sql.SQL("l.ror_id")
+    per_point = _distances_km(q)
+    if per_point is None:
+        return frm, key, none
+    nearest = sql.SQL("least({})").format(sql.SQL(", ").join(per_point))
+    place, derived_ = (*per_point, sql.SQL("NULL::float8"))[:2]
+    columns = sql.SQL("{} AS d, {} AS d_place, {} AS d_derived").format(nearest, place, derived_)
+    return frm, sql.SQL("{} NULLS LAST, {}").format(nearest, key), columns
+
+
+def _distances_km(q: Query) -> list[sql.Composable] | None:
+    """Distances in km from the ``near`` / ``near-insee-code`` centre to each Location of a row (None without).
+
+    An offer's Locations are its place and the one derived from it (NULL when it has none: ``least`` skips it).
+    """
+    centre: sql.Composable
     if q.near is not None:
         lat, lon, _km = q.near
         centre = sql.SQL("ST_SetSRID(ST_MakePoint({}, {}), 4326)").format(q.bind(lon), q.bind(lat))
     elif q.near_insee is not None:
         centre = sql.SQL("(SELECT c.centre FROM geo_commune c WHERE c.insee = {})").format(q.bind(q.near_insee[0]))
-    distance = sql.SQL("ST_DistanceSphere({}, {}) / 1000").format(point, centre) if centre else sql.SQL("NULL::float8")
-    if q.rtype == "HealthcareService":
-        q.conditions.insert(0, visible_offer(vis))
-        frm, key = rows.OFFER_FROM, sql.SQL("o.ror_id")
     else:
-        q.conditions.insert(0, rows.visible_lieu(vis))
-        frm, key = sql.SQL("lieu l"), sql.SQL("l.ror_id")
-    order = sql.SQL("{} NULLS LAST, {}").format(distance, key) if centre else key
-    return frm, order, distance
+        return None
+    points = OFFER_PLACE_POINTS if q.rtype == "HealthcareService" else [sql.SQL("l.geom")]
+    return [sql.SQL("ST_DistanceSphere({}, {}) / 1000").format(point, centre) for point in points]
 
 
 def _entries(conn: Conn, q: Query, pks: list[Any], dist: dict[Any, Any], base: str,
              vis: Visibility) -> list[dict[str, Any]]:
     if q.rtype == "Location":
-        found = [resources.location(r) for r in _ordered(rows.locations(conn, pks=pks, vis=vis), pks)]
-        return [bundle.entry(base, _shape(q, res), "match", _distance(dist.get(pk)))
-                for pk, res in zip(pks, found, strict=False)]
+        return [bundle.entry(base, _shape(q, res), "match", _distance(dist[pk]["d"]))
+                for pk, res in _locations(conn, pks, vis)]
     if q.rtype == "Organization":
         keys = [(k.split(":")[0], int(k.split(":")[1])) for k in pks]
         return [bundle.entry(base, _shape(q, res), "match") for res in _organizations(conn, keys, vis)]
@@ -137,6 +156,16 @@ def _entries(conn: Conn, q: Query, pks: list[Any], dist: dict[Any, Any], base: s
     out = [bundle.entry(base, _shape(q, resources.healthcare_service(r)), "match", motifs.get(r["id"]))
            for r in offer_rows]
     return out + _included(conn, q, offer_rows, dist, base, vis)
+
+
+def _locations(conn: Conn, keys: list[str], vis: Visibility) -> list[tuple[str, dict[str, Any]]]:
+    """(key, Location) for ``lieu:<pk>`` (places) and ``offre:<pk>`` (derived) keys, in order (hidden ones left out)."""
+    pks = {kind: [int(k.split(":")[1]) for k in keys if k.startswith(kind + ":")] for kind in ("lieu", "offre")}
+    found = {f"lieu:{r['id']}": resources.location(r) for r in rows.locations(conn, pks=pks["lieu"], vis=vis)}
+    if pks["offre"]:
+        found.update({f"offre:{r['id']}": derived.location(r)
+                      for r in derived.derived_rows(conn, pks=pks["offre"], vis=vis)})
+    return [(k, found[k]) for k in keys if k in found]
 
 
 def _ordered(found: list[dict[str, Any]], pks: list[Any]) -> list[dict[str, Any]]:
@@ -168,12 +197,13 @@ def _included(conn: Conn, q: Query, offer_rows: list[dict[str, Any]], dist: dict
     out: list[dict[str, Any]] = []
     if "location" in q.includes:
         lieu_pks = list(dict.fromkeys(r["lieu_pk"] for r in offer_rows if r["lieu_pk"] is not None))
-        km = {r["lieu_pk"]: dist.get(r["id"]) for r in offer_rows}
+        km = {r["lieu_pk"]: dist[r["id"]]["d_place"] for r in offer_rows}
         for row in _ordered(rows.locations(conn, pks=lieu_pks, vis=vis), lieu_pks):
             out.append(bundle.entry(base, _shape(q, resources.location(row)), "include", _distance(km.get(row["id"]))))
         own = [r["id"] for r in offer_rows if r["lieu_derive"]]
         for row in _ordered(derived.derived_rows(conn, pks=own, vis=vis), own) if own else []:
-            out.append(bundle.entry(base, _shape(q, derived.location(row)), "include", _distance(dist.get(row["id"]))))
+            km_derived = _distance(dist[row["id"]]["d_derived"])
+            out.append(bundle.entry(base, _shape(q, derived.location(row)), "include", km_derived))
     if "organization" in q.includes:
         keys = list(dict.fromkeys(("oi", r["oi_pk"]) if r["oi_pk"] else ("eg", r["eg_pk"])
                                   for r in offer_rows if r["oi_pk"] or r["eg_pk"]))
