@@ -7,37 +7,12 @@ from typing import Any
 
 import httpx
 import pytest
-from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.capabilitystatement import CapabilityStatement
-from fhir.resources.R4B.healthcareservice import HealthcareService
-from fhir.resources.R4B.location import Location
-from fhir.resources.R4B.operationoutcome import OperationOutcome
-from fhir.resources.R4B.organization import Organization
-from fhir.resources.R4B.searchparameter import SearchParameter
 
+from tests.api.fhir.client_support import MODELS, get
 from tests.fhir_support import CNSA_OFFER, ROR_OFFER_CNSA_FIGURE, ROR_PLACE_WITHOUT_LINES
 
-MODELS = {"Bundle": Bundle, "CapabilityStatement": CapabilityStatement, "HealthcareService": HealthcareService,
-          "Location": Location, "OperationOutcome": OperationOutcome, "Organization": Organization,
-          "SearchParameter": SearchParameter}
 COMMUNE = "https://mos.esante.gouv.fr/NOS/TRE_R13-CommuneOM/FHIR/TRE-R13-CommuneOM"
 MOTIF = "https://ror-gis.example/fhir/StructureDefinition/ror-gis-coverage-motif"
-
-
-@pytest.fixture(scope="module")
-def fhir(fhir_server) -> httpx.Client:
-    with httpx.Client(base_url=fhir_server.url + "/fhir", timeout=30) as client:
-        yield client
-
-
-def get(client: httpx.Client, path: str, status: int = 200, **kw: Any) -> dict[str, Any]:
-    """GET, check status and media type, and validate the body with its R4B model."""
-    r = client.get(path, **kw)
-    assert r.status_code == status, r.text[:500]
-    assert r.headers["content-type"].startswith("application/fhir+json")
-    body = r.json()
-    MODELS[body["resourceType"]].model_validate(body)
-    return body
 
 
 def ids(bundle: dict[str, Any], mode: str = "match") -> list[str]:
@@ -211,7 +186,7 @@ def test_the_national_scenario_7_query_runs_as_written(fhir):
              "&_include=PractitionerRole:practitioner")
     r = fhir.get("/HealthcareService?" + query, headers={"Prefer": "handling=strict"})
     assert r.status_code == 200 and r.headers["cache-control"] == "public, max-age=60"
-    Bundle.model_validate(r.json())
+    MODELS["Bundle"].model_validate(r.json())
     assert "cov-commune" in ids(r.json()) and "eg-930000001" in ids(r.json(), "include")
     assert all(e["resource"]["resourceType"] != "PractitionerRole" for e in r.json()["entry"])
 

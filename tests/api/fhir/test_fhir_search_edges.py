@@ -7,10 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.location import Location
-from fhir.resources.R4B.operationoutcome import OperationOutcome
 
+from tests.api.fhir.client_support import get
 from tests.fhir_support import (
     CNSA_EG_ARRONDISSEMENT,
     CNSA_EG_POSTCODE,
@@ -21,27 +19,9 @@ from tests.fhir_support import (
     ROR_PLACE_WITHOUT_LINES,
 )
 
-MODELS = {"Bundle": Bundle, "Location": Location, "OperationOutcome": OperationOutcome}
 DERIVED = f"offre-{CNSA_OFFER}-lieu"
 HIDDEN = f"offre-{CNSA_SENSITIVE}-lieu"
 NEAR_EG = "48.8417|2.3|1|km"  # the EG of the CNSA units (tests.fhir_support.EGS)
-
-
-@pytest.fixture(scope="module")
-def fhir(fhir_server) -> httpx.Client:
-    with httpx.Client(base_url=fhir_server.url + "/fhir", timeout=30) as client:
-        yield client
-
-
-def get(client: httpx.Client, path: str, status: int = 200, **kw: Any) -> dict[str, Any]:
-    """GET, check the status, and validate the body with its R4B model when it has one here."""
-    r = client.get(path, **kw)
-    assert r.status_code == status, r.text[:500]
-    assert r.headers["content-type"].startswith("application/fhir+json")
-    body = r.json()
-    if body["resourceType"] in MODELS:
-        MODELS[body["resourceType"]].model_validate(body)
-    return body
 
 
 def ids(bundle: dict[str, Any], mode: str = "match") -> list[str]:
