@@ -17,7 +17,7 @@ from gis.classify import METHODS, check_classes, classify, method_key
 from gis.tableau.columns import detect_columns
 from gis.tableau.matching import ALIAS_LABELS, geometries, match_codes
 from gis.tableau.sheet import Sheet
-from gis.tableau.values import MISSING, code_text, normalize_code, parse_number
+from gis.tableau.values import MISSING, OUT_OF_RANGE, code_text, normalize_code, out_of_range, parse_number
 
 
 @dataclass
@@ -55,6 +55,8 @@ def _missing_value_reason(raw_value: Any) -> str:
         return "valeur vide"
     if text.lower() in MISSING:
         return f"valeur manquante (« {text[:30]} »)"
+    if out_of_range(raw_value):
+        return f"{OUT_OF_RANGE} (« {text[:30]} »)"
     return f"valeur non numérique (« {text[:30]} »)"
 
 
