@@ -22,11 +22,14 @@ from web_map.choropleth import (
     integer_classes,
 )
 from web_map.elements import CHOROPLETH_STYLE, CONTEXT_STYLE, Column, LegendItem
-from web_map.page import MapPage
+from web_map.page import MapPage, render_template
 
 # The unmatched rows listed in the page (the count says how many there are in all): a file of 50,000 wrong codes
 # must not make a 10 MB page.
 UNMATCHED_SHOWN = 500
+#: Beyond this many communes the polygons are not embedded in the page (about 10 kB each: 1,283 communes made a
+#: 15 MB page) but drawn from the communes' vector tiles, coloured from a compact JSON of the values.
+INLINE_COMMUNES = 100
 _SCALES = ((1e12, "billion", "billions"), (1e9, "milliard", "milliards"), (1e6, "million", "millions"))
 
 
@@ -149,6 +152,31 @@ def _share_block(page: MapPage, share_url: str | None, export: dict[str, str] | 
                              'export : conservez le fichier pour refaire la carte.</p>'))
 
 
+def inline_limit() -> int | None:
+    """The ``inline_max`` of :func:`gis.tableau.analyse`: :data:`INLINE_COMMUNES`, None without vector tiles."""
+    return INLINE_COMMUNES if assets.vector_tiles_available() else None
+
+
+class _TiledTableauPage(MapPage):
+    """A map page that also loads ``tableau-map.js`` (the vector-tile layer coloured from the page's values)."""
+
+    def render(self) -> str:
+        """The complete HTML page."""
+        scripts = [*assets.map_js(vector_tiles=True), f"{assets.own_prefix()}/tableau-map.js"]
+        return render_template("page.html", page=self, spec=self.spec(), css=assets.map_css(), scripts=scripts)
+
+
+def _values_layer(page: MapPage, result: TableauResult, value_label: str) -> None:
+    """The communes of the file from the vector tiles, coloured from their values (kind ``mvtValues``)."""
+    index = {c["color"]: i for i, c in enumerate(result.classes)}
+    layer = page.add_vector_tiles(COMMUNE_OUTLINE_TILES, name=value_label, layer="communes", feature_id="insee",
+                                  min_zoom=5, style=CHOROPLETH_STYLE, highlight=True,
+                                  tooltip=[("nom", "Commune"), ("valeur_txt", value_label)])
+    layer["kind"] = "mvtValues"
+    layer["values"] = {e["insee"]: [index.get(e["_fill"], -1), e["nom"], e["valeur_txt"]] for e in result.matched}
+    layer["options"].update(colors=[c["color"] for c in result.classes], zeroFill=style.ZERO_FILL)
+
+
 def tableau_page(result: TableauResult, *, basemap: str = "plan-ign", title: str | None = None,
                  share_url: str | None = None, export: dict[str, str] | None = None) -> MapPage:
     """The choropleth of an uploaded spreadsheet.
@@ -158,7 +186,8 @@ def tableau_page(result: TableauResult, *, basemap: str = "plan-ign", title: str
     """
     apply_classes(result)
     value_label = result.value_column
-    page = MapPage(title or f"{value_label} par commune", basemap=basemap,
+    tiled = not result.geometry_inline and assets.vector_tiles_available()
+    page = (_TiledTableauPage if tiled else MapPage)(title or f"{value_label} par commune", basemap=basemap,
                    subtitle=f"Fichier « {result.filename} » – colonne code : « {result.code_column} », "
                             f"colonne valeur : « {value_label} »",
                    sources=f"Sources : fichier chargé par l'utilisateur ({result.filename}), "
@@ -170,7 +199,9 @@ def tableau_page(result: TableauResult, *, basemap: str = "plan-ign", title: str
                               style=COMMUNE_OUTLINE_STYLE, min_zoom=5)
     page.add_remote_polygons(DEPARTEMENTS_URL, name="Limites départementales",
                              style=CONTEXT_STYLE)
-    if result.features:
+    if tiled:
+        _values_layer(page, result, value_label)
+    elif result.features:
         page.add_polygons({"type": "FeatureCollection", "features": result.features}, name=value_label,
                           style=CHOROPLETH_STYLE,
                           tooltip=[("nom", "Commune"), ("valeur_txt", value_label)])

@@ -39,7 +39,7 @@ from web_map.choropleth import couverture_page, coverage_controls
 from web_map.editing import add_offer_actions
 from web_map.page import MapPage, render_template
 from web_map.security import PAGE_CACHE, PRIVATE_NO_STORE
-from web_map.tableau_map import TABLEAU_EXPORT_HEADERS, tableau_export_rows, tableau_page
+from web_map.tableau_map import TABLEAU_EXPORT_HEADERS, inline_limit, tableau_export_rows, tableau_page
 from web_map.widgets import COMMUNE_WIDGET_OFFERS, commune_offers_page, offre_page
 
 router = APIRouter(prefix="/cartes", tags=["cartes"], responses=HTML_ERROR_RESPONSES)
@@ -321,7 +321,8 @@ def _build_tableau(request: Request, data: bytes, filename: str, fields: dict[st
     title = fields["titre"][:_TITLE_MAX]
     with request.app.state.pool.connection() as conn:
         result = tableau.analyse(conn, sheet, filename=filename, code_column=fields["colonne_code"] or None,
-                                 value_column=fields["colonne_valeur"] or None, k=k, method=method)
+                                 value_column=fields["colonne_valeur"] or None, k=k, method=method,
+                                 inline_max=inline_limit())
     token = share.pack(sheet, filename=filename, code_column=result.code_column, value_column=result.value_column)
     url = _share_url(token, k=k, method=result.method, title=title, fond=fields["fond"])
     export = None
@@ -369,7 +370,8 @@ def carte_tableau_lien(
     try:
         sheet, filename = share.unpack(d)
         result = tableau.analyse(conn, sheet, filename=filename, code_column=sheet.headers[0],
-                                 value_column=sheet.headers[1], k=classes, method=methode)
+                                 value_column=sheet.headers[1], k=classes, method=methode,
+                                 inline_max=inline_limit() if format == "html" else 0)
         if format != "html":
             return _export_response(result, filename, titre, format)
         url = _share_url(d, k=classes, method=result.method, title=titre, fond=fond or "")
@@ -403,7 +405,7 @@ def export_tableau(
     try:
         sheet, filename = share.unpack(d, share.MAX_EXPORT_TOKEN)
         result = tableau.analyse(conn, sheet, filename=filename, code_column=sheet.headers[0],
-                                 value_column=sheet.headers[1], k=classes, method=methode)
+                                 value_column=sheet.headers[1], k=classes, method=methode, inline_max=0)
     except InvalidInput as exc:
         return _invalid(settings, exc.message)
     response = _export_response(result, filename, titre, format)

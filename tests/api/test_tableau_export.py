@@ -81,6 +81,22 @@ def test_export_refuses_cross_site_posts_and_damaged_data(http, page):
     assert damaged.headers["content-type"].startswith("text/html")
 
 
+def test_large_map_draws_tiles_coloured_from_a_compact_value_block(page, whole_region):
+    """No embedded polygons: the communes come from the vector tiles, the values from the JSON spec block."""
+    import json
+
+    codes, _ = whole_region
+    spec = json.loads(html_lib.unescape(re.search(r'<script type="application/json" id="rg-map-spec">(.*?)</script>',
+                                                  page, re.S)[1]))
+    assert all(layer["kind"] != "geojson" for layer in spec["layers"])
+    tiled = next(layer for layer in spec["layers"] if layer["kind"] == "mvtValues")
+    assert tiled["url"].startswith("/ogc/collections/communes/tiles/")
+    assert len(tiled["values"]) == len(codes) and len(tiled["options"]["colors"]) >= 3
+    assert re.search(r'<script src="/static/ror/[0-9a-f]+/tableau-map\.js"></script>', page)
+    print("page size", len(page.encode()))
+    assert len(page.encode()) < 1_200_000
+
+
 def test_integer_classes_in_the_page(page):
     legend = re.search(r'<aside class="rg-side".*?</aside>', page, re.S)[0]
     assert "de 1 à 1" not in legend and ",0" not in legend and "plus de" not in legend
