@@ -406,8 +406,9 @@ def export_tableau(
         sheet, filename = share.unpack(d, share.MAX_EXPORT_TOKEN)
         result = tableau.analyse(conn, sheet, filename=filename, code_column=sheet.headers[0],
                                  value_column=sheet.headers[1], k=classes, method=methode, inline_max=0)
-    except InvalidInput as exc:
-        return _invalid(settings, exc.message)
+    except InvalidInput as exc:  # damaged or forged data: no such map, as for a damaged link
+        return error_response(settings, status_code=404, title="Carte introuvable", message=exc.message,
+                              back_url="/cartes/tableau", back_label="Charger un fichier")
     response = _export_response(result, filename, titre, format)
     response.headers["Cache-Control"] = PRIVATE_NO_STORE
     return response

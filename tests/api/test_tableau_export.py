@@ -77,7 +77,7 @@ def test_export_refuses_cross_site_posts_and_damaged_data(http, page):
                       headers={"Sec-Fetch-Site": "cross-site"})
     assert cross.status_code == 403 and "Envoi refusé" in cross.text
     damaged = http.post("/cartes/tableau/export", data={**fields, "d": fields["d"][:-40], "format": "csv"})
-    assert damaged.status_code == 422 and "chargez à nouveau le fichier" in damaged.text
+    assert damaged.status_code == 404 and "chargez à nouveau le fichier" in damaged.text
     assert damaged.headers["content-type"].startswith("text/html")
 
 
