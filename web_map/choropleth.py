@@ -1,4 +1,4 @@
-"""Choropleth widgets: the planners' coverage map and the map of an uploaded spreadsheet.
+"""Choropleth widgets: the planners' coverage map; class helpers shared with :mod:`web_map.tableau_map`.
 
 Built from plain data (the routers query :mod:`gis.layers`); classes are computed here.
 """
@@ -6,14 +6,14 @@ Built from plain data (the routers query :mod:`gis.layers`); classes are compute
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup
 
 from gis.classify import METHODS, classify, method_key
-from gis.tableau import TableauResult
-from web_map import assets, style
-from web_map.elements import CHOROPLETH_STYLE, CONTEXT_STYLE, Column, LegendItem, PathStyle
+from web_map import style
+from web_map.elements import CONTEXT_STYLE, Column, LegendItem, PathStyle
 from web_map.page import MapPage, render_template
 
 DEPARTEMENTS_URL = "/api/v1/departements?geometry=simplified"
@@ -24,17 +24,19 @@ COMMUNE_OUTLINE_STYLE = PathStyle(color=style.NO_DATA_OUTLINE, weight=0.5, opaci
                                   interactive=False)
 
 
-def class_bounds(bins: list[float], lower: float) -> list[str]:
-    """French legend text of choropleth classes given their upper bounds and the lowest value."""
+def class_bounds(bins: list[float], lower: float,
+                 fmt: Callable[[float], str] = style.fr_number) -> list[str]:
+    """French legend text of choropleth classes given their upper bounds and the lowest value (numbers
+    written by ``fmt``)."""
     out = []
     for i, b in enumerate(bins):
         lo = lower if i == 0 else bins[i - 1]
         if len(bins) == 1 and lo == b:
-            out.append(style.fr_number(b))
+            out.append(fmt(b))
         elif i == 0:
-            out.append(f"de {style.fr_number(lo)} à {style.fr_number(b)}")
+            out.append(f"de {fmt(lo)} à {fmt(b)}")
         else:
-            out.append(f"plus de {style.fr_number(lo)} à {style.fr_number(b)}")
+            out.append(f"plus de {fmt(lo)} à {fmt(b)}")
     return out
 
 
@@ -72,123 +74,6 @@ def coverage_controls(types: list[dict[str, Any]], departements: list[dict[str, 
     grouped = [{"label": style.FAMILIES[k].label, "codes": codes} for k, codes in groups.items() if codes]
     return Markup(render_template("_couverture_form.html", types=grouped, departements=departements,
                                   current=current, methods=list(METHODS.items())))
-
-
-# The unmatched rows listed in the page (the count says how many there are in all): a file of 50,000 wrong codes
-# must not make a 10 MB page.
-UNMATCHED_SHOWN = 500
-
-
-def apply_classes(result: TableauResult) -> None:
-    """Colours and French labels of the classes; ``classe``/``_fill``/``valeur_txt`` on rows and features."""
-    bins = result.bins
-    colors = style.sequential_ramp(len(bins)) if bins else []
-    non_zero = [e["valeur"] for e in result.matched if e["valeur"] != 0]
-    lower = min(non_zero) if non_zero else 0.0
-
-    def index(v: float) -> int:
-        return next((i for i, b in enumerate(bins) if v <= b), len(bins) - 1)
-
-    counts = [0] * len(bins)
-    for e in result.matched:
-        v = e["valeur"]
-        e["valeur_txt"] = style.fr_number(v, result.decimals if float(v).is_integer() else None)
-        if v == 0:
-            e["classe"], e["_fill"] = "valeur nulle (zone blanche)", style.ZERO_FILL
-        else:
-            i = index(v)
-            counts[i] += 1
-            e["classe_index"] = i
-    result.classes = []
-    for i, bounds in enumerate(class_bounds(bins, lower)):
-        result.classes.append({"label": f"{bounds} ({counts[i]} commune{'s' if counts[i] > 1 else ''})",
-                               "bounds": bounds, "color": colors[i]})
-    for e in result.matched:
-        if "classe_index" in e:
-            i = e.pop("classe_index")
-            e["classe"], e["_fill"] = f"{i + 1} : {result.classes[i]['bounds']}", colors[i]
-    by_insee = {e["insee"]: e for e in result.matched}
-    for f in result.features:
-        e = by_insee[f["id"]]
-        f["properties"].update(valeur_txt=e["valeur_txt"], _fill=e["_fill"])
-
-
-TABLEAU_EXPORT_HEADERS = ["Code INSEE", "Commune", "Code saisi", "Correspondance", "Valeur", "Classe",
-                          "Ligne du fichier"]
-
-
-def tableau_export_rows(result: TableauResult) -> list[list[Any]]:
-    """The matched communes of a spreadsheet map as export rows (see :data:`TABLEAU_EXPORT_HEADERS`)."""
-    if not result.classes:
-        apply_classes(result)
-    return [[e["insee"], e["nom"], e.get("code_saisi"), e.get("correspondance"), e["valeur"], e.get("classe"),
-             e.get("ligne")] for e in result.matched]
-
-
-def tableau_page(result: TableauResult, *, basemap: str = "plan-ign", title: str | None = None,
-                 share_url: str | None = None) -> MapPage:
-    """The choropleth of an uploaded spreadsheet; ``share_url``: the map as a link (None: file too large)."""
-    apply_classes(result)
-    value_label = result.value_column
-    page = MapPage(title or f"{value_label} par commune", basemap=basemap,
-                   subtitle=f"Fichier « {result.filename} » – colonne code : « {result.code_column} », "
-                            f"colonne valeur : « {value_label} »",
-                   sources=f"Sources : fichier chargé par l'utilisateur ({result.filename}), "
-                           "IGN Admin Express 2018, INSEE COG 2026")
-    page.add_notice(f"Carte faite à partir d'un fichier fourni par un utilisateur (« {result.filename} ») : "
-                    "ni le titre ni les valeurs ne proviennent du ROR ni ne sont vérifiés par le service.")
-    if assets.vector_tiles_available():
-        page.add_vector_tiles(COMMUNE_OUTLINE_TILES, name="Communes sans valeur", layer="communes",
-                              style=COMMUNE_OUTLINE_STYLE, min_zoom=5)
-    page.add_remote_polygons(DEPARTEMENTS_URL, name="Limites départementales",
-                             style=CONTEXT_STYLE)
-    if result.features:
-        page.add_polygons({"type": "FeatureCollection", "features": result.features}, name=value_label,
-                          style=CHOROPLETH_STYLE,
-                          tooltip=[("nom", "Commune"), ("valeur_txt", value_label)])
-    if result.bbox:
-        page.fit_bounds(result.bbox)
-    items = [LegendItem(c["label"], c["color"], "fill") for c in result.classes]
-    if result.zero_count:
-        items.append(LegendItem("Valeur nulle (0) : zone blanche", kind="hatch"))
-    page.add_legend(value_label, items, note=f"Discrétisation : {result.method_label}, "
-                    f"{len(result.classes)} classe(s). Communes absentes du fichier : contour gris, sans couleur.")
-    page.add_legend("Repères", [LegendItem("Commune absente du fichier (sans valeur)", style.NO_DATA_OUTLINE, "line"),
-                                LegendItem("Limite départementale", style.DEPARTEMENT_OUTLINE, "dashed")])
-    summary = Markup(
-        '<section class="rg-summary" aria-labelledby="rg-summary-title"><h2 id="rg-summary-title">Bilan du '
-        "rapprochement</h2><ul><li>{} ligne(s) de données lue(s) ({})</li><li>{} commune(s) cartographiée(s)"
-        "</li><li>{} ligne(s) non rapprochée(s)</li></ul>"
-        '<p><a href="/cartes/tableau">Charger un autre fichier</a></p></section>'
-    ).format(result.rows_read, result.format_label, len(result.matched), len(result.unmatched))
-    page.add_html(summary)
-    if share_url:
-        page.add_html(Markup(
-            '<section class="rg-summary" aria-labelledby="rg-share-title"><h2 id="rg-share-title">Partager et '
-            'exporter</h2><p><a href="{}">Lien vers cette carte</a> (les codes et valeurs du tableau sont dans le '
-            'lien : rien n\'est conservé par le service) · <a href="{}" download>tableau CSV</a> · '
-            '<a href="{}" download>tableau Excel (.xlsx)</a></p></section>'
-        ).format(share_url, f"{share_url}&format=csv", f"{share_url}&format=xlsx"))
-    else:
-        page.add_html(Markup('<p class="rg-summary">Tableau trop volumineux pour un lien de partage : '
-                             'conservez le fichier pour refaire la carte.</p>'))
-    dec = result.decimals
-    page.add_table(
-        f"Communes rapprochées ({len(result.matched)})",
-        [Column("nom", "Commune"), Column("insee", "Code INSEE"), Column("code_saisi", "Code saisi"),
-         Column("correspondance", "Correspondance"), Column("valeur", value_label, numeric=True, decimals=dec),
-         Column("classe", "Classe"), Column("ligne", "Ligne du fichier", numeric=True)],
-        result.matched, empty_text="Aucune commune rapprochée.",
-    )
-    shown = result.unmatched[:UNMATCHED_SHOWN]
-    more = f" ; les {len(shown)} premières" if len(shown) < len(result.unmatched) else ""
-    page.add_table(
-        f"Lignes non rapprochées ({len(result.unmatched)}{more})",
-        [Column("ligne", "Ligne du fichier", numeric=True), Column("code_saisi", "Code saisi"),
-         Column("valeur_saisie", "Valeur saisie"), Column("motif", "Motif")],
-        shown, empty_text="Toutes les lignes ont été rapprochées.",
-    )
-    return page
 
 
 _COVERAGE_STYLE = PathStyle(color="#FFFFFF", weight=0.5, opacity=1, fill_color="#CCCCCC", fill_opacity=0.85)

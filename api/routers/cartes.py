@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
@@ -35,16 +35,11 @@ from gis.territories import editing
 from gis.text import normalize
 from web_map import assets
 from web_map.basemaps import basemap_key
-from web_map.choropleth import (
-    TABLEAU_EXPORT_HEADERS,
-    couverture_page,
-    coverage_controls,
-    tableau_export_rows,
-    tableau_page,
-)
+from web_map.choropleth import couverture_page, coverage_controls
 from web_map.editing import add_offer_actions
 from web_map.page import MapPage, render_template
 from web_map.security import PAGE_CACHE, PRIVATE_NO_STORE
+from web_map.tableau_map import TABLEAU_EXPORT_HEADERS, inline_limit, tableau_export_rows, tableau_page
 from web_map.widgets import COMMUNE_WIDGET_OFFERS, commune_offers_page, offre_page
 
 router = APIRouter(prefix="/cartes", tags=["cartes"], responses=HTML_ERROR_RESPONSES)
@@ -238,6 +233,18 @@ def _invalid(settings: Settings, message: str) -> HTMLResponse:
                           back_url="/cartes/tableau", back_label="Charger un autre fichier")
 
 
+def _cross_site_refusal(request: Request, settings: Settings) -> HTMLResponse | None:
+    """The French 403 page for a form posted from another site, None for our own forms and non-browser clients.
+
+    A form posted from another site (auto-submitted or not) would show that site's text under our name.
+    """
+    if request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none"):
+        return None
+    return error_response(settings, status_code=403, title="Envoi refusé",
+                          message="Ce formulaire ne peut être envoyé que depuis le service cartographique.",
+                          back_url="/cartes/tableau", back_label="Ouvrir le formulaire")
+
+
 async def _read_form(request: Request, settings: Settings) -> tuple[bytes, str, dict[str, str]] | HTMLResponse:
     """The uploaded file, its safe name and the text fields; or the French error page."""
     length = request.headers.get("content-length", "")
@@ -274,12 +281,9 @@ async def carte_tableau(request: Request) -> HTMLResponse:
     """Multipart form: ``fichier`` (CSV/XLSX), optional ``colonne_code``, ``colonne_valeur``,
     ``classes`` (3 to 7), ``methode`` (quantiles, seuils-naturels, amplitudes-egales), ``titre``, ``fond``."""
     settings = _settings(request)
-    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        # A form posted from another site (auto-submitted or not) would show that site's text under our
-        # name: only our own form, or a non-browser client, may post.
-        return error_response(settings, status_code=403, title="Envoi refusé",
-                              message="Ce formulaire ne peut être envoyé que depuis le service cartographique.",
-                              back_url="/cartes/tableau", back_label="Ouvrir le formulaire")
+    refused = _cross_site_refusal(request, settings)
+    if refused is not None:
+        return refused
     read = await _read_form(request, settings)
     if isinstance(read, HTMLResponse):
         return read
@@ -317,11 +321,34 @@ def _build_tableau(request: Request, data: bytes, filename: str, fields: dict[st
     title = fields["titre"][:_TITLE_MAX]
     with request.app.state.pool.connection() as conn:
         result = tableau.analyse(conn, sheet, filename=filename, code_column=fields["colonne_code"] or None,
-                                 value_column=fields["colonne_valeur"] or None, k=k, method=method)
+                                 value_column=fields["colonne_valeur"] or None, k=k, method=method,
+                                 inline_max=inline_limit())
     token = share.pack(sheet, filename=filename, code_column=result.code_column, value_column=result.value_column)
     url = _share_url(token, k=k, method=result.method, title=title, fond=fields["fond"])
-    page = tableau_page(result, basemap=basemap, title=title or None, share_url=url)
+    export = None
+    if url is None and result.matched:  # too large for a link: the export form posts the matched rows back
+        posted = share.pack(sheet, filename=filename, code_column=result.code_column,
+                            value_column=result.value_column, max_chars=share.MAX_EXPORT_TOKEN,
+                            only_rows={e["ligne"] for e in result.matched})
+        if posted is not None:
+            export = {"d": posted, "classes": str(k), "methode": result.method, "titre": title}
+    page = tableau_page(result, basemap=basemap, title=title or None, share_url=url, export=export)
     return page.render()
+
+
+def _export_response(result: tableau.TableauResult, filename: str, titre: str, format: str) -> Response:
+    """The matched communes of a spreadsheet map as a CSV or XLSX download."""
+    rows = tableau_export_rows(result)
+    stem = "carte-" + (normalize(titre or result.value_column).replace(" ", "-")[:40] or "tableau")
+    if format == "csv":
+        body = export.table_csv(TABLEAU_EXPORT_HEADERS, rows)
+        media = "text/csv; charset=utf-8"
+    else:
+        body = export.table_xlsx(TABLEAU_EXPORT_HEADERS, rows, title="Communes",
+                                 source=f"Fichier {filename}, INSEE COG 2026")
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="{stem}.{format}"', "Cache-Control": PAGE_CACHE})
 
 
 @router.head("/tableau/carte", include_in_schema=False)
@@ -343,22 +370,45 @@ def carte_tableau_lien(
     try:
         sheet, filename = share.unpack(d)
         result = tableau.analyse(conn, sheet, filename=filename, code_column=sheet.headers[0],
-                                 value_column=sheet.headers[1], k=classes, method=methode)
+                                 value_column=sheet.headers[1], k=classes, method=methode,
+                                 inline_max=inline_limit() if format == "html" else 0)
         if format != "html":
-            rows = tableau_export_rows(result)
-            stem = "carte-" + (normalize(titre or result.value_column).replace(" ", "-")[:40] or "tableau")
-            if format == "csv":
-                body = export.table_csv(TABLEAU_EXPORT_HEADERS, rows)
-                media = "text/csv; charset=utf-8"
-            else:
-                body = export.table_xlsx(TABLEAU_EXPORT_HEADERS, rows, title="Communes",
-                                         source=f"Fichier {filename}, INSEE COG 2026")
-                media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            return Response(body, media_type=media, headers={
-                "Content-Disposition": f'attachment; filename="{stem}.{format}"', "Cache-Control": PAGE_CACHE})
+            return _export_response(result, filename, titre, format)
         url = _share_url(d, k=classes, method=result.method, title=titre, fond=fond or "")
         page = tableau_page(result, basemap=_basemap(settings, fond), title=titre or None, share_url=url)
     except InvalidInput as exc:  # a damaged or forged link: no such map
         return error_response(settings, status_code=404, title="Carte introuvable", message=exc.message,
                               back_url="/cartes/tableau", back_label="Charger un fichier")
     return map_response(page, settings)
+
+
+@router.post("/tableau/export", summary="Tableau CSV ou XLSX d'une carte trop volumineuse pour un lien",
+             responses={200: {"description": "Tableau des communes rapprochées", "content": {
+                 "text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}},
+                 403: {"description": "Envoi depuis un autre site (page HTML)", "content": {"text/html": {}}}})
+def export_tableau(
+    request: Request,
+    conn: Annotated[Conn, Depends(get_conn)],
+    d: Annotated[str, Form(max_length=share.MAX_EXPORT_TOKEN, pattern=r"^[A-Za-z0-9_-]+$",
+                           description="Le tableau (codes et valeurs), tel que l'écrit la page de la carte")],
+    classes: Annotated[int, Form(ge=3, le=7)] = 5,
+    methode: Annotated[Methode, Form(description="quantiles, seuils-naturels ou amplitudes-egales")] = "quantiles",
+    titre: Annotated[str, Form(max_length=_TITLE_MAX)] = "",
+    format: Annotated[Literal["csv", "xlsx"], Form(description="csv ou xlsx")] = "csv",
+) -> Response:
+    """The table of a spreadsheet map whose data do not fit in a link: the map page posts them back (nothing is
+    stored, any instance answers). Same content as ``GET /cartes/tableau/carte?format=…``."""
+    settings = _settings(request)
+    refused = _cross_site_refusal(request, settings)
+    if refused is not None:
+        return refused
+    try:
+        sheet, filename = share.unpack(d, share.MAX_EXPORT_TOKEN)
+        result = tableau.analyse(conn, sheet, filename=filename, code_column=sheet.headers[0],
+                                 value_column=sheet.headers[1], k=classes, method=methode, inline_max=0)
+    except InvalidInput as exc:  # damaged or forged data: no such map, as for a damaged link
+        return error_response(settings, status_code=404, title="Carte introuvable", message=exc.message,
+                              back_url="/cartes/tableau", back_label="Charger un fichier")
+    response = _export_response(result, filename, titre, format)
+    response.headers["Cache-Control"] = PRIVATE_NO_STORE
+    return response

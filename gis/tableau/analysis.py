@@ -17,7 +17,7 @@ from gis.classify import METHODS, check_classes, classify, method_key
 from gis.tableau.columns import detect_columns
 from gis.tableau.matching import ALIAS_LABELS, geometries, match_codes
 from gis.tableau.sheet import Sheet
-from gis.tableau.values import MISSING, code_text, normalize_code, parse_number
+from gis.tableau.values import MISSING, OUT_OF_RANGE, code_text, normalize_code, out_of_range, parse_number
 
 
 @dataclass
@@ -39,6 +39,8 @@ class TableauResult:
     zero_count: int = 0
     decimals: int = 0
     classes: list[dict[str, Any]] = field(default_factory=list)  # filled by the renderer (labels, colours)
+    #: False when there were too many communes to inline their geometry (``features`` is then empty).
+    geometry_inline: bool = True
 
 
 def _decimals(value: float) -> int:
@@ -55,6 +57,8 @@ def _missing_value_reason(raw_value: Any) -> str:
         return "valeur vide"
     if text.lower() in MISSING:
         return f"valeur manquante (« {text[:30]} »)"
+    if out_of_range(raw_value):
+        return f"{OUT_OF_RANGE} (« {text[:30]} »)"
     return f"valeur non numérique (« {text[:30]} »)"
 
 
@@ -115,14 +119,16 @@ def _match_rows(conn: psycopg.Connection[DictRow], sheet: Sheet, code_idx: int, 
 
 
 def _add_geometry(conn: psycopg.Connection[DictRow], result: TableauResult) -> None:
-    geoms = geometries(conn, [e["insee"] for e in result.matched])
+    geoms = geometries(conn, [e["insee"] for e in result.matched], with_geometry=result.geometry_inline)
     boxes = []
     for entry in result.matched:
         g = geoms.get(entry["insee"])
-        if g is None or g["geometry"] is None:
+        if g is None or g["xmin"] is None:
             continue
         entry["departement"] = g["departement"]
         boxes.append((g["xmin"], g["ymin"], g["xmax"], g["ymax"]))
+        if g["geometry"] is None:
+            continue
         result.features.append({"type": "Feature", "id": entry["insee"], "geometry": g["geometry"],
                                 "properties": {"insee": entry["insee"], "nom": entry["nom"],
                                                "valeur": entry["valeur"]}})
@@ -140,6 +146,7 @@ def analyse(
     value_column: str | None = None,
     k: int = 5,
     method: str = "quantiles",
+    inline_max: int | None = None,
 ) -> TableauResult:
     """Detect the columns, match every row, classify the values (zeros set apart), add geometry.
 
@@ -157,6 +164,9 @@ def analyse(
         Number of classes, 3 to 7 (reduced to the number of distinct non-zero values).
     method : str
         Classification method (see :func:`gis.classify.method_key`).
+    inline_max : int, optional
+        Beyond this many matched communes, no geometry is returned (bounding box only): the page then draws
+        them from vector tiles. None: always.
 
     Returns
     -------
@@ -178,5 +188,6 @@ def analyse(
     result.decimals = max((_decimals(v) for v in values), default=0)
     result.zero_count = sum(1 for v in values if v == 0)
     result.bins = classify([v for v in values if v != 0], k, method)
+    result.geometry_inline = inline_max is None or len(result.matched) <= inline_max
     _add_geometry(conn, result)
     return result

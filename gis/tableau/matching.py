@@ -46,7 +46,8 @@ SELECT i.code, b.rank, min(h.kind) AS kind,
 """
 
 _GEOMETRY_SQL = """
-SELECT c.insee, c.nom, c.departement, ST_AsGeoJSON(c.geom_simple, 5)::json AS geometry,
+SELECT c.insee, c.nom, c.departement,
+       CASE WHEN %(with_geometry)s THEN ST_AsGeoJSON(c.geom_simple, 5)::json END AS geometry,
        ST_XMin(c.geom_simple) AS xmin, ST_YMin(c.geom_simple) AS ymin,
        ST_XMax(c.geom_simple) AS xmax, ST_YMax(c.geom_simple) AS ymax
   FROM geo_commune c
@@ -79,7 +80,8 @@ def match_codes(conn: psycopg.Connection[DictRow], codes: list[str]) -> dict[str
     return {r["code"]: r for r in rows}
 
 
-def geometries(conn: psycopg.Connection[DictRow], insees: list[str]) -> dict[str, dict[str, Any]]:
+def geometries(conn: psycopg.Connection[DictRow], insees: list[str],
+               with_geometry: bool = True) -> dict[str, dict[str, Any]]:
     """Simplified geometry (GeoJSON, 5 decimals) and bounding box of the given communes.
 
     Parameters
@@ -88,6 +90,8 @@ def geometries(conn: psycopg.Connection[DictRow], insees: list[str]) -> dict[str
         A connection with dict rows.
     insees : list of str
         INSEE codes.
+    with_geometry : bool
+        False: the bounding boxes only (``geometry`` is None; the page draws the communes from vector tiles).
 
     Returns
     -------
@@ -96,5 +100,5 @@ def geometries(conn: psycopg.Connection[DictRow], insees: list[str]) -> dict[str
     """
     if not insees:
         return {}
-    rows = conn.execute(_GEOMETRY_SQL, {"insees": sorted(set(insees))}).fetchall()
+    rows = conn.execute(_GEOMETRY_SQL, {"insees": sorted(set(insees)), "with_geometry": with_geometry}).fetchall()
     return {r["insee"]: r for r in rows}

@@ -19,6 +19,10 @@ CODE_HEADERS = ("code_insee", "insee", "codgeo", "code_geo", "codegeo", "code_co
                 "code_commune_insee", "codeinsee", "cod_com", "code")
 POSTCODE_HEADERS = ("code_postal", "codepostal", "cp", "postcode")
 VALUE_HEADERS = ("valeur", "value", "val", "nombre", "nb", "total", "effectif", "taux", "montant", "indicateur")
+#: Largest magnitude of a mapped value: beyond it a value is an error of the file (a date or a code read as a
+#: number, an overflow…), and its class labels would be dozens of digits wide.
+MAX_ABS_VALUE = 1e15
+OUT_OF_RANGE = "valeur hors limites (|x| ≤ 1e15)"
 MISSING = {"", "na", "n/a", "nan", "nd", "n.d.", "-", "–", "—", "s", "ns", "secret", "null", "none"}
 
 
@@ -42,30 +46,14 @@ def letter(i: int) -> str:
     return out
 
 
-def parse_number(value: Any) -> float | None:
-    """Return a number from a cell.
-
-    Parameters
-    ----------
-    value : Any
-        ``12,5``, ``1 234,5``, ``1.234,5``, ``12.5``, an int or float from Excel…
-
-    Returns
-    -------
-    float or None
-        None if the cell is not a finite number.
-
-    Examples
-    --------
-    >>> parse_number("1\u202f234,5")
-    1234.5
-    >>> parse_number("n.d.") is None
-    True
-    """
+def _read_number(value: Any) -> float | None:
+    """Return the number written in a cell (possibly infinite or huge), None if it is not a number."""
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, int | float):
-        return None if isinstance(value, float) and (math.isnan(value) or math.isinf(value)) else float(value)
+    if isinstance(value, int):
+        return float(value) if abs(value) <= MAX_ABS_VALUE else (math.inf if value > 0 else -math.inf)
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
     text = str(value).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("'", "")
     text = text.replace("\u2212", "-")
     if not text:
@@ -77,8 +65,51 @@ def parse_number(value: Any) -> float | None:
         text = text.replace(",", ".") if text.count(",") == 1 else text.replace(",", "")
     if not _NUMBER_RE.fullmatch(text):
         return None
-    number = float(text)
-    return None if math.isinf(number) or math.isnan(number) else number
+    return float(text)
+
+
+def out_of_range(value: Any) -> bool:
+    """Return true for a cell holding a number that is infinite or beyond :data:`MAX_ABS_VALUE` (``1e308``).
+
+    Parameters
+    ----------
+    value : Any
+        The cell as read.
+
+    Returns
+    -------
+    bool
+        True when the cell is written as a number but cannot be mapped.
+    """
+    number = _read_number(value)
+    return number is not None and not abs(number) <= MAX_ABS_VALUE
+
+
+def parse_number(value: Any) -> float | None:
+    """Return a number from a cell.
+
+    Parameters
+    ----------
+    value : Any
+        ``12,5``, ``1 234,5``, ``1.234,5``, ``12.5``, an int or float from Excel…
+
+    Returns
+    -------
+    float or None
+        None if the cell is not a finite number of magnitude at most :data:`MAX_ABS_VALUE`
+        (see :func:`out_of_range`).
+
+    Examples
+    --------
+    >>> parse_number("1\u202f234,5")
+    1234.5
+    >>> parse_number("n.d.") is None
+    True
+    >>> parse_number("1e308") is None
+    True
+    """
+    number = _read_number(value)
+    return number if number is not None and abs(number) <= MAX_ABS_VALUE else None
 
 
 def code_text(value: Any) -> str:
