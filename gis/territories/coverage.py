@@ -91,9 +91,9 @@ SELECT c.insee, c.parent_insee, c.departement, c.region, c.centre,
 """
 
 # Every (offer, commune) row of the offers in %(ids)s, with the distance couverture_distance() measures (migration
-# 012) computed in one join, into the temporary table that _merge merges into couverture.
-_REFRESH_ROWS = """
-INSERT INTO pg_temp.couverture_fresh (offre_id, insee, motif, partielle, distance_m)
+# 012) computed in one join: written into the temporary table that _merge merges into couverture, or straight into
+# couverture in the order of its primary key when these offers have no row yet (see _insert_first).
+_ROWS = """
 SELECT x.offre_id, x.insee, x.motif, x.partielle,
        ST_DistanceSphere(c.centre, coalesce(e.geom, o.geom)) AS distance_m
   FROM (
@@ -184,6 +184,9 @@ SELECT DISTINCT ON (offre_id, insee) offre_id, insee, motif, partielle
   JOIN pg_temp.coverage_communes c ON c.insee = x.insee
   LEFT JOIN etablissement e ON e.id = o.etablissement_id
 """
+_REFRESH_ROWS = "INSERT INTO pg_temp.couverture_fresh (offre_id, insee, motif, partielle, distance_m)" + _ROWS
+_INSERT_ROWS = ("INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)" + _ROWS
+                + " ORDER BY x.offre_id, x.insee")
 
 
 def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
@@ -215,11 +218,16 @@ def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
                      "SELECT offre_id, insee, motif, partielle, distance_m FROM couverture WITH NO DATA")
         rows = changed = 0
         for i in range(0, len(ids), CHUNK):
-            conn.execute("TRUNCATE pg_temp.couverture_fresh")
             part = ids[i:i + CHUNK]
             chunk = {**params, "ids": part, "lo": part[0], "hi": part[-1]}
-            rows += conn.execute(_REFRESH_ROWS, chunk).rowcount
-            changed += _merge(conn, chunk)
+            inserted = _insert_first(conn, chunk)
+            if inserted is None:
+                conn.execute("TRUNCATE pg_temp.couverture_fresh")
+                rows += conn.execute(_REFRESH_ROWS, chunk).rowcount
+                changed += _merge(conn, chunk)
+            else:
+                rows += inserted
+                changed += inserted
         if offre_ids is None:  # rows of offers that no longer exist
             changed += conn.execute("DELETE FROM couverture c WHERE NOT EXISTS "
                                     "(SELECT 1 FROM offre o WHERE o.id = c.offre_id)").rowcount
@@ -234,13 +242,19 @@ def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
         return rows
 
 
+def _insert_first(conn: Conn, params: dict[str, Any]) -> int | None:
+    """Insert the rows of offers ``ids`` that have none yet (a first load); None when some have rows."""
+    if _has_rows(conn, params):
+        return None
+    # Other writers wait (readers do not) until the commit, so that no row of these offers appears meanwhile.
+    conn.execute("LOCK TABLE couverture IN SHARE ROW EXCLUSIVE MODE")
+    if _has_rows(conn, params):
+        return None
+    return conn.execute(_INSERT_ROWS, params).rowcount
+
+
 def _merge(conn: Conn, params: dict[str, Any]) -> int:
     """Merge ``couverture_fresh`` into the rows of the offers ``ids``; return the rows deleted, updated or inserted."""
-    if not _has_rows(conn, params):  # nothing to compare with (a first load): insert everything
-        # Other writers wait (readers do not) until the commit, so that no row of these offers appears meanwhile.
-        conn.execute("LOCK TABLE couverture IN SHARE ROW EXCLUSIVE MODE")
-        if not _has_rows(conn, params):
-            return conn.execute(_INSERT_FRESH).rowcount
     conn.execute("DROP TABLE IF EXISTS pg_temp.couverture_diff")
     conn.execute(_DIFF, params)
     return sum(conn.execute(statement_text).rowcount for statement_text in _APPLY)
@@ -278,15 +292,6 @@ _APPLY = (
        SELECT d.offre_id, d.insee, d.motif, d.partielle, d.distance_m FROM pg_temp.couverture_diff d WHERE d.op = 'i'
        ON CONFLICT (offre_id, insee) DO NOTHING""",
 )
-
-# A plain INSERT (no speculative insertion per row), in the order of the primary key: these offers have no row yet
-# and the table is locked against other writers (see _merge).
-_INSERT_FRESH = """
-INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)
-SELECT f.offre_id, f.insee, f.motif, f.partielle, f.distance_m FROM pg_temp.couverture_fresh f
- ORDER BY f.offre_id, f.insee
-"""
-
 
 def fill_public_docs(conn: Conn) -> int:
     """Fill every missing public document of an offer (``offre.doc_public``, see :mod:`gis.public_offer`).
