@@ -30,6 +30,7 @@ from typing import Any
 
 from gis.db import Conn
 from gis.public_offer import fill_docs_sql
+from gis.territories import coverage_swap
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +188,8 @@ SELECT DISTINCT ON (offre_id, insee) offre_id, insee, motif, partielle
 _REFRESH_ROWS = "INSERT INTO pg_temp.couverture_fresh (offre_id, insee, motif, partielle, distance_m)" + _ROWS
 _INSERT_ROWS = ("INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)" + _ROWS
                 + " ORDER BY x.offre_id, x.insee")
+_LOAD_ROWS = ("INSERT INTO couverture_load (offre_id, insee, motif, partielle, distance_m)" + _ROWS
+              + " ORDER BY x.offre_id, x.insee")
 
 
 def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
@@ -216,30 +219,43 @@ def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
         conn.execute("DROP TABLE IF EXISTS pg_temp.couverture_fresh")
         conn.execute("CREATE TEMP TABLE couverture_fresh ON COMMIT DROP AS "
                      "SELECT offre_id, insee, motif, partielle, distance_m FROM couverture WITH NO DATA")
-        rows = changed = 0
-        for i in range(0, len(ids), CHUNK):
-            part = ids[i:i + CHUNK]
-            chunk = {**params, "ids": part, "lo": part[0], "hi": part[-1]}
-            inserted = _insert_first(conn, chunk)
-            if inserted is None:
-                conn.execute("TRUNCATE pg_temp.couverture_fresh")
-                rows += conn.execute(_REFRESH_ROWS, chunk).rowcount
-                changed += _merge(conn, chunk)
-            else:
-                rows += inserted
-                changed += inserted
-        if offre_ids is None:  # rows of offers that no longer exist
-            changed += conn.execute("DELETE FROM couverture c WHERE NOT EXISTS "
-                                    "(SELECT 1 FROM offre o WHERE o.id = c.offre_id)").rowcount
+        swap = len(ids) >= coverage_swap.SWAP_FROM and not _has_rows(conn, {"ids": ids, "lo": ids[0], "hi": ids[-1]})
+        if swap:
+            coverage_swap.begin(conn)
+        rows, changed = _write_chunks(conn, ids, params, swap=swap)
         conn.execute("DROP TABLE pg_temp.couverture_fresh")
         conn.execute("DROP TABLE pg_temp.coverage_communes")
         merged = time.perf_counter()
         docs = fill_public_docs(conn)
+        documents = time.perf_counter()
+        if swap:  # readers wait from here to the commit
+            coverage_swap.finish(conn)
+            log.info("couverture : index construits et table remplacée en %.1f s", time.perf_counter() - documents)
+        if offre_ids is None:  # rows of offers that no longer exist
+            changed += conn.execute("DELETE FROM couverture c WHERE NOT EXISTS "
+                                    "(SELECT 1 FROM offre o WHERE o.id = c.offre_id)").rowcount
         if previous is not None:
             conn.execute("SELECT set_config('work_mem', %s, true)", (previous["v"],))
         log.info("couverture : %d ligne(s) calculée(s), %d modifiée(s) en %.1f s, %d document(s) public(s) en %.1f s",
-                 rows, changed, merged - started, docs, time.perf_counter() - merged)
+                 rows, changed, merged - started, docs, documents - merged)
         return rows
+
+
+def _write_chunks(conn: Conn, ids: list[int], params: dict[str, Any], *, swap: bool) -> tuple[int, int]:
+    """Compute and write the rows of ``ids`` by chunks; return the rows computed and the rows changed."""
+    rows = changed = 0
+    for i in range(0, len(ids), CHUNK):
+        part = ids[i:i + CHUNK]
+        chunk = {**params, "ids": part, "lo": part[0], "hi": part[-1]}
+        inserted = conn.execute(_LOAD_ROWS, chunk).rowcount if swap else _insert_first(conn, chunk)
+        if inserted is None:
+            conn.execute("TRUNCATE pg_temp.couverture_fresh")
+            rows += conn.execute(_REFRESH_ROWS, chunk).rowcount
+            changed += _merge(conn, chunk)
+        else:
+            rows += inserted
+            changed += inserted
+    return rows, changed
 
 
 def _insert_first(conn: Conn, params: dict[str, Any]) -> int | None:
