@@ -197,7 +197,8 @@ def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
 
     The offers are taken by chunks of ``CHUNK`` (their sorts and joins stay in memory, ``work_mem`` being raised to
     ``WORK_MEM`` meanwhile); the rows of a chunk are computed into a temporary table and merged: only what changed is
-    deleted, updated or inserted.
+    deleted, updated or inserted. Offers without any row yet are inserted directly, and a large first load
+    (:data:`gis.territories.coverage_swap.SWAP_FROM` offers) is written into a new table swapped in at the end.
 
     Also refreshes each offer's effective map point (its Location, else its EG), stores each row's distance from the
     commune's centre (``couverture.distance_m``, migration 012), then fills every missing public
