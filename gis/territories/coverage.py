@@ -95,8 +95,7 @@ SELECT c.insee, c.parent_insee, c.departement, c.region, c.centre,
 # 012) computed in one join: written into the temporary table that _merge merges into couverture, or straight into
 # couverture in the order of its primary key when these offers have no row yet (see _insert_first).
 _ROWS = """
-SELECT x.offre_id, x.insee, x.motif, x.partielle,
-       ST_DistanceSphere(c.centre, coalesce(e.geom, o.geom)) AS distance_m
+SELECT x.offre_id, x.insee, x.motif, x.partielle, ST_DistanceSphere(c.centre, p.geom) AS distance_m
   FROM (
 WITH target AS (
     SELECT id FROM offre WHERE id BETWEEN %(lo)s AND %(hi)s AND id = ANY (%(ids)s)
@@ -181,9 +180,12 @@ SELECT DISTINCT ON (offre_id, insee) offre_id, insee, motif, partielle
   FROM (SELECT * FROM base UNION ALL SELECT * FROM parents) x
  ORDER BY offre_id, insee, array_position(%(motifs)s::text[], motif), partielle
 ) x
-  JOIN offre o ON o.id = x.offre_id
+  -- the point of each offer of the chunk, computed once and hashed, not looked up for each of its rows (OFFSET 0:
+  -- not pulled up into the join, whose row estimate is 100 times too low)
+  JOIN (SELECT o.id, coalesce(e.geom, o.geom) AS geom
+          FROM offre o LEFT JOIN etablissement e ON e.id = o.etablissement_id
+         WHERE o.id BETWEEN %(lo)s AND %(hi)s AND o.id = ANY (%(ids)s) OFFSET 0) p ON p.id = x.offre_id
   JOIN pg_temp.coverage_communes c ON c.insee = x.insee
-  LEFT JOIN etablissement e ON e.id = o.etablissement_id
 """
 _REFRESH_ROWS = "INSERT INTO pg_temp.couverture_fresh (offre_id, insee, motif, partielle, distance_m)" + _ROWS
 _INSERT_ROWS = ("INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)" + _ROWS
