@@ -31,6 +31,7 @@ from typing import Any
 
 from gis.db import Conn
 from gis.public_offer import fill_docs_sql
+from gis.territories import coverage_swap
 
 log = logging.getLogger(__name__)
 
@@ -92,11 +93,10 @@ SELECT c.insee, c.parent_insee, c.departement, c.region, c.centre,
 """
 
 # Every (offer, commune) row of the offers in %(ids)s, with the distance couverture_distance() measures (migration
-# 012) computed in one join, into the temporary table that _merge merges into couverture.
-_REFRESH_ROWS = """
-INSERT INTO pg_temp.couverture_fresh (offre_id, insee, motif, partielle, distance_m)
-SELECT x.offre_id, x.insee, x.motif, x.partielle,
-       ST_DistanceSphere(c.centre, coalesce(e.geom, o.geom)) AS distance_m
+# 012) computed in one join: written into the temporary table that _merge merges into couverture, or straight into
+# couverture in the order of its primary key when these offers have no row yet (see _insert_first).
+_ROWS = """
+SELECT x.offre_id, x.insee, x.motif, x.partielle, ST_DistanceSphere(c.centre, p.geom) AS distance_m
   FROM (
 WITH target AS (
     SELECT id FROM offre WHERE id BETWEEN %(lo)s AND %(hi)s AND id = ANY (%(ids)s)
@@ -183,10 +183,18 @@ SELECT DISTINCT ON (offre_id, insee) offre_id, insee, motif, partielle
   FROM (SELECT * FROM base UNION ALL SELECT * FROM parents) x
  ORDER BY offre_id, insee, array_position(%(motifs)s::text[], motif), partielle
 ) x
-  JOIN offre o ON o.id = x.offre_id
+  -- the point of each offer of the chunk, computed once and hashed, not looked up for each of its rows (OFFSET 0:
+  -- not pulled up into the join, whose row estimate is 100 times too low)
+  JOIN (SELECT o.id, coalesce(e.geom, o.geom) AS geom
+          FROM offre o LEFT JOIN etablissement e ON e.id = o.etablissement_id
+         WHERE o.id BETWEEN %(lo)s AND %(hi)s AND o.id = ANY (%(ids)s) OFFSET 0) p ON p.id = x.offre_id
   JOIN pg_temp.coverage_communes c ON c.insee = x.insee
-  LEFT JOIN etablissement e ON e.id = o.etablissement_id
 """
+_REFRESH_ROWS = "INSERT INTO pg_temp.couverture_fresh (offre_id, insee, motif, partielle, distance_m)" + _ROWS
+_INSERT_ROWS = ("INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)" + _ROWS
+                + " ORDER BY x.offre_id, x.insee")
+_LOAD_ROWS = ("INSERT INTO couverture_load (offre_id, insee, motif, partielle, distance_m)" + _ROWS
+              + " ORDER BY x.offre_id, x.insee")
 
 
 def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
@@ -194,7 +202,8 @@ def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
 
     The offers are taken by chunks of ``CHUNK`` (their sorts and joins stay in memory, ``work_mem`` being raised to
     ``WORK_MEM`` meanwhile); the rows of a chunk are computed into a temporary table and merged: only what changed is
-    deleted, updated or inserted.
+    deleted, updated or inserted. Offers without any row yet are inserted directly, and a large first load
+    (:data:`gis.territories.coverage_swap.SWAP_FROM` offers) is written into a new table swapped in at the end.
 
     Also refreshes each offer's effective map point (its Location, else its EG), stores each row's distance from the
     commune's centre (``couverture.distance_m``, migration 012), then fills every missing public
@@ -216,34 +225,58 @@ def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
         conn.execute("DROP TABLE IF EXISTS pg_temp.couverture_fresh")
         conn.execute("CREATE TEMP TABLE couverture_fresh ON COMMIT DROP AS "
                      "SELECT offre_id, insee, motif, partielle, distance_m FROM couverture WITH NO DATA")
-        rows = changed = 0
-        for i in range(0, len(ids), CHUNK):
-            conn.execute("TRUNCATE pg_temp.couverture_fresh")
-            part = ids[i:i + CHUNK]
-            chunk = {**params, "ids": part, "lo": part[0], "hi": part[-1]}
-            rows += conn.execute(_REFRESH_ROWS, chunk).rowcount
-            changed += _merge(conn, chunk)
-        if offre_ids is None:  # rows of offers that no longer exist
-            changed += conn.execute("DELETE FROM couverture c WHERE NOT EXISTS "
-                                    "(SELECT 1 FROM offre o WHERE o.id = c.offre_id)").rowcount
+        swap = len(ids) >= coverage_swap.SWAP_FROM and not _has_rows(conn, {"ids": ids, "lo": ids[0], "hi": ids[-1]})
+        if swap:
+            coverage_swap.begin(conn)
+        rows, changed = _write_chunks(conn, ids, params, swap=swap)
         conn.execute("DROP TABLE pg_temp.couverture_fresh")
         conn.execute("DROP TABLE pg_temp.coverage_communes")
         merged = time.perf_counter()
         docs = fill_public_docs(conn)
+        documents = time.perf_counter()
+        if swap:  # readers wait from here to the commit
+            coverage_swap.finish(conn)
+            log.info("couverture : index construits et table remplacée en %.1f s", time.perf_counter() - documents)
+        if offre_ids is None:  # rows of offers that no longer exist
+            changed += conn.execute("DELETE FROM couverture c WHERE NOT EXISTS "
+                                    "(SELECT 1 FROM offre o WHERE o.id = c.offre_id)").rowcount
         if previous is not None:
             conn.execute("SELECT set_config('work_mem', %s, true)", (previous["v"],))
         log.info("couverture : %d ligne(s) calculée(s), %d modifiée(s) en %.1f s, %d document(s) public(s) en %.1f s",
-                 rows, changed, merged - started, docs, time.perf_counter() - merged)
+                 rows, changed, merged - started, docs, documents - merged)
         return rows
+
+
+def _write_chunks(conn: Conn, ids: list[int], params: dict[str, Any], *, swap: bool) -> tuple[int, int]:
+    """Compute and write the rows of ``ids`` by chunks; return the rows computed and the rows changed."""
+    rows = changed = 0
+    for i in range(0, len(ids), CHUNK):
+        part = ids[i:i + CHUNK]
+        chunk = {**params, "ids": part, "lo": part[0], "hi": part[-1]}
+        inserted = conn.execute(_LOAD_ROWS, chunk).rowcount if swap else _insert_first(conn, chunk)
+        if inserted is None:
+            conn.execute("TRUNCATE pg_temp.couverture_fresh")
+            rows += conn.execute(_REFRESH_ROWS, chunk).rowcount
+            changed += _merge(conn, chunk)
+        else:
+            rows += inserted
+            changed += inserted
+    return rows, changed
+
+
+def _insert_first(conn: Conn, params: dict[str, Any]) -> int | None:
+    """Insert the rows of offers ``ids`` that have none yet (a first load); None when some have rows."""
+    if _has_rows(conn, params):
+        return None
+    # Other writers wait (readers do not) until the commit, so that no row of these offers appears meanwhile.
+    conn.execute("LOCK TABLE couverture IN SHARE ROW EXCLUSIVE MODE")
+    if _has_rows(conn, params):
+        return None
+    return conn.execute(_INSERT_ROWS, params).rowcount
 
 
 def _merge(conn: Conn, params: dict[str, Any]) -> int:
     """Merge ``couverture_fresh`` into the rows of the offers ``ids``; return the rows deleted, updated or inserted."""
-    if not _has_rows(conn, params):  # nothing to compare with (a first load): insert everything
-        # Other writers wait (readers do not) until the commit, so that no row of these offers appears meanwhile.
-        conn.execute("LOCK TABLE couverture IN SHARE ROW EXCLUSIVE MODE")
-        if not _has_rows(conn, params):
-            return conn.execute(_INSERT_FRESH).rowcount
     conn.execute("DROP TABLE IF EXISTS pg_temp.couverture_diff")
     conn.execute(_DIFF, params)
     return sum(conn.execute(statement_text).rowcount for statement_text in _APPLY)
@@ -281,15 +314,6 @@ _APPLY = (
        SELECT d.offre_id, d.insee, d.motif, d.partielle, d.distance_m FROM pg_temp.couverture_diff d WHERE d.op = 'i'
        ON CONFLICT (offre_id, insee) DO NOTHING""",
 )
-
-# A plain INSERT (no speculative insertion per row), in the order of the primary key: these offers have no row yet
-# and the table is locked against other writers (see _merge).
-_INSERT_FRESH = """
-INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)
-SELECT f.offre_id, f.insee, f.motif, f.partielle, f.distance_m FROM pg_temp.couverture_fresh f
- ORDER BY f.offre_id, f.insee
-"""
-
 
 def fill_public_docs(conn: Conn) -> int:
     """Fill every missing public document of an offer (``offre.doc_public``, see :mod:`gis.public_offer`).

@@ -7,7 +7,7 @@ import pytest
 from gis.errors import InvalidInput, NotFound
 from gis.layers import offre_detail, offres
 from gis.layers.offres import Filters
-from gis.territories import coverage
+from gis.territories import coverage, coverage_swap
 from tests import coverage_fixture
 
 
@@ -142,6 +142,29 @@ def test_refresh_is_repeatable(conn, ids):
     coverage.refresh(conn)
     coverage.refresh(conn, [ids["cov-dep"]])
     assert conn.execute("SELECT count(*) AS n FROM couverture").fetchone()["n"] == before
+
+
+def _couverture_state(conn):
+    rows = conn.execute("SELECT offre_id, insee, motif, partielle, distance_m FROM couverture "
+                        "ORDER BY offre_id, insee").fetchall()
+    indexes = conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'couverture' "
+                           "ORDER BY indexname").fetchall()
+    triggers = conn.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = 'couverture'::regclass "
+                            "AND NOT tgisinternal ORDER BY tgname").fetchall()
+    key = conn.execute("SELECT conname FROM pg_constraint WHERE conrelid = 'couverture'::regclass "
+                       "AND contype = 'p'").fetchall()
+    return rows, indexes, triggers, key
+
+
+def test_a_large_first_load_is_written_into_a_new_table_and_swapped_in(conn, ids, monkeypatch):
+    """Same rows, indexes, primary key and triggers as a refresh in place (gis.territories.coverage_swap)."""
+    before = _couverture_state(conn)
+    conn.execute("DELETE FROM couverture WHERE offre_id = ANY (%s)", (list(ids.values()),))
+    monkeypatch.setattr(coverage_swap, "SWAP_FROM", 1)
+    coverage.refresh(conn, list(ids.values()))
+    assert _couverture_state(conn) == before
+    coverage.refresh(conn, list(ids.values()))  # rows present: merged in place
+    assert _couverture_state(conn) == before
 
 
 def test_nearby(conn, ids):
