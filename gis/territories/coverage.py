@@ -19,7 +19,9 @@ localisation   (offer without any zone) its location lies in C (a point of a cit
 ============== =================================================================== ==========
 
 One row per (offer, commune) is kept: the first rule in the table above that applies. Everything is
-computed in SQL at load time; requests only read ``couverture``.
+computed in SQL at load time; requests only read ``couverture``. Each row also carries whether its offer is public
+(``couverture.publique``, migration 021: computed here with every row, kept true by a trigger when the offer's
+visibility changes), so that the public answer counts and pages a commune's rows without reading every offer.
 """
 
 from __future__ import annotations
@@ -93,9 +95,10 @@ SELECT c.insee, c.parent_insee, c.departement, c.region, c.centre,
 # Every (offer, commune) row of the offers in %(ids)s, with the distance couverture_distance() measures (migration
 # 012) computed in one join, into the temporary table that _merge merges into couverture.
 _REFRESH_ROWS = """
-INSERT INTO pg_temp.couverture_fresh (offre_id, insee, motif, partielle, distance_m)
+INSERT INTO pg_temp.couverture_fresh (offre_id, insee, motif, partielle, distance_m, publique)
 SELECT x.offre_id, x.insee, x.motif, x.partielle,
-       ST_DistanceSphere(c.centre, coalesce(e.geom, o.geom)) AS distance_m
+       ST_DistanceSphere(c.centre, coalesce(e.geom, o.geom)) AS distance_m,
+       offre_publique(o.unite_sensible, o.statut) AS publique
   FROM (
 WITH target AS (
     SELECT id FROM offre WHERE id BETWEEN %(lo)s AND %(hi)s AND id = ANY (%(ids)s)
@@ -212,7 +215,7 @@ def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
         conn.execute("ANALYZE pg_temp.coverage_communes")
         conn.execute("DROP TABLE IF EXISTS pg_temp.couverture_fresh")
         conn.execute("CREATE TEMP TABLE couverture_fresh ON COMMIT DROP AS "
-                     "SELECT offre_id, insee, motif, partielle, distance_m FROM couverture WITH NO DATA")
+                     "SELECT offre_id, insee, motif, partielle, distance_m, publique FROM couverture WITH NO DATA")
         rows = changed = 0
         for i in range(0, len(ids), CHUNK):
             conn.execute("TRUNCATE pg_temp.couverture_fresh")
@@ -259,31 +262,34 @@ _DIFF = """
 CREATE TEMP TABLE couverture_diff ON COMMIT DROP AS
 SELECT coalesce(f.offre_id, c.offre_id) AS offre_id, coalesce(f.insee, c.insee) AS insee,
        CASE WHEN c.offre_id IS NULL THEN 'i' WHEN f.offre_id IS NULL THEN 'd' ELSE 'u' END AS op,
-       f.motif, f.partielle, f.distance_m
+       f.motif, f.partielle, f.distance_m, f.publique
   FROM pg_temp.couverture_fresh f
   FULL JOIN (SELECT * FROM couverture WHERE offre_id BETWEEN %(lo)s AND %(hi)s AND offre_id = ANY (%(ids)s)) c
          ON c.offre_id = f.offre_id AND c.insee = f.insee
  WHERE c.offre_id IS NULL OR f.offre_id IS NULL
-    OR (c.motif, c.partielle, c.distance_m) IS DISTINCT FROM (f.motif, f.partielle, f.distance_m)
+    OR (c.motif, c.partielle, c.distance_m, c.publique)
+       IS DISTINCT FROM (f.motif, f.partielle, f.distance_m, f.publique)
 """
 
 _APPLY = (
     """DELETE FROM couverture c USING pg_temp.couverture_diff d
         WHERE d.op = 'd' AND c.offre_id = d.offre_id AND c.insee = d.insee""",
-    """UPDATE couverture c SET motif = d.motif, partielle = d.partielle, distance_m = d.distance_m
+    """UPDATE couverture c
+          SET motif = d.motif, partielle = d.partielle, distance_m = d.distance_m, publique = d.publique
          FROM pg_temp.couverture_diff d
         WHERE d.op = 'u' AND c.offre_id = d.offre_id AND c.insee = d.insee""",
     # ON CONFLICT: a row inserted meanwhile by another load is left as it is.
-    """INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)
-       SELECT d.offre_id, d.insee, d.motif, d.partielle, d.distance_m FROM pg_temp.couverture_diff d WHERE d.op = 'i'
+    """INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m, publique)
+       SELECT d.offre_id, d.insee, d.motif, d.partielle, d.distance_m, d.publique
+         FROM pg_temp.couverture_diff d WHERE d.op = 'i'
        ON CONFLICT (offre_id, insee) DO NOTHING""",
 )
 
 # A plain INSERT (no speculative insertion per row), in the order of the primary key: these offers have no row yet
 # and the table is locked against other writers (see _merge).
 _INSERT_FRESH = """
-INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)
-SELECT f.offre_id, f.insee, f.motif, f.partielle, f.distance_m FROM pg_temp.couverture_fresh f
+INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m, publique)
+SELECT f.offre_id, f.insee, f.motif, f.partielle, f.distance_m, f.publique FROM pg_temp.couverture_fresh f
  ORDER BY f.offre_id, f.insee
 """
 
