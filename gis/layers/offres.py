@@ -54,10 +54,10 @@ WITH target AS (
      WHERE c.insee = {resolved}
 ), matches AS (
     SELECT o.id, cv.motif, cv.partielle, coalesce(o.nom_norm, lower(o.nom)) AS nom_tri, cv.distance_m AS d
-      FROM couverture cv
+      FROM {rows}
       JOIN offre o ON o.id = cv.offre_id
       LEFT JOIN etablissement e ON e.id = o.etablissement_id
-     WHERE cv.insee = (SELECT t.insee FROM target t) AND {flag} AND {where}
+     WHERE {flag} AND {where}
 ), page AS (
     SELECT m.*, row_number() OVER () AS rang FROM (
         SELECT m.* FROM matches m ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) m
@@ -76,6 +76,11 @@ SELECT '{{"commune": ' || (jsonb_build_object(
 # unfiltered answer without sensitive units, of the commune's rows flagged public (couverture.publique, migration 021),
 # read from the index alone. The matches are then used once, so that their page is read in the index's distance
 # order (the first rows only) instead of sorting all of them.
+# The commune's coverage rows: with the commune's code as a value (an index scan in distance order that stops after
+# the page) when the matches are used once, else joined (all rows are read anyway, in whatever plan is cheapest).
+_ROWS_IN_ORDER = sql.SQL("couverture cv")
+_ROWS_JOINED = sql.SQL("target t JOIN couverture cv ON cv.insee = t.insee")
+_INSEE_IN_ORDER = sql.SQL("cv.insee = (SELECT t.insee FROM target t) AND ")
 _COUNT_MATCHES = sql.SQL("(SELECT count(*) FROM matches)")
 _COUNT_PUBLIC_ROWS = sql.SQL(
     "(SELECT count(*) FROM couverture cv WHERE cv.insee = t.insee AND cv.publique)")
@@ -151,10 +156,12 @@ def covering_statement(code: str, filters: Filters, *, limit: int, offset: int, 
     # Without sensitive units the offers shown are those of PUBLIC_OFFER, which each row's flag mirrors; the rule
     # itself is still checked on every offer returned (fail closed: a stale flag never shows a hidden offer).
     unfiltered = not any(filters.code_fields().values()) and filters.age is None
+    fast = unfiltered and not vis.sensitive
+    flag = sql.SQL("true" if vis.sensitive else "cv.publique")
     query = sql.SQL(_COVERING).format(
-        resolved=RESOLVED_INSEE, flag=sql.SQL("true" if vis.sensitive else "cv.publique"),
-        where=where_clause(filters, params, vis), order=SORTS[sort], doc=public_doc_with(_COVERAGE_EXTRA, vis),
-        total=_COUNT_PUBLIC_ROWS if unfiltered and not vis.sensitive else _COUNT_MATCHES)
+        resolved=RESOLVED_INSEE, rows=_ROWS_IN_ORDER if fast else _ROWS_JOINED,
+        flag=_INSEE_IN_ORDER + flag if fast else flag, where=where_clause(filters, params, vis), order=SORTS[sort],
+        doc=public_doc_with(_COVERAGE_EXTRA, vis), total=_COUNT_PUBLIC_ROWS if fast else _COUNT_MATCHES)
     return query, params
 
 
