@@ -54,11 +54,10 @@ WITH target AS (
      WHERE c.insee = {resolved}
 ), matches AS (
     SELECT o.id, cv.motif, cv.partielle, coalesce(o.nom_norm, lower(o.nom)) AS nom_tri, cv.distance_m AS d
-      FROM target t
-      JOIN couverture cv ON cv.insee = t.insee
+      FROM {rows}
       JOIN offre o ON o.id = cv.offre_id
       LEFT JOIN etablissement e ON e.id = o.etablissement_id
-     WHERE {where}
+     WHERE {flag} AND {where}
 ), page AS (
     SELECT m.*, row_number() OVER () AS rang FROM (
         SELECT m.* FROM matches m ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) m
@@ -69,9 +68,22 @@ SELECT '{{"commune": ' || (jsonb_build_object(
         'lat', round(ST_Y(t.centre)::numeric, 5), 'lon', round(ST_X(t.centre)::numeric, 5))
         || CASE WHEN t.insee = %(code)s THEN '{{}}'::jsonb ELSE jsonb_build_object('code_demande', %(code)s) END)::text
     || ', "results": [' || coalesce((SELECT string_agg({doc}, ', ' ORDER BY p.rang) FROM page p), '')
-    || '], "total": ' || (SELECT count(*) FROM matches) || '}}' AS body
+    || '], "total": ' || {total} || '}}' AS body
   FROM target t
 """
+
+# The number of matches: of every match (the filters and the visibility are checked on each offer), or, for an
+# unfiltered answer without sensitive units, of the commune's rows flagged public (couverture.publique, migration 021),
+# read from the index alone. The matches are then used once, so that their page is read in the index's distance
+# order (the first rows only) instead of sorting all of them.
+# The commune's coverage rows: with the commune's code as a value (an index scan in distance order that stops after
+# the page) when the matches are used once, else joined (all rows are read anyway, in whatever plan is cheapest).
+_ROWS_IN_ORDER = sql.SQL("couverture cv")
+_ROWS_JOINED = sql.SQL("target t JOIN couverture cv ON cv.insee = t.insee")
+_INSEE_IN_ORDER = sql.SQL("cv.insee = (SELECT t.insee FROM target t) AND ")
+_COUNT_MATCHES = sql.SQL("(SELECT count(*) FROM matches)")
+_COUNT_PUBLIC_ROWS = sql.SQL(
+    "(SELECT count(*) FROM couverture cv WHERE cv.insee = t.insee AND cv.publique)")
 
 _COVERAGE_EXTRA = sql.SQL("""'"couverture" : ' || json_build_object(
         'motif', p.motif, 'libelle', {labels}, 'partielle', p.partielle)::text
@@ -141,8 +153,15 @@ def covering_statement(code: str, filters: Filters, *, limit: int, offset: int, 
                        vis: Visibility = PUBLIC_VISIBILITY) -> tuple[sql.Composed, dict[str, Any]]:
     """Return the one statement of :func:`covering_json` and its parameters (already checked), e.g. for EXPLAIN."""
     params: dict[str, Any] = {"code": code, "limit": limit, "offset": offset, "motifs": list(MOTIFS)}
-    query = sql.SQL(_COVERING).format(resolved=RESOLVED_INSEE, where=where_clause(filters, params, vis),
-                                      order=SORTS[sort], doc=public_doc_with(_COVERAGE_EXTRA, vis))
+    # Without sensitive units the offers shown are those of PUBLIC_OFFER, which each row's flag mirrors; the rule
+    # itself is still checked on every offer returned (fail closed: a stale flag never shows a hidden offer).
+    unfiltered = not any(filters.code_fields().values()) and filters.age is None
+    fast = unfiltered and not vis.sensitive
+    flag = sql.SQL("true" if vis.sensitive else "cv.publique")
+    query = sql.SQL(_COVERING).format(
+        resolved=RESOLVED_INSEE, rows=_ROWS_IN_ORDER if fast else _ROWS_JOINED,
+        flag=_INSEE_IN_ORDER + flag if fast else flag, where=where_clause(filters, params, vis), order=SORTS[sort],
+        doc=public_doc_with(_COVERAGE_EXTRA, vis), total=_COUNT_PUBLIC_ROWS if fast else _COUNT_MATCHES)
     return query, params
 
 

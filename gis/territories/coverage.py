@@ -20,7 +20,9 @@ localisation   (offer without any zone) its location lies in C (a point of a cit
 ============== =================================================================== ==========
 
 One row per (offer, commune) is kept: the first rule in the table above that applies. Everything is
-computed in SQL at load time; requests only read ``couverture``.
+computed in SQL at load time; requests only read ``couverture``. Each row also carries whether its offer is public
+(``couverture.publique``, migration 021: computed here with every row, kept true by a trigger when the offer's
+visibility changes), so that the public answer counts and pages a commune's rows without reading every offer.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ SELECT c.insee, c.parent_insee, c.departement, c.region, c.centre,
 # 012) computed in one join: written into the temporary table that _merge merges into couverture, or straight into
 # couverture in the order of its primary key when these offers have no row yet (see _insert_first).
 _ROWS = """
-SELECT x.offre_id, x.insee, x.motif, x.partielle, ST_DistanceSphere(c.centre, p.geom) AS distance_m
+SELECT x.offre_id, x.insee, x.motif, x.partielle, ST_DistanceSphere(c.centre, p.geom) AS distance_m, p.publique
   FROM (
 WITH target AS (
     SELECT id FROM offre WHERE id BETWEEN %(lo)s AND %(hi)s AND id = ANY (%(ids)s)
@@ -185,15 +187,15 @@ SELECT DISTINCT ON (offre_id, insee) offre_id, insee, motif, partielle
 ) x
   -- the point of each offer of the chunk, computed once and hashed, not looked up for each of its rows (OFFSET 0:
   -- not pulled up into the join, whose row estimate is 100 times too low)
-  JOIN (SELECT o.id, coalesce(e.geom, o.geom) AS geom
+  JOIN (SELECT o.id, coalesce(e.geom, o.geom) AS geom, offre_publique(o.unite_sensible, o.statut) AS publique
           FROM offre o LEFT JOIN etablissement e ON e.id = o.etablissement_id
          WHERE o.id BETWEEN %(lo)s AND %(hi)s AND o.id = ANY (%(ids)s) OFFSET 0) p ON p.id = x.offre_id
   JOIN pg_temp.coverage_communes c ON c.insee = x.insee
 """
-_REFRESH_ROWS = "INSERT INTO pg_temp.couverture_fresh (offre_id, insee, motif, partielle, distance_m)" + _ROWS
-_INSERT_ROWS = ("INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)" + _ROWS
+_REFRESH_ROWS = "INSERT INTO pg_temp.couverture_fresh (offre_id, insee, motif, partielle, distance_m, publique)" + _ROWS
+_INSERT_ROWS = ("INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m, publique)" + _ROWS
                 + " ORDER BY x.offre_id, x.insee")
-_LOAD_ROWS = ("INSERT INTO couverture_load (offre_id, insee, motif, partielle, distance_m)" + _ROWS
+_LOAD_ROWS = ("INSERT INTO couverture_load (offre_id, insee, motif, partielle, distance_m, publique)" + _ROWS
               + " ORDER BY x.offre_id, x.insee")
 
 
@@ -224,7 +226,7 @@ def refresh(conn: Conn, offre_ids: list[int] | None = None) -> int:
         conn.execute("ANALYZE pg_temp.coverage_communes")
         conn.execute("DROP TABLE IF EXISTS pg_temp.couverture_fresh")
         conn.execute("CREATE TEMP TABLE couverture_fresh ON COMMIT DROP AS "
-                     "SELECT offre_id, insee, motif, partielle, distance_m FROM couverture WITH NO DATA")
+                     "SELECT offre_id, insee, motif, partielle, distance_m, publique FROM couverture WITH NO DATA")
         swap = len(ids) >= coverage_swap.SWAP_FROM and not _has_rows(conn, {"ids": ids, "lo": ids[0], "hi": ids[-1]})
         if swap:
             coverage_swap.begin(conn)
@@ -295,23 +297,26 @@ _DIFF = """
 CREATE TEMP TABLE couverture_diff ON COMMIT DROP AS
 SELECT coalesce(f.offre_id, c.offre_id) AS offre_id, coalesce(f.insee, c.insee) AS insee,
        CASE WHEN c.offre_id IS NULL THEN 'i' WHEN f.offre_id IS NULL THEN 'd' ELSE 'u' END AS op,
-       f.motif, f.partielle, f.distance_m
+       f.motif, f.partielle, f.distance_m, f.publique
   FROM pg_temp.couverture_fresh f
   FULL JOIN (SELECT * FROM couverture WHERE offre_id BETWEEN %(lo)s AND %(hi)s AND offre_id = ANY (%(ids)s)) c
          ON c.offre_id = f.offre_id AND c.insee = f.insee
  WHERE c.offre_id IS NULL OR f.offre_id IS NULL
-    OR (c.motif, c.partielle, c.distance_m) IS DISTINCT FROM (f.motif, f.partielle, f.distance_m)
+    OR (c.motif, c.partielle, c.distance_m, c.publique)
+       IS DISTINCT FROM (f.motif, f.partielle, f.distance_m, f.publique)
 """
 
 _APPLY = (
     """DELETE FROM couverture c USING pg_temp.couverture_diff d
         WHERE d.op = 'd' AND c.offre_id = d.offre_id AND c.insee = d.insee""",
-    """UPDATE couverture c SET motif = d.motif, partielle = d.partielle, distance_m = d.distance_m
+    """UPDATE couverture c
+          SET motif = d.motif, partielle = d.partielle, distance_m = d.distance_m, publique = d.publique
          FROM pg_temp.couverture_diff d
         WHERE d.op = 'u' AND c.offre_id = d.offre_id AND c.insee = d.insee""",
     # ON CONFLICT: a row inserted meanwhile by another load is left as it is.
-    """INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m)
-       SELECT d.offre_id, d.insee, d.motif, d.partielle, d.distance_m FROM pg_temp.couverture_diff d WHERE d.op = 'i'
+    """INSERT INTO couverture (offre_id, insee, motif, partielle, distance_m, publique)
+       SELECT d.offre_id, d.insee, d.motif, d.partielle, d.distance_m, d.publique
+         FROM pg_temp.couverture_diff d WHERE d.op = 'i'
        ON CONFLICT (offre_id, insee) DO NOTHING""",
 )
 
