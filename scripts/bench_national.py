@@ -171,6 +171,8 @@ def main() -> int:
         created = True
         figures["geography_s"] = round(run([str(BIN / "ror-gis"), "load", "geography", "--region", "all"], env,
                                            1800)[0], 1)
+        # the pages label and check the codes against the NOS lists, as every real deployment loads them
+        run([str(BIN / "ror-gis"), "load", "nomenclatures"], env, 600)
     try:
         if not (args.skip_load and not created):
             load(args, env, figures)
