@@ -19,7 +19,7 @@ def test_schemathesis_all_checks_every_operation(fixture_server, tmp_path: Path)
     report = tmp_path / "schemathesis.txt"
     proc = subprocess.run(
         [exe, "--config-file", str(CONFIG), "run", f"{fixture_server.url}/openapi.json", "--checks", "all",
-         "--max-examples", "25", "--workers", "2", "--seed", "20261201", "--no-color", "--request-timeout", "30"],
+         "--max-examples", "25", "--workers", "1", "--seed", "20261201", "--no-color", "--request-timeout", "30"],
         capture_output=True, text=True, timeout=1500,
     )
     report.write_text(proc.stdout + proc.stderr)
