@@ -170,6 +170,10 @@ _OFFRES = Collection(
                array_to_string(o.modes_pec, ',') AS modes_prise_en_charge,
                e.finess AS etablissement_finess, e.nom AS etablissement_nom,
                e.categorie AS etablissement_categorie, coalesce(l.commune_insee, e.commune_insee) AS commune_insee,
+               o.capacite, o.capacite_type, to_char(o.capacite_maj AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS capacite_maj,
+               o.provenance -> 'capacite' ->> 'source' AS capacite_source, o.capacite_disponible,
+               to_char(o.capacite_disponible_maj AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                   AS capacite_disponible_maj, o.disponibilite_fictive,
                o.fictif, o.geom, o.geom AS geom_simple
           FROM offre o
           LEFT JOIN etablissement e ON e.id = o.etablissement_id
@@ -186,6 +190,12 @@ _OFFRES = Collection(
         _s("modes_prise_en_charge", "Modes de prise en charge (codes)"),
         _s("etablissement_finess", "FINESS de l'établissement"), _s("etablissement_nom", "Établissement"),
         _s("etablissement_categorie", "Catégorie de l'établissement"), _s("commune_insee", "Commune (INSEE)"),
+        _i("capacite", "Capacité installée (lits ou places)"), _s("capacite_type", "Type de capacité (lit, place)"),
+        _s("capacite_maj", "Capacité installée : date de mise à jour"),
+        _s("capacite_source", "Capacité installée : source"),
+        _i("capacite_disponible", "Places disponibles"),
+        _s("capacite_disponible_maj", "Places disponibles : mise à jour (UTC)"),
+        Prop("disponibilite_fictive", "boolean", "Places disponibles fictives (démonstration)"),
         Prop("fictif", "boolean", "Donnée fictive"),
     ),
     geometry_type="Point",

@@ -176,3 +176,18 @@ def test_deep_filters_are_422_and_the_server_survives(fixture_http, text):
 def test_huge_limit_is_capped(fixture_http):
     r = _get(fixture_http, "/ogc/collections/regions/items", limit="9223372036854775808")
     assert r.json()["numberReturned"] == 1
+
+
+def test_offers_carry_their_capacity(fixture_http):
+    """Installed and available capacity, their dates and sources are properties and queryables of `offres` (the
+    fixture's offers have none: every one is NULL, and a filter on them is understood)."""
+    q = _get(fixture_http, "/ogc/collections/offres/queryables").json()["properties"]
+    for name in ("capacite", "capacite_type", "capacite_maj", "capacite_source", "capacite_disponible",
+                 "capacite_disponible_maj", "disponibilite_fictive"):
+        assert name in q, name
+    feature = _get(fixture_http, "/ogc/collections/offres/items", limit=1).json()["features"][0]
+    assert feature["properties"]["capacite"] is None and "capacite_disponible" in feature["properties"]
+    none = _get(fixture_http, "/ogc/collections/offres/items", filter="capacite > 0").json()
+    assert none["numberMatched"] == 0
+    every = _get(fixture_http, "/ogc/collections/offres/items", filter="capacite IS NULL", limit=100).json()
+    assert {f["id"] for f in every["features"]} == PUBLIC_OFFERS
