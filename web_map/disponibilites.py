@@ -17,7 +17,7 @@ from typing import Any
 from markupsafe import Markup
 
 from web_map import assets, capacity, style
-from web_map.elements import LegendItem, Marker
+from web_map.elements import COMMUNE_STYLE, LegendItem, Marker
 from web_map.page import MapPage, render_template
 from web_map.widgets import eg_address, offer_url
 
@@ -96,10 +96,19 @@ def availability_page(answer: dict[str, Any] | None, *, commune: str = "", type_
                    ("Distance", f"{row['distance']} km du centre de la commune")]
         markers.append(Marker(lat, lon, o["nom"], family="personnes_agees" if not row["perimee"] else "autre",
                               details=details, url=row["url"]))
+    c = answer["commune"]
+    outline = f"Limite communale de {c['nom']}"
+    # the commune asked about, for context (fetched from the API; the markers fit the view)
+    page.add_remote_polygons(f"/api/v1/communes/{c['insee']}?geometrie=simplified", name=outline,
+                             style=COMMUNE_STYLE, toggle=True)
     page.add_markers(markers, name="Offres avec des places disponibles", fit=bool(markers))
-    page.add_legend("Légende", [LegendItem("Chiffre récent", style.FAMILIES["personnes_agees"].color, "marker",
-                                           "personnes_agees"),
-                                LegendItem("Chiffre périmé", style.FAMILIES["autre"].color, "marker", "autre")])
+    items = [LegendItem("Chiffre récent", style.FAMILIES["personnes_agees"].color, "marker", "personnes_agees"),
+             LegendItem("Chiffre périmé", style.FAMILIES["autre"].color, "marker", "autre"),
+             LegendItem(outline, style.COMMUNE_OUTLINE, "line")]
+    if len(markers) > 1:
+        items.append(LegendItem("Groupe d'offres proches (leur nombre, pas des places) : zoomez ou cliquez pour "
+                                "les séparer", style.FAMILIES["personnes_agees"].color, "cluster"))
+    page.add_legend("Légende", items)
     page.add_html(Markup(render_template(
         "disponibilites_table.html", rows=rows, total=answer["total"], perimees=answer["perimees"], delay=delay,
         api=f"/api/v1/disponibilites?{query}" if query else "/api/v1/disponibilites")))

@@ -50,6 +50,10 @@ def test_page_shows_freshness_stale_and_fictitious(desk):
     stale = page.locator("tr.rg-dispo-perimee").count()
     assert stale == 2
     assert page.locator(".leaflet-marker-icon, .marker-cluster").count() >= 1
+    # the commune asked about is outlined for context, and the legend says what outline and groups are
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-overlay-pane svg path').length >= 1")
+    legend = page.locator(".rg-legend").first.inner_text()
+    assert "Limite communale de Saint-Denis" in legend and "pas des places" in legend
     assert desk.js_errors() == [] and desk.third_party() == []
 
 
