@@ -68,8 +68,46 @@ def parse(text: str, lang: str | None = None) -> dict[str, Any]:
             raise InvalidInput("filter-lang : valeurs permises cql2-text, cql2-json.")
         return expr.to_json()
     except (cql2.ParseError, cql2.ValidationError, ValueError) as exc:
-        reason = str(exc).splitlines()[0][:200] if str(exc) else "syntaxe"
-        raise InvalidInput(f"Filtre CQL2 invalide : {reason}") from None
+        raise InvalidInput(f"Filtre CQL2 invalide : {syntax_reason(str(exc), text)}") from None
+
+
+# Tokens of the cql2 parser's "expected …" list, in French.
+_EXPECTED = {"Identifier": "un nom de propriété", "SingleQuotedString": "un texte entre apostrophes",
+             "DECIMAL": "un nombre", "Double": "un nombre", "GEOMETRY": "une géométrie", "True": "TRUE",
+             "False": "FALSE", "Null": "NULL", "ExpressionInParentheses": "une parenthèse", "Array": "une liste",
+             "Negative": "un nombre négatif", "UnaryNot": "NOT"}
+
+
+def syntax_reason(message: str, text: str) -> str:
+    """Say the parser's error in French: where (character N, with the text around it) and what was expected.
+
+    Parameters
+    ----------
+    message : str
+        The cql2 parser's message (`` --> 1:6 … = expected Identifier, …``), or another error's text.
+    text : str
+        The filter as received.
+
+    Returns
+    -------
+    str
+        A one-line reason of at most about 250 characters.
+    """
+    where = re.search(r"-->\s*(\d+):(\d+)", message)
+    if not where:
+        first = message.strip().splitlines()[0] if message.strip() else ""
+        return (first or "syntaxe")[:200]
+    line, col = int(where.group(1)), int(where.group(2))
+    row = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else text
+    around = f"« {row[max(0, col - 21):col - 1]}⟨ici⟩{row[col - 1:col + 19]} »"
+    expected = re.search(r"expected (.+)$", message, flags=re.MULTILINE)
+    tokens: list[str] = []
+    for token in re.split(r",\s*(?:or\s+)?|\s+or\s+", expected.group(1)) if expected else []:
+        label = _EXPECTED.get(token.strip(), token.strip())
+        if label and label not in tokens:
+            tokens.append(label)
+    hint = f" ; attendu : {', '.join(tokens)}" if tokens else ""
+    return f"erreur de syntaxe au caractère {col} {around}{hint}"[:250]
 
 
 def _check_nesting(text: str) -> None:

@@ -92,3 +92,11 @@ def test_rejected_filters(conn, text):
 def test_unknown_language():
     with pytest.raises(InvalidInput):
         cql.parse("nom = 'x'", "ecql")
+
+
+def test_syntax_errors_say_where_and_what_in_french():
+    with pytest.raises(InvalidInput) as err:
+        cql.parse("nom == 'x'", "cql2-text")
+    message = err.value.message
+    assert message.startswith("Filtre CQL2 invalide : erreur de syntaxe au caractère 6")
+    assert "« nom =⟨ici⟩= 'x' »" in message and "un nom de propriété" in message and "-->" not in message
