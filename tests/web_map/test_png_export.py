@@ -160,6 +160,9 @@ def test_cross_origin_tiles_with_cors_are_in_the_image(export_page):
     assert bp.goto("/cartes/commune/93066?fond=plan-ign").status == 200
     bp.page.wait_for_function(
         "() => document.querySelectorAll('.leaflet-tile-pane img.leaflet-tile-loaded').length > 0", timeout=20_000)
+    # Leaflet fades tiles in (CSS opacity): wait until they are opaque, so the drawn colour is the tile's own.
+    bp.page.wait_for_function("""() => Array.from(document.querySelectorAll('.leaflet-tile-pane img.leaflet-tile'))
+        .every(img => getComputedStyle(img).opacity === '1')""", timeout=20_000)
     assert bp.page.evaluate("() => RorMap.exportCanvas().then(c => c.rgTilesSkipped)") is False
     # The tiles' pale green is drawn somewhere on the map part of the image.
     found = bp.page.evaluate("""() => RorMap.exportCanvas().then(c => {
